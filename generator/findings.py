@@ -1,0 +1,58 @@
+"""Findings are data: every problem the tool reports is one of these, never an exception.
+
+A finding names the file, the 1-based line and column, the RFC 6901 JSON pointer inside the
+document, a severity, a stable rule id and a message. Commands decide exit codes from them.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import asdict, dataclass
+
+
+class Severity(str, enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    file: str
+    line: int
+    column: int
+    pointer: str
+    severity: Severity
+    rule: str
+    message: str
+
+    def to_json(self) -> dict[str, object]:
+        data = asdict(self)
+        data["severity"] = self.severity.value
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> Finding:
+        return cls(
+            file=str(data["file"]),
+            line=int(data["line"]),  # type: ignore[call-overload]
+            column=int(data["column"]),  # type: ignore[call-overload]
+            pointer=str(data["pointer"]),
+            severity=Severity(str(data["severity"])),
+            rule=str(data["rule"]),
+            message=str(data["message"]),
+        )
+
+    def render(self) -> str:
+        return (
+            f"{self.file}:{self.line}:{self.column}: {self.severity.value} {self.rule}: "
+            f"{self.message} [{self.pointer}]"
+        )
+
+
+class InputError(Exception):
+    """Input that cannot be read or parsed at all (exit code 2). Carries the finding to show."""
+
+    def __init__(self, finding: Finding) -> None:
+        super().__init__(finding.render())
+        self.finding = finding

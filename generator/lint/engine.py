@@ -1,0 +1,88 @@
+"""Runs the lint rules over one spec file and returns its findings, from the cache if unchanged."""
+
+from __future__ import annotations
+
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator.findings import Finding, InputError, Severity
+from generator.lint.cache import LintCache, default_cache_dir, digest
+from generator.lint.context import LintContext
+from generator.lint.rules import RULES
+from generator.spec.load import Workspace
+from generator.spec.parse import Limits
+
+
+@dataclass(frozen=True)
+class LintOptions:
+    allow_remote: tuple[str, ...] = ()
+    limits: Limits = field(default_factory=Limits)
+    use_cache: bool = True
+    cache_dir: Path | None = None
+
+    def fingerprint(self) -> str:
+        return repr((sorted(self.allow_remote), self.limits))
+
+
+@dataclass
+class LintReport:
+    file: str
+    findings: list[Finding]
+    cached: bool = False
+    unreadable: bool = False
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.severity is Severity.ERROR)
+
+
+def lint_file(path: Path, options: LintOptions = LintOptions(), display: str | None = None) -> LintReport:
+    shown = display if display is not None else str(path)
+    cache = LintCache(options.cache_dir or default_cache_dir()) if options.use_cache else None
+    key = None
+    if cache is not None:
+        try:
+            raw = path.read_bytes() if path.stat().st_size <= options.limits.max_bytes else None
+        except OSError:
+            raw = None
+        if raw is not None:
+            key = cache.key(raw, shown, options.fingerprint())
+            hit = cache.get(key)
+            if hit is not None:
+                return LintReport(shown, hit, cached=True)
+    try:
+        workspace = Workspace.open(path, shown, options.allow_remote, options.limits)
+    except InputError as exc:
+        return LintReport(shown, [exc.finding], unreadable=True)
+
+    findings = lint_workspace(workspace)
+    if cache is not None and key is not None:
+        deps: dict[str, str] = {}
+        for uri, doc in workspace.documents.items():
+            if doc is workspace.root:
+                continue
+            parts = urllib.parse.urlsplit(uri)
+            if parts.scheme != "file":
+                break  # results that depend on the network are never cached
+            dep = urllib.request.url2pathname(parts.path)
+            try:
+                deps[dep] = digest(Path(dep).read_bytes())
+            except OSError:
+                break
+        else:
+            if not workspace.failures:
+                cache.put(key, deps, findings)
+    return LintReport(shown, findings)
+
+
+def lint_workspace(workspace: Workspace) -> list[Finding]:
+    ctx = LintContext(workspace)
+    findings: set[Finding] = set(workspace.root.problems)
+    for rule in RULES:
+        findings.update(rule(ctx))
+    for doc in workspace.documents.values():
+        if doc is not workspace.root:
+            findings.update(doc.problems)
+    return sorted(findings, key=lambda f: (f.file, f.line, f.column, f.rule, f.pointer, f.message))

@@ -1,0 +1,1 @@
+"""Loading specs safely: bytes -> documents with positions -> resolved references."""
