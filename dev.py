@@ -24,7 +24,7 @@ STAMP = VENV / ".apicontract-installed"
 
 
 def ensure_venv() -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - dev.py may run on an older python3
         sys.exit(f"Python 3.11 or newer is required (this is {sys.version.split()[0]})")
     if not PYTHON.exists():
         print(f"creating {VENV}", flush=True)
@@ -34,8 +34,16 @@ def ensure_venv() -> None:
         return
     print("installing apicontract and its test dependencies into .venv", flush=True)
     subprocess.run(
-        [str(PYTHON), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-         "-e", f"{ROOT}[test]"],
+        [
+            str(PYTHON),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "-e",
+            f"{ROOT}[test]",
+        ],
         check=True,
     )
     STAMP.write_text(wanted + "\n")

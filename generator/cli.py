@@ -37,16 +37,23 @@ def _cmd_lint(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="apicontract",
-        description="Keep API integrations honest: lint OpenAPI specs, generate code, check traffic.",
+        description="Keep API integrations honest: lint specs, generate code, check traffic.",
     )
     parser.add_argument("--version", action="version", version=f"apicontract {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    lint = commands.add_parser("lint", help="validate specs and report every problem with its location")
-    lint.add_argument("specs", nargs="*", metavar="SPEC", help="spec files (default: specs/*/*.yaml)")
+    lint = commands.add_parser(
+        "lint", help="validate specs and report every problem with its location"
+    )
+    lint.add_argument(
+        "specs", nargs="*", metavar="SPEC", help="spec files (default: specs/*/*.yaml)"
+    )
     lint.add_argument("--format", choices=("text", "json"), default="text")
     lint.add_argument(
-        "--allow-remote", action="append", default=[], metavar="HOST",
+        "--allow-remote",
+        action="append",
+        default=[],
+        metavar="HOST",
         help="allow $ref to fetch from this host (repeatable); network refs are refused otherwise",
     )
     lint.add_argument("--no-cache", action="store_true", help="lint even unchanged specs again")

@@ -10,7 +10,7 @@ import enum
 from dataclasses import asdict, dataclass
 
 
-class Severity(str, enum.Enum):
+class Severity(enum.StrEnum):
     ERROR = "error"
     WARNING = "warning"
     INFO = "info"

@@ -25,13 +25,22 @@ def cache_dir(tmp_path: Path) -> Path:
 def cli(cache_dir: Path) -> CliRunner:
     """Run `python -m generator ARGS...` as a user would; returns the completed process."""
 
-    def run(*args: str | Path, cwd: Path | None = None, stdin: str | None = None,
-            timeout: float = 120, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    def run(
+        *args: str | Path,
+        cwd: Path | None = None,
+        stdin: str | None = None,
+        timeout: float = 120,
+        env: dict[str, str] | None = None,
+    ) -> subprocess.CompletedProcess[str]:
         environment = {**os.environ, "APICONTRACT_CACHE_DIR": str(cache_dir), "NO_COLOR": "1"}
         environment.update(env or {})
         return subprocess.run(
             [sys.executable, "-m", "generator", *map(str, args)],
-            cwd=cwd or ROOT, input=stdin, capture_output=True, text=True, timeout=timeout,
+            cwd=cwd or ROOT,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
             env=environment,
         )
 

@@ -32,7 +32,9 @@ class LintCache:
         self.directory = directory / "lint"
 
     def key(self, root_bytes: bytes, display: str, options: str) -> str:
-        return digest(b"\0".join([__version__.encode(), options.encode(), display.encode(), root_bytes]))
+        return digest(
+            b"\0".join([__version__.encode(), options.encode(), display.encode(), root_bytes])
+        )
 
     def get(self, key: str) -> list[Finding] | None:
         path = self.directory / f"{key}.json"

@@ -54,7 +54,7 @@ class LintContext:
                 sites.append(site)
                 try:
                     target, _ = self.ws.target(doc, site.ref)
-                except Exception:  # noqa: BLE001 - reported by the ref rule
+                except Exception:
                     continue
                 if target.uri not in done:
                     todo.append(target)
@@ -73,7 +73,7 @@ class LintContext:
             if isinstance(item, dict) and isinstance(item.get("$ref"), str):
                 try:
                     doc, item_pointer, item = self.ws.deref(doc, item_pointer, item)
-                except Exception:  # noqa: BLE001 - reported by the ref rule
+                except Exception:
                     continue
             if not isinstance(item, dict):
                 continue
@@ -81,6 +81,8 @@ class LintContext:
                 op = item.get(method)
                 if isinstance(op, dict):
                     found.append(
-                        Operation(doc, f"{item_pointer}/{method}", path, method, op, item, item_pointer)
+                        Operation(
+                            doc, f"{item_pointer}/{method}", path, method, op, item, item_pointer
+                        )
                     )
         return found

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from generator.findings import Finding, InputError, Severity
@@ -12,13 +12,13 @@ from generator.lint.cache import LintCache, default_cache_dir, digest
 from generator.lint.context import LintContext
 from generator.lint.rules import RULES
 from generator.spec.load import Workspace
-from generator.spec.parse import Limits
+from generator.spec.parse import DEFAULT_LIMITS, Limits
 
 
 @dataclass(frozen=True)
 class LintOptions:
     allow_remote: tuple[str, ...] = ()
-    limits: Limits = field(default_factory=Limits)
+    limits: Limits = DEFAULT_LIMITS
     use_cache: bool = True
     cache_dir: Path | None = None
 
@@ -38,7 +38,9 @@ class LintReport:
         return sum(1 for f in self.findings if f.severity is Severity.ERROR)
 
 
-def lint_file(path: Path, options: LintOptions = LintOptions(), display: str | None = None) -> LintReport:
+def lint_file(
+    path: Path, options: LintOptions = LintOptions(), display: str | None = None
+) -> LintReport:
     shown = display if display is not None else str(path)
     cache = LintCache(options.cache_dir or default_cache_dir()) if options.use_cache else None
     key = None

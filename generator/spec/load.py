@@ -19,7 +19,14 @@ from typing import Any
 
 from generator.findings import Finding, InputError, Severity
 from generator.spec import pointer as jp
-from generator.spec.parse import Limits, ParseError, Parsed, parse_json_fast, parse_yaml
+from generator.spec.parse import (
+    DEFAULT_LIMITS,
+    Limits,
+    Parsed,
+    ParseError,
+    parse_json_fast,
+    parse_yaml,
+)
 
 
 @dataclass
@@ -116,7 +123,9 @@ def read_text(path: Path, display: str, limits: Limits) -> str:
         raise fail("file-unreadable", f"not UTF-8 text (byte {exc.start})") from None
 
 
-def load_document(path: Path, display: str | None = None, limits: Limits = Limits()) -> Document:
+def load_document(
+    path: Path, display: str | None = None, limits: Limits = DEFAULT_LIMITS
+) -> Document:
     """Read and parse one file. Raises InputError (exit code 2) when it cannot."""
     shown = display if display is not None else str(path)
     text = read_text(path, shown, limits)
@@ -130,7 +139,7 @@ class Workspace:
     root: Document
     root_dir: Path
     allow_remote: frozenset[str] = frozenset()
-    limits: Limits = Limits()
+    limits: Limits = DEFAULT_LIMITS
     documents: dict[str, Document] = field(default_factory=dict)
     failures: dict[str, RefProblem] = field(default_factory=dict)
 
@@ -143,7 +152,7 @@ class Workspace:
         path: Path,
         display: str | None = None,
         allow_remote: Iterable[str] = (),
-        limits: Limits = Limits(),
+        limits: Limits = DEFAULT_LIMITS,
     ) -> Workspace:
         root = load_document(path, display, limits)
         return cls(
@@ -204,19 +213,23 @@ class Workspace:
 
     def _fetch(self, uri: str) -> Document:
         try:
-            with urllib.request.urlopen(uri, timeout=10) as response:  # noqa: S310 - host allowed
+            with urllib.request.urlopen(uri, timeout=10) as response:
                 raw = response.read(self.limits.max_bytes + 1)
         except OSError as exc:
             raise RefProblem("ref-unresolved", f"cannot fetch {uri}: {exc}") from None
         if len(raw) > self.limits.max_bytes:
-            raise RefProblem("ref-unresolved", f"{uri} is larger than {self.limits.max_bytes:,} bytes")
+            raise RefProblem(
+                "ref-unresolved", f"{uri} is larger than {self.limits.max_bytes:,} bytes"
+            )
         try:
             text = raw.decode("utf-8-sig")
             return parse_text(text, uri, uri, self.limits)
         except UnicodeDecodeError:
             raise RefProblem("ref-unresolved", f"{uri} is not UTF-8 text") from None
         except InputError as exc:
-            raise RefProblem("ref-unresolved", f"cannot parse {uri}: {exc.finding.message}") from None
+            raise RefProblem(
+                "ref-unresolved", f"cannot parse {uri}: {exc.finding.message}"
+            ) from None
 
     # -- references --------------------------------------------------------------------------
     def target(self, base: Document, ref: str) -> tuple[Document, str]:
@@ -243,7 +256,9 @@ class Workspace:
             ) from None
         return doc, pointer, value
 
-    def deref(self, base: Document, pointer: str, value: Any, limit: int = 64) -> tuple[Document, str, Any]:
+    def deref(
+        self, base: Document, pointer: str, value: Any, limit: int = 64
+    ) -> tuple[Document, str, Any]:
         """Follow a chain of `$ref` objects to a concrete value (raises RefProblem on cycles)."""
         seen = 0
         while isinstance(value, dict) and isinstance(value.get("$ref"), str):

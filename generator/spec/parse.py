@@ -39,6 +39,9 @@ class Limits:
     max_nodes: int = 5_000_000
 
 
+DEFAULT_LIMITS = Limits()
+
+
 class ParseError(Exception):
     """The text cannot be turned into data. `rule`, `line`, `column` locate the reason."""
 
@@ -104,7 +107,15 @@ def _scalar(event: yaml.ScalarEvent) -> tuple[Any, str | None]:
 
 class _Frame:
     __slots__ = (
-        "container", "pointer", "start", "key", "key_mark", "size", "anchor", "merges", "explicit"
+        "anchor",
+        "container",
+        "explicit",
+        "key",
+        "key_mark",
+        "merges",
+        "pointer",
+        "size",
+        "start",
     )
 
     def __init__(
@@ -121,7 +132,7 @@ class _Frame:
         self.explicit: set[str] = set()
 
 
-def parse_yaml(text: str, limits: Limits = Limits()) -> Parsed:
+def parse_yaml(text: str, limits: Limits = DEFAULT_LIMITS) -> Parsed:
     """Parse YAML (JSON is a subset) into data with positions. Raises ParseError."""
     positions: dict[str, tuple[int, int]] = {}
     problems: list[tuple[str, str, str, int, int]] = []
@@ -153,8 +164,12 @@ def parse_yaml(text: str, limits: Limits = Limits()) -> Parsed:
             sources = value if isinstance(value, list) else [value]
             if not all(isinstance(s, dict) for s in sources):
                 problems.append(
-                    ("yaml-merge", "a '<<' merge key needs a mapping or a list of mappings",
-                     frame.pointer, *frame.key_mark)
+                    (
+                        "yaml-merge",
+                        "a '<<' merge key needs a mapping or a list of mappings",
+                        frame.pointer,
+                        *frame.key_mark,
+                    )
                 )
                 return
             frame.merges.extend(sources)
@@ -194,9 +209,12 @@ def parse_yaml(text: str, limits: Limits = Limits()) -> Parsed:
                 pointer_here = _child_pointer(stack)
                 if bad_tag is not None:
                     problems.append(
-                        ("yaml-unsupported-tag",
-                         f"tag {bad_tag!r} has no JSON equivalent; the value is read as a string",
-                         pointer_here, *mark_of(event))
+                        (
+                            "yaml-unsupported-tag",
+                            f"tag {bad_tag!r} has no JSON equivalent; read as a string",
+                            pointer_here,
+                            *mark_of(event),
+                        )
                     )
                 total += 1
                 if event.anchor:
@@ -211,8 +229,12 @@ def parse_yaml(text: str, limits: Limits = Limits()) -> Parsed:
                     )
                 if event.tag not in (None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"):
                     problems.append(
-                        ("yaml-unsupported-tag", f"tag {event.tag!r} is ignored",
-                         _child_pointer(stack), *mark_of(event))
+                        (
+                            "yaml-unsupported-tag",
+                            f"tag {event.tag!r} is ignored",
+                            _child_pointer(stack),
+                            *mark_of(event),
+                        )
                     )
                 if len(stack) >= limits.max_depth:
                     raise ParseError(
@@ -260,7 +282,8 @@ def parse_yaml(text: str, limits: Limits = Limits()) -> Parsed:
                 if expect_key():
                     if not isinstance(value, str):
                         raise ParseError(
-                            "yaml-complex-key", "an alias used as a key must name a string",
+                            "yaml-complex-key",
+                            "an alias used as a key must name a string",
                             *mark_of(event),
                         )
                     stack[-1].key = value
@@ -301,7 +324,7 @@ def _child_pointer(stack: list[_Frame]) -> str:
     return jp.join(frame.pointer, frame.key)
 
 
-def parse_json_fast(text: str, limits: Limits = Limits()) -> Any | None:
+def parse_json_fast(text: str, limits: Limits = DEFAULT_LIMITS) -> Any | None:
     """Parse JSON without positions when it is clean; None when the YAML path must run instead
     (duplicate keys need their positions, and JSON that `json` rejects gets YAML's messages)."""
     duplicates = False

@@ -24,10 +24,23 @@ HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "tra
 #: keywords whose value is a literal, never a place for `$ref`
 LITERAL_KEYWORDS = frozenset({"example", "default", "enum", "const"})
 #: keywords whose value maps names to schemas (its keys are names, not keywords)
-NAME_MAPS = frozenset({"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"})
+NAME_MAPS = frozenset(
+    {"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"}
+)
 
-SUBSCHEMA_ONE = ("additionalProperties", "items", "not", "if", "then", "else", "contains",
-                 "propertyNames", "unevaluatedProperties", "unevaluatedItems", "additionalItems")
+SUBSCHEMA_ONE = (
+    "additionalProperties",
+    "items",
+    "not",
+    "if",
+    "then",
+    "else",
+    "contains",
+    "propertyNames",
+    "unevaluatedProperties",
+    "unevaluatedItems",
+    "additionalItems",
+)
 SUBSCHEMA_LIST = ("allOf", "anyOf", "oneOf", "prefixItems")
 SUBSCHEMA_MAP = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
 
@@ -118,7 +131,9 @@ class OpenApiWalker:
         return self
 
     # -- following references ------------------------------------------------------------
-    def _follow(self, doc: Document, pointer: str, value: Any, kind: str) -> tuple[Document, str, Any] | None:
+    def _follow(
+        self, doc: Document, pointer: str, value: Any, kind: str
+    ) -> tuple[Document, str, Any] | None:
         try:
             doc, pointer, value = self.ws.deref(doc, pointer, value)
         except RefProblem:
@@ -204,7 +219,9 @@ class OpenApiWalker:
             for name, header in headers.items():
                 self._parameter(doc, jp.join(pointer, "headers", name), header, "response")
 
-    def _content(self, doc: Document, pointer: str, content: dict[str, Any], direction: Direction) -> None:
+    def _content(
+        self, doc: Document, pointer: str, content: dict[str, Any], direction: Direction
+    ) -> None:
         for media, media_object in content.items():
             at = jp.join(pointer, media)
             if not isinstance(media_object, dict):
@@ -219,24 +236,56 @@ class OpenApiWalker:
                 for name, enc in encoding.items():
                     if isinstance(enc, dict) and isinstance(enc.get("headers"), dict):
                         for header, value in enc["headers"].items():
-                            self._parameter(doc, jp.join(at, "encoding", name, "headers", header),
-                                            value, direction)
+                            self._parameter(
+                                doc,
+                                jp.join(at, "encoding", name, "headers", header),
+                                value,
+                                direction,
+                            )
 
-    def _examples_of(self, doc: Document, pointer: str, holder: dict[str, Any], schema_doc: Document,
-                     schema_at: str, direction: Direction, what: str) -> None:
+    def _examples_of(
+        self,
+        doc: Document,
+        pointer: str,
+        holder: dict[str, Any],
+        schema_doc: Document,
+        schema_at: str,
+        direction: Direction,
+        what: str,
+    ) -> None:
         if "example" in holder:
-            self.examples.append(ExampleSite(doc, jp.join(pointer, "example"), holder["example"],
-                                             schema_doc, schema_at, direction, what))
+            self.examples.append(
+                ExampleSite(
+                    doc,
+                    jp.join(pointer, "example"),
+                    holder["example"],
+                    schema_doc,
+                    schema_at,
+                    direction,
+                    what,
+                )
+            )
         examples = holder.get("examples")
         if isinstance(examples, dict):
             for name, example in examples.items():
                 try:
-                    edoc, eptr, example = self.ws.deref(doc, jp.join(pointer, "examples", name), example)
+                    edoc, eptr, example = self.ws.deref(
+                        doc, jp.join(pointer, "examples", name), example
+                    )
                 except RefProblem:
                     continue
                 if isinstance(example, dict) and "value" in example:
-                    self.examples.append(ExampleSite(edoc, jp.join(eptr, "value"), example["value"],
-                                                     schema_doc, schema_at, direction, what))
+                    self.examples.append(
+                        ExampleSite(
+                            edoc,
+                            jp.join(eptr, "value"),
+                            example["value"],
+                            schema_doc,
+                            schema_at,
+                            direction,
+                            what,
+                        )
+                    )
 
     # -- schemas -------------------------------------------------------------------------
     def _schema(self, doc: Document, pointer: str, schema: Any) -> None:
@@ -247,7 +296,7 @@ class OpenApiWalker:
             doc, pointer, schema = self._schema_todo.pop()
             if isinstance(schema, dict) and isinstance(schema.get("$ref"), str):
                 try:
-                    tdoc, tptr, _ = self.ws.resolve(doc, schema["$ref"])
+                    tdoc, _, _ = self.ws.resolve(doc, schema["$ref"])
                 except RefProblem:
                     tdoc = None
                 # targets inside the root's components are visited on their own; others here
@@ -262,12 +311,30 @@ class OpenApiWalker:
             self.schemas.append(SchemaSite(doc, pointer, schema))
             for keyword in ("example", "default"):
                 if keyword in schema:
-                    self.examples.append(ExampleSite(doc, jp.join(pointer, keyword), schema[keyword],
-                                                     doc, pointer, "none", keyword))
+                    self.examples.append(
+                        ExampleSite(
+                            doc,
+                            jp.join(pointer, keyword),
+                            schema[keyword],
+                            doc,
+                            pointer,
+                            "none",
+                            keyword,
+                        )
+                    )
             if isinstance(schema.get("examples"), list):
                 for index, value in enumerate(schema["examples"]):
-                    self.examples.append(ExampleSite(doc, jp.join(pointer, "examples", index), value,
-                                                     doc, pointer, "none", "example"))
+                    self.examples.append(
+                        ExampleSite(
+                            doc,
+                            jp.join(pointer, "examples", index),
+                            value,
+                            doc,
+                            pointer,
+                            "none",
+                            "example",
+                        )
+                    )
             for keyword in SUBSCHEMA_ONE:
                 if isinstance(schema.get(keyword), dict):
                     self._schema_todo.append((doc, jp.join(pointer, keyword), schema[keyword]))

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,8 +12,10 @@ from pathlib import Path
 from tests.conftest import ROOT, SPECS, CliRunner
 
 CORPUS = Path(__file__).parent / "corpus"
-LINE = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<sev>error|warning|info) "
-                  r"(?P<rule>[a-z0-9-]+): (?P<msg>.+) \[(?P<pointer>[^\]]*)\]$")
+LINE = re.compile(
+    r"^(?P<file>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<sev>error|warning|info) "
+    r"(?P<rule>[a-z0-9-]+): (?P<msg>.+) \[(?P<pointer>[^\]]*)\]$"
+)
 
 
 def test_shipped_specs_lint_clean(cli: CliRunner) -> None:
@@ -38,7 +40,10 @@ def test_text_output_lines_and_exit_1(cli: CliRunner) -> None:
     assert match, lines[0]
     assert match["file"] == str(case)
     assert (match["line"], match["col"], match["rule"]) == ("21", "17", "example-invalid")
-    assert match["pointer"] == "/paths/~1orders/get/responses/200/content/application~1json/example/quantity"
+    assert (
+        match["pointer"]
+        == "/paths/~1orders/get/responses/200/content/application~1json/example/quantity"
+    )
     assert "'two' is not of type 'number'" in match["msg"]
     assert lines[-1] == "1 file checked: 1 error, 0 warnings, 0 info"
     assert result.stderr == ""
@@ -68,9 +73,11 @@ def test_json_output_clean(cli: CliRunner) -> None:
 def test_unreadable_file_exits_2_without_traceback(cli: CliRunner, tmp_path: Path) -> None:
     broken = tmp_path / "broken.yaml"
     broken.write_text("openapi: 3.0.3\npaths:\n  /a: [unclosed\n")
-    for target, rule in [(tmp_path / "missing.yaml", "file-unreadable"),
-                         (broken, "yaml-syntax"),
-                         (tmp_path, "file-unreadable")]:
+    for target, rule in [
+        (tmp_path / "missing.yaml", "file-unreadable"),
+        (broken, "yaml-syntax"),
+        (tmp_path, "file-unreadable"),
+    ]:
         result = cli("lint", target)
         assert result.returncode == 2, target
         assert "Traceback" not in result.stdout + result.stderr
@@ -90,9 +97,15 @@ def test_module_entry_point_and_console_script_agree(cli: CliRunner, cache_dir: 
     assert script.exists(), "console script not installed next to the interpreter"
     case = CORPUS / "operation_id_missing.yaml"
     env = {**os.environ, "APICONTRACT_CACHE_DIR": str(cache_dir)}
-    direct = subprocess.run([script, "lint", "--no-cache", case], capture_output=True, text=True, env=env)
+    direct = subprocess.run(
+        [script, "lint", "--no-cache", case], capture_output=True, text=True, env=env
+    )
     module = cli("lint", "--no-cache", case)
-    assert (direct.returncode, direct.stdout) == (module.returncode, module.stdout) == (1, module.stdout)
+    assert (
+        (direct.returncode, direct.stdout)
+        == (module.returncode, module.stdout)
+        == (1, module.stdout)
+    )
     assert "operation-id-missing" in direct.stdout
 
 

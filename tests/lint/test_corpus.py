@@ -42,8 +42,18 @@ def test_corpus_case_reports_exactly_its_defect(case: Path) -> None:
 def test_corpus_covers_every_rule() -> None:
     rules = {rule for case in CASES for rule, *_ in expectation(case)}
     assert rules >= {
-        "oas-structure", "openapi-version", "example-invalid", "ref-unresolved", "ref-cycle",
-        "ref-remote-refused", "ref-outside-root", "operation-id-missing", "operation-id-duplicate",
-        "path-parameter-undeclared", "path-parameter-unused", "security-scheme-undefined",
-        "required-undefined", "yaml-duplicate-key",
+        "oas-structure",
+        "openapi-version",
+        "example-invalid",
+        "ref-unresolved",
+        "ref-cycle",
+        "ref-remote-refused",
+        "ref-outside-root",
+        "operation-id-missing",
+        "operation-id-duplicate",
+        "path-parameter-undeclared",
+        "path-parameter-unused",
+        "security-scheme-undefined",
+        "required-undefined",
+        "yaml-duplicate-key",
     }

@@ -31,7 +31,11 @@ def _declared(ctx: LintContext, op: Operation) -> dict[str, tuple[Document, str]
                 _, _, value = ctx.ws.deref(op.doc, pointer, param)
             except RefProblem:
                 continue
-            if isinstance(value, dict) and value.get("in") == "path" and isinstance(value.get("name"), str):
+            if (
+                isinstance(value, dict)
+                and value.get("in") == "path"
+                and isinstance(value.get("name"), str)
+            ):
                 found[value["name"]] = (op.doc, pointer)
     return found
 

@@ -59,7 +59,9 @@ def check_cycles(ctx: LintContext) -> Iterator[Finding]:
             for keyword in _SAME_VALUE_LISTS:
                 branches = value.get(keyword)
                 if isinstance(branches, list):
-                    out.extend((node[0], jp.join(node[1], keyword, i)) for i in range(len(branches)))
+                    out.extend(
+                        (node[0], jp.join(node[1], keyword, i)) for i in range(len(branches))
+                    )
             if isinstance(value.get("not"), dict):
                 out.append((node[0], jp.join(node[1], "not")))
         edges[node] = out
@@ -93,7 +95,7 @@ def check_cycles(ctx: LintContext) -> Iterator[Finding]:
                 stack.append((child, iter(successors(child))))
                 path.append(child)
             elif state == 1:
-                cycle = path[path.index(child):]
+                cycle = path[path.index(child) :]
                 key = frozenset(cycle)
                 if key not in reported:
                     reported.add(key)
@@ -103,7 +105,9 @@ def check_cycles(ctx: LintContext) -> Iterator[Finding]:
 def _cycle_finding(docs: dict[str, Document], cycle: list[Node]) -> Finding:
     first = min(cycle, key=lambda n: (n[0], n[1]))
     doc = docs[first[0]]
-    names = " -> ".join(_short(n[1]) for n in cycle[cycle.index(first):] + cycle[: cycle.index(first)])
+    names = " -> ".join(
+        _short(n[1]) for n in cycle[cycle.index(first) :] + cycle[: cycle.index(first)]
+    )
     return doc.finding(
         first[1],
         "ref-cycle",

@@ -18,7 +18,9 @@ def check(ctx: LintContext) -> Iterator[Finding]:
     defined = set(schemes) if isinstance(schemes, dict) else set()
     yield from _requirements(ctx.root, "/security", data.get("security"), defined)
     for op in ctx.operations:
-        yield from _requirements(op.doc, jp.join(op.pointer, "security"), op.value.get("security"), defined)
+        yield from _requirements(
+            op.doc, jp.join(op.pointer, "security"), op.value.get("security"), defined
+        )
 
 
 def _requirements(doc: Document, pointer: str, value: Any, defined: set[str]) -> Iterator[Finding]:

@@ -89,7 +89,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
             yield root.finding(pointer, "oas-structure", message)
     except RefProblem:
         return  # the reference rules report it, with its location
-    except Exception as exc:  # noqa: BLE001 - a validator crash must become a finding
+    except Exception as exc:
         if ctx.ws.failures or _has_unresolved(ctx) or any(refs.check_cycles(ctx)):
             return  # explained by the reference rules, which locate the cause
         yield root.finding("", "oas-structure", f"structural validation stopped: {exc}")
@@ -100,8 +100,7 @@ def _most_specific(error: ValidationError) -> ValidationError:
     a response without a description should say so, not that it is no Reference object."""
     while error.context:
         branches = [
-            e for e in error.context
-            if not (e.validator == "required" and "'$ref'" in e.message)
+            e for e in error.context if not (e.validator == "required" and "'$ref'" in e.message)
         ]
         error = best_match(branches or error.context)
         if error is None:  # pragma: no cover - best_match of a non-empty list
