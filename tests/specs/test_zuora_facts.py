@@ -125,7 +125,7 @@ def test_enums() -> None:
 
 
 def test_v1_field_limits() -> None:
-    ws, doc = load(V1)
+    _, doc = load(V1)
     props = doc.data["components"]["schemas"]["Fulfillment"]["properties"]
     limits = {
         name: props[name].get("maxLength")
