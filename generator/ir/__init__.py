@@ -1,0 +1,1 @@
+"""Intermediate representation: what templates see (`model`), and how it is built (`build`)."""

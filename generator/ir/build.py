@@ -1,0 +1,441 @@
+"""Build the IR from a loaded spec and the model classes datamodel-code-generator made for it.
+
+All type logic lives here, in Python, where it is tested; templates only lay the IR out.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from generator.ir.model import (
+    ANY,
+    NONE,
+    STR,
+    Api,
+    Body,
+    Conventions,
+    ErrorShape,
+    Location,
+    Operation,
+    Pagination,
+    Parameter,
+    PyType,
+    Response,
+    Role,
+    Server,
+)
+from generator.naming import ModuleName, PythonIdentifier, class_name, identifier, unique
+from generator.render.models import Models
+from generator.spec import pointer as jp
+from generator.spec.load import Document, RefProblem, Workspace
+from generator.spec.walk import HTTP_METHODS
+
+IDEMPOTENT_METHODS = {"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"}
+#: attribute names of the generated clients that operations must not shadow
+CLIENT_RESERVED = {"close", "aclose", "request", "paginate", "sleep", "servers"}
+
+Located = tuple[Document, str, Any]
+
+
+class IrBuilder:
+    def __init__(self, workspace: Workspace, models: Models) -> None:
+        self.ws = workspace
+        self.models = models
+        self.root = workspace.root
+        self.data: dict[str, Any] = self.root.data
+
+    # -- references and types ----------------------------------------------------------------
+    def deref(self, doc: Document, pointer: str, value: Any) -> Located:
+        try:
+            return self.ws.deref(doc, pointer, value)
+        except RefProblem:
+            return doc, pointer, {}
+
+    def _classes(self, doc: Document, pointer: str) -> list[str]:
+        if doc is not self.root:
+            return []
+        return self.models.classes_at(tuple(jp.split(pointer)))
+
+    @staticmethod
+    def _pick(names: list[str], direction: str) -> str:
+        if len(names) > 1:
+            suffix = "Request" if direction == "request" else "Response"
+            for name in names:
+                if name.endswith(suffix):
+                    return name
+        return names[0]
+
+    def schema_type(self, doc: Document, pointer: str, schema: Any, direction: str,
+                    depth: int = 0) -> PyType:
+        if depth > 32 or not isinstance(schema, dict):
+            return ANY
+        names = self._classes(doc, pointer)
+        if names:
+            return PyType.model(class_name(self._pick(names, direction)))
+        if isinstance(schema.get("$ref"), str):
+            try:
+                tdoc, tptr, target = self.ws.resolve(doc, schema["$ref"])
+            except RefProblem:
+                return ANY
+            return self.schema_type(tdoc, tptr, target, direction, depth + 1)
+        for keyword in ("oneOf", "anyOf"):
+            branches = schema.get(keyword)
+            if isinstance(branches, list) and branches:
+                return PyType.one_of(*(
+                    self.schema_type(doc, jp.join(pointer, keyword, i), b, direction, depth + 1)
+                    for i, b in enumerate(branches)
+                ))
+        types = schema.get("type")
+        nullable = schema.get("nullable") is True
+        if isinstance(types, list):
+            nullable = nullable or "null" in types
+            types = [t for t in types if t != "null"]
+            types = types[0] if len(types) == 1 else None
+        base = self._primitive(doc, pointer, schema, types, direction, depth)
+        return PyType.one_of(base, NONE) if nullable and base is not ANY else base
+
+    def _primitive(self, doc: Document, pointer: str, schema: dict[str, Any], kind: Any,
+                   direction: str, depth: int) -> PyType:
+        if kind == "array":
+            items = schema.get("items")
+            item = (self.schema_type(doc, jp.join(pointer, "items"), items, direction, depth + 1)
+                    if isinstance(items, dict) else ANY)
+            return PyType.of("list", item)
+        if kind == "object":
+            extra = schema.get("additionalProperties")
+            value = (self.schema_type(doc, jp.join(pointer, "additionalProperties"), extra,
+                                      direction, depth + 1)
+                     if isinstance(extra, dict) else ANY)
+            return PyType.of("dict", STR, value)
+        simple = {"string": "str", "integer": "int", "number": "float", "boolean": "bool",
+                  "null": "None"}
+        if isinstance(kind, str) and kind in simple:
+            return PyType.of(simple[kind])
+        return ANY
+
+    def parameter_type(self, doc: Document, pointer: str, schema: Any, depth: int = 0) -> PyType:
+        doc, pointer, schema = self.deref(doc, pointer, schema)
+        if not isinstance(schema, dict) or depth > 8:
+            return STR
+        enum = schema.get("enum")
+        if isinstance(enum, list) and enum and all(
+            isinstance(v, (str, int, float, bool)) and not isinstance(v, dict) for v in enum
+        ):
+            return PyType.literal(*enum)
+        kind = schema.get("type")
+        if isinstance(kind, list):
+            kind = next((k for k in kind if k != "null"), "string")
+        if kind == "array":
+            return PyType.of("list", self.parameter_type(doc, jp.join(pointer, "items"),
+                                                         schema.get("items", {}), depth + 1))
+        return PyType.of({"integer": "int", "number": "float", "boolean": "bool"}.get(
+            str(kind), "str"))
+
+    # -- conventions -------------------------------------------------------------------------
+    def _error_schemas(self) -> list[Located]:
+        found: list[Located] = []
+        seen: set[tuple[str, str]] = set()
+        for _, _, op_doc, op_ptr, op in self._iter_operations():
+            responses = op.get("responses") if isinstance(op.get("responses"), dict) else {}
+            for status, response in responses.items():
+                if not str(status)[:1] in ("4", "5"):
+                    continue
+                for located in self._media_schemas(op_doc, jp.join(op_ptr, "responses", status),
+                                                   response):
+                    key = (located[0].uri, located[1])
+                    if key not in seen:
+                        seen.add(key)
+                        found.append(located)
+        return found
+
+    def _media_schemas(self, doc: Document, pointer: str, holder: Any) -> list[Located]:
+        doc, pointer, holder = self.deref(doc, pointer, holder)
+        content = holder.get("content") if isinstance(holder, dict) else None
+        result: list[Located] = []
+        if isinstance(content, dict):
+            for media, media_object in content.items():
+                if _is_json(media) and isinstance(media_object, dict) and "schema" in media_object:
+                    at = jp.join(pointer, "content", media, "schema")
+                    result.append(self.deref(doc, at, media_object["schema"]))
+        return result
+
+    def conventions(self) -> Conventions:
+        errors = [s for s in self._error_schemas() if isinstance(s[2], dict)]
+        success_flag = retryable_flag = None
+        shape = ErrorShape.PLAIN
+        for _, _, schema in errors:
+            props = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+            for name, prop in props.items():
+                _, _, prop = self.deref(self.root, "", prop)
+                if not isinstance(prop, dict):
+                    continue
+                if prop.get("type") == "boolean" and prop.get("enum") == [False]:
+                    success_flag = success_flag or name
+                if name == "retryable" and prop.get("type") == "boolean":
+                    retryable_flag = name
+            if {"type", "errors", "retryable"} <= set(props):
+                shape = ErrorShape.TYPED_ERRORS
+            elif {"success", "reasons"} <= set(props) and shape is ErrorShape.PLAIN:
+                shape = ErrorShape.REASONS
+        headers: dict[str, str] = {}
+        response_headers: list[str] = []
+        statuses: set[str] = set()
+        accepted: PyType | None = None
+        for _, _, op_doc, op_ptr, op in self._iter_operations():
+            for param in self._parameters(op_doc, op_ptr, op):
+                if param[2].get("in") == "header":
+                    wire = str(param[2].get("name", ""))
+                    headers.setdefault(wire.lower(), wire)
+            responses = op.get("responses") if isinstance(op.get("responses"), dict) else {}
+            for status, response in responses.items():
+                statuses.add(str(status))
+                rdoc, _, resolved = self.deref(op_doc, jp.join(op_ptr, "responses", status),
+                                               response)
+                if isinstance(resolved, dict) and isinstance(resolved.get("headers"), dict):
+                    response_headers.extend(resolved["headers"])
+                if str(status) == "202" and accepted is None:
+                    schemas = self._media_schemas(op_doc, jp.join(op_ptr, "responses", status),
+                                                  response)
+                    if schemas:
+                        accepted = self.schema_type(*schemas[0], direction="response")
+        return Conventions(
+            success_flag=success_flag,
+            retryable_flag=retryable_flag,
+            idempotency_header=headers.get("idempotency-key"),
+            track_id_header=next((w for k, w in sorted(headers.items()) if k.endswith("track-id")),
+                                 None),
+            request_id_header=next((h for h in sorted(set(response_headers))
+                                    if h.lower().endswith("request-id")), None),
+            error_shape=shape,
+            invalid_request_status=400 if "400" in statuses or not statuses else 422,
+            accepted_model=accepted,
+        )
+
+    # -- operations --------------------------------------------------------------------------
+    def _iter_operations(self) -> list[tuple[str, str, Document, str, dict[str, Any]]]:
+        result = []
+        paths = self.data.get("paths")
+        if not isinstance(paths, dict):
+            return result
+        for path, item in paths.items():
+            doc, item_ptr, item = self.deref(self.root, jp.join("/paths", path), item)
+            if not isinstance(item, dict):
+                continue
+            for method in HTTP_METHODS:
+                op = item.get(method)
+                if isinstance(op, dict):
+                    result.append((path, method, doc, jp.join(item_ptr, method), op))
+        return result
+
+    def _parameters(self, doc: Document, op_ptr: str, op: dict[str, Any]) -> list[Located]:
+        item_ptr = jp.parent(op_ptr)
+        item = jp.resolve(doc.data, item_ptr) if item_ptr else {}
+        merged: dict[tuple[str, str], Located] = {}
+        for base, params in ((jp.join(item_ptr, "parameters"), item.get("parameters")),
+                             (jp.join(op_ptr, "parameters"), op.get("parameters"))):
+            for index, param in enumerate(params if isinstance(params, list) else []):
+                located = self.deref(doc, jp.join(base, index), param)
+                value = located[2]
+                if isinstance(value, dict) and "name" in value and "in" in value:
+                    merged[(str(value["in"]), str(value["name"]))] = located
+        return list(merged.values())
+
+    def _parameter(self, located: Located, conventions: Conventions) -> Parameter:
+        doc, pointer, value = located
+        wire = str(value["name"])
+        location = Location(str(value["in"]))
+        lower = wire.lower()
+        role = Role.PLAIN
+        if location is Location.HEADER:
+            if conventions.idempotency_header and lower == conventions.idempotency_header.lower():
+                role = Role.IDEMPOTENCY_KEY
+            elif conventions.track_id_header and lower == conventions.track_id_header.lower():
+                role = Role.TRACK_ID
+            elif lower == "async":
+                role = Role.ASYNC
+            elif lower in ("accept-encoding", "content-encoding", "content-type", "accept",
+                           "authorization"):
+                role = Role.TRANSPORT
+        schema_at = jp.join(pointer, "schema")
+        ptype = self.parameter_type(doc, schema_at, value.get("schema", {}))
+        return Parameter(
+            wire_name=wire,
+            python_name=identifier(wire),
+            location=location,
+            type=ptype,
+            required=bool(value.get("required")) or location is Location.PATH,
+            description=str(value.get("description") or ""),
+            deprecated=bool(value.get("deprecated")),
+            explode=value.get("explode", value.get("style", "form") == "form") is not False,
+            role=role,
+        )
+
+    def _result(self, op_doc: Document, op_ptr: str, responses: dict[str, Any],
+                errors: set[tuple[str, str]]) -> tuple[list[Response], PyType, PyType | None]:
+        built: list[Response] = []
+        results: list[PyType] = []
+        accepted: PyType | None = None
+        for status, response in responses.items():
+            status = str(status)
+            at = jp.join(op_ptr, "responses", status)
+            rdoc, rptr, resolved = self.deref(op_doc, at, response)
+            schemas = self._media_schemas(op_doc, at, response)
+            media = None
+            rtype: PyType | None = None
+            if schemas:
+                sdoc, sptr, schema = schemas[0]
+                content = resolved.get("content", {}) if isinstance(resolved, dict) else {}
+                media = next((m for m in content if _is_json(m)), None)
+                rtype = self._success_type(sdoc, sptr, schema, errors) if status.startswith(
+                    "2") else self.schema_type(sdoc, sptr, schema, "response")
+            code = int(status) if status.isdigit() else None
+            description = str(resolved.get("description") or "") if isinstance(resolved, dict) else ""
+            built.append(Response(status, code, rtype, description, media))
+            if status == "202":
+                accepted = rtype or NONE
+            elif status.startswith("2"):
+                results.append(rtype or NONE)
+        result = PyType.one_of(*results) if results else NONE
+        return built, result, accepted
+
+    def _success_type(self, doc: Document, pointer: str, schema: Any,
+                      errors: set[tuple[str, str]]) -> PyType:
+        """The type of a 2xx body, without branches that are the API's error body: those are
+        the in-band failure form (v1's HTTP 200 `success: false`), which the client raises."""
+        if isinstance(schema, dict):
+            for keyword in ("oneOf", "anyOf"):
+                branches = schema.get(keyword)
+                if not isinstance(branches, list):
+                    continue
+                kept: list[PyType] = []
+                dropped = False
+                for index, branch in enumerate(branches):
+                    bptr = jp.join(pointer, keyword, index)
+                    tdoc, tptr, _ = self.deref(doc, bptr, branch)
+                    if (tdoc.uri, tptr) in errors:
+                        dropped = True
+                        continue
+                    kept.append(self.schema_type(doc, bptr, branch, "response"))
+                if dropped and kept:
+                    return PyType.one_of(*kept)
+        return self.schema_type(doc, pointer, schema, "response")
+
+    def _pagination(self, op_doc: Document, op_ptr: str, op: dict[str, Any],
+                    params: list[Parameter]) -> Pagination | None:
+        cursor = next((p for p in params if p.location is Location.QUERY
+                       and p.wire_name == "cursor"), None)
+        if cursor is None:
+            return None
+        responses = op.get("responses") if isinstance(op.get("responses"), dict) else {}
+        if "200" not in responses:
+            return None
+        schemas = self._media_schemas(op_doc, jp.join(op_ptr, "responses", "200"),
+                                      responses["200"])
+        if not schemas:
+            return None
+        sdoc, sptr, schema = schemas[0]
+        props = schema.get("properties") if isinstance(schema, dict) else None
+        if not isinstance(props, dict) or "next_page" not in props or "data" not in props:
+            return None
+        ddoc, dptr, data = self.deref(sdoc, jp.join(sptr, "properties", "data"), props["data"])
+        if not isinstance(data, dict) or not isinstance(data.get("items"), dict):
+            return None
+        item = self.schema_type(ddoc, jp.join(dptr, "items"), data["items"], "response")
+        return Pagination(cursor=cursor.python_name, item=item)
+
+    def build(self, package: ModuleName, spec_digest: str) -> Api:
+        conventions = self.conventions()
+        errors = {(d.uri, p) for d, p, _ in self._error_schemas()}
+        raw = self._iter_operations()
+        names = unique([
+            identifier(str(op.get("operationId") or f"{method}_{path}"),
+                       reserved=CLIENT_RESERVED)
+            for path, method, _, _, op in raw
+        ])
+        operations = []
+        for (path, method, doc, op_ptr, op), name in zip(raw, names, strict=True):
+            params = [self._parameter(p, conventions) for p in self._parameters(doc, op_ptr, op)]
+            params = _unique_parameter_names(params)
+            body = None
+            if "requestBody" in op:
+                bdoc, bptr, request = self.deref(doc, jp.join(op_ptr, "requestBody"),
+                                                 op["requestBody"])
+                schemas = self._media_schemas(doc, jp.join(op_ptr, "requestBody"),
+                                              op["requestBody"])
+                if schemas:
+                    content = request.get("content", {})
+                    body = Body(
+                        type=self.schema_type(*schemas[0], direction="request"),
+                        media_type=next((m for m in content if _is_json(m)), "application/json"),
+                        required=bool(request.get("required")),
+                        description=str(request.get("description") or ""),
+                    )
+            responses = op.get("responses") if isinstance(op.get("responses"), dict) else {}
+            built, result, accepted = self._result(doc, op_ptr, responses, errors)
+            operations.append(Operation(
+                operation_id=str(op.get("operationId") or name),
+                python_name=name,
+                method=method.upper(),
+                path=path,
+                summary=str(op.get("summary") or ""),
+                description=str(op.get("description") or ""),
+                tags=tuple(str(t) for t in op.get("tags", []) if isinstance(t, str)),
+                deprecated=bool(op.get("deprecated")),
+                parameters=tuple(params),
+                body=body,
+                responses=tuple(built),
+                result=result,
+                accepted=accepted,
+                idempotent=method.upper() in IDEMPOTENT_METHODS,
+                pagination=self._pagination(doc, op_ptr, op, params),
+            ))
+        info = self.data.get("info") if isinstance(self.data.get("info"), dict) else {}
+        schemes = (self.data.get("components") or {}).get("securitySchemes") or {}
+        bearer = any(isinstance(s, dict) and str(s.get("scheme", "")).lower() == "bearer"
+                     or (isinstance(s, dict) and s.get("type") == "oauth2")
+                     for s in schemes.values()) if isinstance(schemes, dict) else False
+        return Api(
+            package=package,
+            title=str(info.get("title") or package),
+            version=str(info.get("version") or ""),
+            description=str(info.get("description") or ""),
+            openapi_version=str(self.data.get("openapi", "")),
+            servers=self._servers(),
+            operations=tuple(operations),
+            conventions=conventions,
+            bearer_auth=bearer,
+            spec_digest=spec_digest,
+            models=tuple(class_name(c.class_name) for c in self.models.classes),
+        )
+
+    def _servers(self) -> tuple[Server, ...]:
+        servers = self.data.get("servers")
+        if not isinstance(servers, list):
+            return ()
+        raw = []
+        for index, server in enumerate(servers):
+            if not isinstance(server, dict) or not isinstance(server.get("url"), str):
+                continue
+            label = server.get("x-apicontract-name") or (
+                str(server.get("description") or "").split("(")[0].split(",")[0].strip()
+                or f"server {index + 1}")
+            raw.append((server["url"], identifier(str(label)), str(server.get("description") or "")))
+        names = unique([name for _, name, _ in raw])
+        return tuple(Server(url, PythonIdentifier(name), desc)
+                     for (url, _, desc), name in zip(raw, names, strict=True))
+
+
+def _unique_parameter_names(params: list[Parameter]) -> list[Parameter]:
+    from dataclasses import replace
+
+    names = unique([p.python_name for p in params])
+    return [replace(p, python_name=PythonIdentifier(n)) for p, n in zip(params, names, strict=True)]
+
+
+def _is_json(media: str) -> bool:
+    base = media.split(";")[0].strip().lower()
+    return base == "application/json" or base.endswith("+json") or base == "*/*"
+
+
+def build_api(workspace: Workspace, models: Models, package: ModuleName) -> Api:
+    return IrBuilder(workspace, models).build(package, workspace.root.digest)

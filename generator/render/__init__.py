@@ -1,0 +1,1 @@
+"""Rendering: models through datamodel-code-generator, client/server through Jinja, then ruff."""
