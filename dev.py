@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Set up `.venv` and run the main job or the test suite. Needs only Python 3.11+ and pip.
 
-    python3 dev.py run     # create/update .venv, then lint every spec under specs/
+    python3 dev.py run     # create/update .venv, lint every spec, regenerate generated/
     python3 dev.py test    # create/update .venv, then run the whole test suite
 
 The install step is skipped while pyproject.toml is unchanged since the last one.
@@ -64,7 +64,7 @@ def main() -> int:
         print(f"installation failed (exit {exc.returncode})", file=sys.stderr)
         return 2
     if command == "run":
-        return run("-m", "generator", "lint", *sys.argv[2:])
+        return run("-m", "generator", "lint") or run("-m", "generator", "generate")
     return run("-m", "pytest", *sys.argv[2:])
 
 

@@ -34,6 +34,83 @@ def _cmd_lint(args: argparse.Namespace) -> int:
     return exit_code(reports)
 
 
+def _cmd_generate(args: argparse.Namespace) -> int:
+    from generator.config import ConfigError, load_config
+    from generator.generate import build_package_cached
+    from generator.write import UnsafeOutputError, check_package, write_package
+
+    try:
+        config = load_config(Path.cwd())
+    except ConfigError as exc:
+        print(f"apicontract generate: {exc}", file=sys.stderr)
+        return 2
+    if args.package and len(args.specs) != 1:
+        print("apicontract generate: --package needs exactly one SPEC", file=sys.stderr)
+        return 2
+    if args.specs:
+        jobs = [(Path(s), args.package or config.package_for(Path(s))) for s in args.specs]
+    else:
+        jobs = [(e.path, e.package) for e in config.specs]
+    if not jobs:
+        print("apicontract generate: no spec given and none configured or found", file=sys.stderr)
+        return 2
+    out_dir = Path(args.out) if args.out else config.output
+    shown_out = _shown(out_dir)
+    status = 0
+    for spec, package in jobs:
+        shown_spec = _shown(spec)
+        result = build_package_cached(
+            spec,
+            package,
+            display=shown_spec,
+            allow_remote=tuple(args.allow_remote),
+            use_cache=not args.no_cache,
+        )
+        for finding in result.findings:
+            print(finding.render())
+        if result.unreadable:
+            status = 2
+            continue
+        if not result.ok:
+            print(f"{shown_spec}: not generated: fix the errors above first")
+            status = max(status, 1)
+            continue
+        where = f"{shown_out}/{package}"
+        try:
+            if args.check:
+                diffs = check_package(out_dir, package, result.files, result.digest, shown_out)
+                if diffs:
+                    sys.stdout.write("".join(d if d.endswith("\n") else d + "\n" for d in diffs))
+                    print(f"{where}: out of date with {shown_spec} ({len(diffs)} files differ)")
+                    status = max(status, 1)
+                else:
+                    print(f"{where}: up to date with {shown_spec}")
+                continue
+            report = write_package(out_dir, package, result.files, result.digest)
+        except UnsafeOutputError as exc:
+            print(f"{where}: {exc}", file=sys.stderr)
+            status = 2
+            continue
+        except OSError as exc:
+            print(f"{where}: cannot write: {exc}", file=sys.stderr)
+            status = 2
+            continue
+        origin = " (from cache)" if result.cached else ""
+        print(
+            f"{where}: {len(report.written)} written, {len(report.removed)} removed, "
+            f"{len(report.unchanged)} unchanged{origin}"
+        )
+    return status
+
+
+def _shown(path: Path) -> str:
+    """A path as the user would type it: relative to the working directory when inside it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="apicontract",
@@ -58,6 +135,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     lint.add_argument("--no-cache", action="store_true", help="lint even unchanged specs again")
     lint.set_defaults(run=_cmd_lint)
+
+    gen = commands.add_parser(
+        "generate", help="generate models, typed clients and server stubs from specs"
+    )
+    gen.add_argument(
+        "specs",
+        nargs="*",
+        metavar="SPEC",
+        help="spec files (default: [tool.apicontract] specs, else specs/*/*.yaml)",
+    )
+    gen.add_argument("--out", metavar="DIR", help="output folder (default: generated)")
+    gen.add_argument("--package", metavar="NAME", help="package name (with one SPEC)")
+    gen.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; print a diff of any drift and exit 1 when out of date",
+    )
+    gen.add_argument("--allow-remote", action="append", default=[], metavar="HOST")
+    gen.add_argument("--no-cache", action="store_true", help="regenerate even unchanged specs")
+    gen.set_defaults(run=_cmd_generate)
     return parser
 
 

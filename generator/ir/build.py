@@ -65,8 +65,9 @@ class IrBuilder:
                     return name
         return names[0]
 
-    def schema_type(self, doc: Document, pointer: str, schema: Any, direction: str,
-                    depth: int = 0) -> PyType:
+    def schema_type(
+        self, doc: Document, pointer: str, schema: Any, direction: str, depth: int = 0
+    ) -> PyType:
         if depth > 32 or not isinstance(schema, dict):
             return ANY
         names = self._classes(doc, pointer)
@@ -81,10 +82,12 @@ class IrBuilder:
         for keyword in ("oneOf", "anyOf"):
             branches = schema.get(keyword)
             if isinstance(branches, list) and branches:
-                return PyType.one_of(*(
-                    self.schema_type(doc, jp.join(pointer, keyword, i), b, direction, depth + 1)
-                    for i, b in enumerate(branches)
-                ))
+                return PyType.one_of(
+                    *(
+                        self.schema_type(doc, jp.join(pointer, keyword, i), b, direction, depth + 1)
+                        for i, b in enumerate(branches)
+                    )
+                )
         types = schema.get("type")
         nullable = schema.get("nullable") is True
         if isinstance(types, list):
@@ -94,21 +97,40 @@ class IrBuilder:
         base = self._primitive(doc, pointer, schema, types, direction, depth)
         return PyType.one_of(base, NONE) if nullable and base is not ANY else base
 
-    def _primitive(self, doc: Document, pointer: str, schema: dict[str, Any], kind: Any,
-                   direction: str, depth: int) -> PyType:
+    def _primitive(
+        self,
+        doc: Document,
+        pointer: str,
+        schema: dict[str, Any],
+        kind: Any,
+        direction: str,
+        depth: int,
+    ) -> PyType:
         if kind == "array":
             items = schema.get("items")
-            item = (self.schema_type(doc, jp.join(pointer, "items"), items, direction, depth + 1)
-                    if isinstance(items, dict) else ANY)
+            item = (
+                self.schema_type(doc, jp.join(pointer, "items"), items, direction, depth + 1)
+                if isinstance(items, dict)
+                else ANY
+            )
             return PyType.of("list", item)
         if kind == "object":
             extra = schema.get("additionalProperties")
-            value = (self.schema_type(doc, jp.join(pointer, "additionalProperties"), extra,
-                                      direction, depth + 1)
-                     if isinstance(extra, dict) else ANY)
+            value = (
+                self.schema_type(
+                    doc, jp.join(pointer, "additionalProperties"), extra, direction, depth + 1
+                )
+                if isinstance(extra, dict)
+                else ANY
+            )
             return PyType.of("dict", STR, value)
-        simple = {"string": "str", "integer": "int", "number": "float", "boolean": "bool",
-                  "null": "None"}
+        simple = {
+            "string": "str",
+            "integer": "int",
+            "number": "float",
+            "boolean": "bool",
+            "null": "None",
+        }
         if isinstance(kind, str) and kind in simple:
             return PyType.of(simple[kind])
         return ANY
@@ -118,18 +140,27 @@ class IrBuilder:
         if not isinstance(schema, dict) or depth > 8:
             return STR
         enum = schema.get("enum")
-        if isinstance(enum, list) and enum and all(
-            isinstance(v, (str, int, float, bool)) and not isinstance(v, dict) for v in enum
+        if (
+            isinstance(enum, list)
+            and enum
+            and all(
+                isinstance(v, (str, int, float, bool)) and not isinstance(v, dict) for v in enum
+            )
         ):
             return PyType.literal(*enum)
         kind = schema.get("type")
         if isinstance(kind, list):
             kind = next((k for k in kind if k != "null"), "string")
         if kind == "array":
-            return PyType.of("list", self.parameter_type(doc, jp.join(pointer, "items"),
-                                                         schema.get("items", {}), depth + 1))
-        return PyType.of({"integer": "int", "number": "float", "boolean": "bool"}.get(
-            str(kind), "str"))
+            return PyType.of(
+                "list",
+                self.parameter_type(
+                    doc, jp.join(pointer, "items"), schema.get("items", {}), depth + 1
+                ),
+            )
+        return PyType.of(
+            {"integer": "int", "number": "float", "boolean": "bool"}.get(str(kind), "str")
+        )
 
     # -- conventions -------------------------------------------------------------------------
     def _error_schemas(self) -> list[Located]:
@@ -138,10 +169,11 @@ class IrBuilder:
         for _, _, op_doc, op_ptr, op in self._iter_operations():
             responses = op.get("responses") if isinstance(op.get("responses"), dict) else {}
             for status, response in responses.items():
-                if not str(status)[:1] in ("4", "5"):
+                if str(status)[:1] not in ("4", "5"):
                     continue
-                for located in self._media_schemas(op_doc, jp.join(op_ptr, "responses", status),
-                                                   response):
+                for located in self._media_schemas(
+                    op_doc, jp.join(op_ptr, "responses", status), response
+                ):
                     key = (located[0].uri, located[1])
                     if key not in seen:
                         seen.add(key)
@@ -189,23 +221,27 @@ class IrBuilder:
             responses = op.get("responses") if isinstance(op.get("responses"), dict) else {}
             for status, response in responses.items():
                 statuses.add(str(status))
-                rdoc, _, resolved = self.deref(op_doc, jp.join(op_ptr, "responses", status),
-                                               response)
+                _, _, resolved = self.deref(
+                    op_doc, jp.join(op_ptr, "responses", status), response
+                )
                 if isinstance(resolved, dict) and isinstance(resolved.get("headers"), dict):
                     response_headers.extend(resolved["headers"])
                 if str(status) == "202" and accepted is None:
-                    schemas = self._media_schemas(op_doc, jp.join(op_ptr, "responses", status),
-                                                  response)
+                    schemas = self._media_schemas(
+                        op_doc, jp.join(op_ptr, "responses", status), response
+                    )
                     if schemas:
                         accepted = self.schema_type(*schemas[0], direction="response")
         return Conventions(
             success_flag=success_flag,
             retryable_flag=retryable_flag,
             idempotency_header=headers.get("idempotency-key"),
-            track_id_header=next((w for k, w in sorted(headers.items()) if k.endswith("track-id")),
-                                 None),
-            request_id_header=next((h for h in sorted(set(response_headers))
-                                    if h.lower().endswith("request-id")), None),
+            track_id_header=next(
+                (w for k, w in sorted(headers.items()) if k.endswith("track-id")), None
+            ),
+            request_id_header=next(
+                (h for h in sorted(set(response_headers)) if h.lower().endswith("request-id")), None
+            ),
             error_shape=shape,
             invalid_request_status=400 if "400" in statuses or not statuses else 422,
             accepted_model=accepted,
@@ -231,8 +267,10 @@ class IrBuilder:
         item_ptr = jp.parent(op_ptr)
         item = jp.resolve(doc.data, item_ptr) if item_ptr else {}
         merged: dict[tuple[str, str], Located] = {}
-        for base, params in ((jp.join(item_ptr, "parameters"), item.get("parameters")),
-                             (jp.join(op_ptr, "parameters"), op.get("parameters"))):
+        for base, params in (
+            (jp.join(item_ptr, "parameters"), item.get("parameters")),
+            (jp.join(op_ptr, "parameters"), op.get("parameters")),
+        ):
             for index, param in enumerate(params if isinstance(params, list) else []):
                 located = self.deref(doc, jp.join(base, index), param)
                 value = located[2]
@@ -253,8 +291,13 @@ class IrBuilder:
                 role = Role.TRACK_ID
             elif lower == "async":
                 role = Role.ASYNC
-            elif lower in ("accept-encoding", "content-encoding", "content-type", "accept",
-                           "authorization"):
+            elif lower in (
+                "accept-encoding",
+                "content-encoding",
+                "content-type",
+                "accept",
+                "authorization",
+            ):
                 role = Role.TRANSPORT
         schema_at = jp.join(pointer, "schema")
         ptype = self.parameter_type(doc, schema_at, value.get("schema", {}))
@@ -270,15 +313,16 @@ class IrBuilder:
             role=role,
         )
 
-    def _result(self, op_doc: Document, op_ptr: str, responses: dict[str, Any],
-                errors: set[tuple[str, str]]) -> tuple[list[Response], PyType, PyType | None]:
+    def _result(
+        self, op_doc: Document, op_ptr: str, responses: dict[str, Any], errors: set[tuple[str, str]]
+    ) -> tuple[list[Response], PyType, PyType | None]:
         built: list[Response] = []
         results: list[PyType] = []
         accepted: PyType | None = None
         for status, response in responses.items():
             status = str(status)
             at = jp.join(op_ptr, "responses", status)
-            rdoc, rptr, resolved = self.deref(op_doc, at, response)
+            _, _, resolved = self.deref(op_doc, at, response)
             schemas = self._media_schemas(op_doc, at, response)
             media = None
             rtype: PyType | None = None
@@ -286,10 +330,15 @@ class IrBuilder:
                 sdoc, sptr, schema = schemas[0]
                 content = resolved.get("content", {}) if isinstance(resolved, dict) else {}
                 media = next((m for m in content if _is_json(m)), None)
-                rtype = self._success_type(sdoc, sptr, schema, errors) if status.startswith(
-                    "2") else self.schema_type(sdoc, sptr, schema, "response")
+                rtype = (
+                    self._success_type(sdoc, sptr, schema, errors)
+                    if status.startswith("2")
+                    else self.schema_type(sdoc, sptr, schema, "response")
+                )
             code = int(status) if status.isdigit() else None
-            description = str(resolved.get("description") or "") if isinstance(resolved, dict) else ""
+            description = (
+                str(resolved.get("description") or "") if isinstance(resolved, dict) else ""
+            )
             built.append(Response(status, code, rtype, description, media))
             if status == "202":
                 accepted = rtype or NONE
@@ -298,8 +347,9 @@ class IrBuilder:
         result = PyType.one_of(*results) if results else NONE
         return built, result, accepted
 
-    def _success_type(self, doc: Document, pointer: str, schema: Any,
-                      errors: set[tuple[str, str]]) -> PyType:
+    def _success_type(
+        self, doc: Document, pointer: str, schema: Any, errors: set[tuple[str, str]]
+    ) -> PyType:
         """The type of a 2xx body, without branches that are the API's error body: those are
         the in-band failure form (v1's HTTP 200 `success: false`), which the client raises."""
         if isinstance(schema, dict):
@@ -320,17 +370,18 @@ class IrBuilder:
                     return PyType.one_of(*kept)
         return self.schema_type(doc, pointer, schema, "response")
 
-    def _pagination(self, op_doc: Document, op_ptr: str, op: dict[str, Any],
-                    params: list[Parameter]) -> Pagination | None:
-        cursor = next((p for p in params if p.location is Location.QUERY
-                       and p.wire_name == "cursor"), None)
+    def _pagination(
+        self, op_doc: Document, op_ptr: str, op: dict[str, Any], params: list[Parameter]
+    ) -> Pagination | None:
+        cursor = next(
+            (p for p in params if p.location is Location.QUERY and p.wire_name == "cursor"), None
+        )
         if cursor is None:
             return None
         responses = op.get("responses") if isinstance(op.get("responses"), dict) else {}
         if "200" not in responses:
             return None
-        schemas = self._media_schemas(op_doc, jp.join(op_ptr, "responses", "200"),
-                                      responses["200"])
+        schemas = self._media_schemas(op_doc, jp.join(op_ptr, "responses", "200"), responses["200"])
         if not schemas:
             return None
         sdoc, sptr, schema = schemas[0]
@@ -347,21 +398,26 @@ class IrBuilder:
         conventions = self.conventions()
         errors = {(d.uri, p) for d, p, _ in self._error_schemas()}
         raw = self._iter_operations()
-        names = unique([
-            identifier(str(op.get("operationId") or f"{method}_{path}"),
-                       reserved=CLIENT_RESERVED)
-            for path, method, _, _, op in raw
-        ])
+        names = unique(
+            [
+                identifier(
+                    str(op.get("operationId") or f"{method}_{path}"), reserved=CLIENT_RESERVED
+                )
+                for path, method, _, _, op in raw
+            ]
+        )
         operations = []
         for (path, method, doc, op_ptr, op), name in zip(raw, names, strict=True):
             params = [self._parameter(p, conventions) for p in self._parameters(doc, op_ptr, op)]
             params = _unique_parameter_names(params)
             body = None
             if "requestBody" in op:
-                bdoc, bptr, request = self.deref(doc, jp.join(op_ptr, "requestBody"),
-                                                 op["requestBody"])
-                schemas = self._media_schemas(doc, jp.join(op_ptr, "requestBody"),
-                                              op["requestBody"])
+                _, _, request = self.deref(
+                    doc, jp.join(op_ptr, "requestBody"), op["requestBody"]
+                )
+                schemas = self._media_schemas(
+                    doc, jp.join(op_ptr, "requestBody"), op["requestBody"]
+                )
                 if schemas:
                     content = request.get("content", {})
                     body = Body(
@@ -372,28 +428,37 @@ class IrBuilder:
                     )
             responses = op.get("responses") if isinstance(op.get("responses"), dict) else {}
             built, result, accepted = self._result(doc, op_ptr, responses, errors)
-            operations.append(Operation(
-                operation_id=str(op.get("operationId") or name),
-                python_name=name,
-                method=method.upper(),
-                path=path,
-                summary=str(op.get("summary") or ""),
-                description=str(op.get("description") or ""),
-                tags=tuple(str(t) for t in op.get("tags", []) if isinstance(t, str)),
-                deprecated=bool(op.get("deprecated")),
-                parameters=tuple(params),
-                body=body,
-                responses=tuple(built),
-                result=result,
-                accepted=accepted,
-                idempotent=method.upper() in IDEMPOTENT_METHODS,
-                pagination=self._pagination(doc, op_ptr, op, params),
-            ))
+            operations.append(
+                Operation(
+                    operation_id=str(op.get("operationId") or name),
+                    python_name=name,
+                    method=method.upper(),
+                    path=path,
+                    summary=str(op.get("summary") or ""),
+                    description=str(op.get("description") or ""),
+                    tags=tuple(str(t) for t in op.get("tags", []) if isinstance(t, str)),
+                    deprecated=bool(op.get("deprecated")),
+                    parameters=tuple(params),
+                    body=body,
+                    responses=tuple(built),
+                    result=result,
+                    accepted=accepted,
+                    idempotent=method.upper() in IDEMPOTENT_METHODS,
+                    pagination=self._pagination(doc, op_ptr, op, params),
+                )
+            )
         info = self.data.get("info") if isinstance(self.data.get("info"), dict) else {}
         schemes = (self.data.get("components") or {}).get("securitySchemes") or {}
-        bearer = any(isinstance(s, dict) and str(s.get("scheme", "")).lower() == "bearer"
-                     or (isinstance(s, dict) and s.get("type") == "oauth2")
-                     for s in schemes.values()) if isinstance(schemes, dict) else False
+        bearer = (
+            any(
+                (isinstance(s, dict)
+                and str(s.get("scheme", "")).lower() == "bearer")
+                or (isinstance(s, dict) and s.get("type") == "oauth2")
+                for s in schemes.values()
+            )
+            if isinstance(schemes, dict)
+            else False
+        )
         return Api(
             package=package,
             title=str(info.get("title") or package),
@@ -418,11 +483,16 @@ class IrBuilder:
                 continue
             label = server.get("x-apicontract-name") or (
                 str(server.get("description") or "").split("(")[0].split(",")[0].strip()
-                or f"server {index + 1}")
-            raw.append((server["url"], identifier(str(label)), str(server.get("description") or "")))
+                or f"server {index + 1}"
+            )
+            raw.append(
+                (server["url"], identifier(str(label)), str(server.get("description") or ""))
+            )
         names = unique([name for _, name, _ in raw])
-        return tuple(Server(url, PythonIdentifier(name), desc)
-                     for (url, _, desc), name in zip(raw, names, strict=True))
+        return tuple(
+            Server(url, PythonIdentifier(name), desc)
+            for (url, _, desc), name in zip(raw, names, strict=True)
+        )
 
 
 def _unique_parameter_names(params: list[Parameter]) -> list[Parameter]:

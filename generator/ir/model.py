@@ -218,6 +218,6 @@ class Api:
 
     @property
     def uses_literal(self) -> bool:
-        return any(
-            p.type.uses_literal for op in self.operations for p in op.parameters
-        ) or any(op.result.uses_literal for op in self.operations)
+        return any(p.type.uses_literal for op in self.operations for p in op.parameters) or any(
+            op.result.uses_literal for op in self.operations
+        )

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.cache import ContentCache, default_cache_dir, local_dependencies
 from generator.findings import Finding, InputError, Severity
-from generator.lint.cache import LintCache, default_cache_dir, digest
 from generator.lint.context import LintContext
 from generator.lint.rules import RULES
 from generator.spec.load import Workspace
@@ -42,7 +40,11 @@ def lint_file(
     path: Path, options: LintOptions = LintOptions(), display: str | None = None
 ) -> LintReport:
     shown = display if display is not None else str(path)
-    cache = LintCache(options.cache_dir or default_cache_dir()) if options.use_cache else None
+    cache = (
+        ContentCache(options.cache_dir or default_cache_dir(), "lint")
+        if options.use_cache
+        else None
+    )
     key = None
     if cache is not None:
         try:
@@ -53,29 +55,17 @@ def lint_file(
             key = cache.key(raw, shown, options.fingerprint())
             hit = cache.get(key)
             if hit is not None:
-                return LintReport(shown, hit, cached=True)
+                return LintReport(shown, [Finding.from_json(f) for f in hit], cached=True)
     try:
         workspace = Workspace.open(path, shown, options.allow_remote, options.limits)
     except InputError as exc:
         return LintReport(shown, [exc.finding], unreadable=True)
 
     findings = lint_workspace(workspace)
-    if cache is not None and key is not None:
-        deps: dict[str, str] = {}
-        for uri, doc in workspace.documents.items():
-            if doc is workspace.root:
-                continue
-            parts = urllib.parse.urlsplit(uri)
-            if parts.scheme != "file":
-                break  # results that depend on the network are never cached
-            dep = urllib.request.url2pathname(parts.path)
-            try:
-                deps[dep] = digest(Path(dep).read_bytes())
-            except OSError:
-                break
-        else:
-            if not workspace.failures:
-                cache.put(key, deps, findings)
+    if cache is not None and key is not None and not workspace.failures:
+        deps = local_dependencies(workspace.documents, workspace.root.uri)
+        if deps is not None:
+            cache.put(key, deps, [f.to_json() for f in findings])
     return LintReport(shown, findings)
 
 

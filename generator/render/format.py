@@ -28,13 +28,23 @@ def format_sources(files: dict[str, str], package: str) -> dict[str, str]:
             (root / name).parent.mkdir(parents=True, exist_ok=True)
             (root / name).write_text(text, "utf-8")
         steps = [
-            [ruff, "check", *RUFF_ARGS, "--select", "I,F401,UP", "--fix-only", "--exit-zero",
-             "--quiet", package],
+            [
+                ruff,
+                "check",
+                *RUFF_ARGS,
+                "--select",
+                "I,F401,UP",
+                "--fix-only",
+                "--exit-zero",
+                "--quiet",
+                package,
+            ],
             [ruff, "format", *RUFF_ARGS, "--quiet", package],
         ]
         for step in steps:
-            done = subprocess.run(step, cwd=root.parent, capture_output=True, text=True,
-                                  check=False)
+            done = subprocess.run(
+                step, cwd=root.parent, capture_output=True, text=True, check=False
+            )
             if done.returncode != 0:
                 raise FormatError(f"ruff failed: {done.stderr.strip() or done.stdout.strip()}")
         result = dict(files)

@@ -100,7 +100,7 @@ def generate_models(workspace: Workspace) -> Models:
                     custom_file_header=HEADER,
                     emit_model_metadata=metadata_path,
                 )
-        except Exception as exc:  # noqa: BLE001 - reported as data by the caller
+        except Exception as exc:
             raise ModelGenerationError(f"datamodel-code-generator failed: {exc}") from None
         if not isinstance(source, str):
             raise ModelGenerationError("datamodel-code-generator produced no single module")

@@ -1,0 +1,157 @@
+"""Writing generated packages: confined to the output folder, atomic per file, with a manifest so
+files the generator no longer produces are removed (and nothing else is ever touched).
+`check_package` is the `--check` mode: it writes nothing and returns the drift as a diff."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator import __version__
+from generator.naming import is_valid_identifier
+
+MANIFEST = ".apicontract-manifest.json"
+
+
+class UnsafeOutputError(Exception):
+    pass
+
+
+@dataclass
+class WriteReport:
+    package_dir: Path
+    written: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+
+def manifest_text(files: dict[str, str], spec_digest: str) -> str:
+    entries = {
+        name: hashlib.sha256(text.encode()).hexdigest() for name, text in sorted(files.items())
+    }
+    document = {
+        "generator": "apicontract",
+        "version": __version__,
+        "spec_sha256": spec_digest,
+        "files": entries,
+    }
+    return json.dumps(document, indent=2, sort_keys=True) + "\n"
+
+
+def package_dir(out_dir: Path, package: str) -> Path:
+    """The package folder, refusing anything that could leave `out_dir`."""
+    if not is_valid_identifier(package):
+        raise UnsafeOutputError(f"package name {package!r} is not a Python identifier")
+    root = out_dir.resolve()
+    target = (out_dir / package).resolve()
+    if target.parent != root:
+        raise UnsafeOutputError(f"{out_dir / package} resolves outside {root} (a symlink?)")
+    return target
+
+
+def _safe_file(folder: Path, name: str) -> Path:
+    if "/" in name or "\\" in name or name in ("", ".", "..") or name.startswith(".."):
+        raise UnsafeOutputError(f"refusing to write file name {name!r}")
+    path = folder / name
+    if path.is_symlink() or path.resolve().parent != folder:
+        raise UnsafeOutputError(f"refusing to write through {path} (leaves {folder})")
+    return path
+
+
+def _previous_files(folder: Path) -> set[str]:
+    try:
+        data = json.loads((folder / MANIFEST).read_text("utf-8"))
+        return {str(n) for n in data.get("files", {})}
+    except (OSError, ValueError, AttributeError):
+        return set()
+
+
+def _file_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.fchmod(fd, _file_mode())
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def planned(files: dict[str, str], spec_digest: str) -> dict[str, str]:
+    return {**files, MANIFEST: manifest_text(files, spec_digest)}
+
+
+def write_package(
+    out_dir: Path, package: str, files: dict[str, str], spec_digest: str
+) -> WriteReport:
+    folder = package_dir(out_dir, package)
+    folder.mkdir(parents=True, exist_ok=True)
+    report = WriteReport(folder)
+    stale = _previous_files(folder) - set(files)
+    everything = planned(files, spec_digest)
+    # the manifest goes last: a run cut short leaves the old manifest naming what to clean up
+    for name in sorted(everything, key=lambda n: n == MANIFEST):
+        path = _safe_file(folder, name)
+        text = everything[name]
+        try:
+            if path.read_text("utf-8") == text:
+                report.unchanged.append(name)
+                continue
+        except (OSError, UnicodeDecodeError):
+            pass
+        _atomic_write(path, text)
+        report.written.append(name)
+    for name in sorted(stale):
+        path = _safe_file(folder, name)
+        if path.is_file():
+            path.unlink()
+            report.removed.append(name)
+    return report
+
+
+def check_package(
+    out_dir: Path, package: str, files: dict[str, str], spec_digest: str, shown_dir: str
+) -> list[str]:
+    """Unified diffs of every difference between what would be written and what is there."""
+    folder = package_dir(out_dir, package)
+    everything = planned(files, spec_digest)
+    diffs: list[str] = []
+    for name in sorted(everything):
+        path = folder / name
+        try:
+            current = path.read_text("utf-8")
+        except (OSError, UnicodeDecodeError):
+            current = None
+        wanted = everything[name]
+        if current == wanted:
+            continue
+        label = f"{shown_dir}/{package}/{name}"
+        diffs.append(
+            "".join(
+                difflib.unified_diff(
+                    (current or "").splitlines(keepends=True),
+                    wanted.splitlines(keepends=True),
+                    fromfile=f"a/{label}" if current is not None else "/dev/null",
+                    tofile=f"b/{label}",
+                )
+            )
+            or f"--- a/{label}\n+++ b/{label}\n(differs in encoding)\n"
+        )
+    for name in sorted(_previous_files(folder) - set(files)):
+        if (folder / name).is_file():
+            diffs.append(
+                f"--- a/{shown_dir}/{package}/{name}\n+++ /dev/null\n(no longer generated)\n"
+            )
+    return diffs
