@@ -43,7 +43,7 @@ def build_package(
     """Generate one package's files in memory. A spec with lint errors produces no files."""
     # imported here: a cached answer needs none of the heavy machinery
     from generator.ir.build import build_api
-    from generator.lint.engine import lint_workspace
+    from generator.lint.engine import gate_workspace
     from generator.render.format import FormatError
     from generator.render.models import ModelGenerationError, generate_models
     from generator.render.package import render_package
@@ -60,7 +60,7 @@ def build_package(
     result.digest = workspace.root.digest
     result._documents = workspace.documents
     result._root_uri = workspace.root.uri
-    findings = lint_workspace(workspace)
+    findings = gate_workspace(workspace)
     result.findings = findings
     if not result.ok:
         return result

@@ -8,7 +8,7 @@ from pathlib import Path
 from generator.cache import ContentCache, default_cache_dir, local_dependencies
 from generator.findings import Finding, InputError, Severity
 from generator.lint.context import LintContext
-from generator.lint.rules import RULES
+from generator.lint.rules import GATE_RULES, RULES, Rule
 from generator.spec.load import Workspace
 from generator.spec.parse import DEFAULT_LIMITS, Limits
 
@@ -69,12 +69,19 @@ def lint_file(
     return LintReport(shown, findings)
 
 
-def lint_workspace(workspace: Workspace) -> list[Finding]:
+def lint_workspace(workspace: Workspace, rules: tuple[Rule, ...] = RULES) -> list[Finding]:
     ctx = LintContext(workspace)
     findings: set[Finding] = set(workspace.root.problems)
-    for rule in RULES:
+    for rule in rules:
         findings.update(rule(ctx))
     for doc in workspace.documents.values():
         if doc is not workspace.root:
             findings.update(doc.problems)
     return sorted(findings, key=lambda f: (f.file, f.line, f.column, f.rule, f.pointer, f.message))
+
+
+def gate_workspace(workspace: Workspace) -> list[Finding]:
+    """The checks generation cannot do without (references resolve within the policy, no
+    endless cycles, a supported OpenAPI version). The full lint stays `apicontract lint`'s job,
+    so a large spec is not validated twice on every regeneration."""
+    return lint_workspace(workspace, GATE_RULES)

@@ -28,3 +28,6 @@ RULES: tuple[Rule, ...] = (
     required.check,
     examples.check,
 )
+
+#: what `generate` insists on before it writes code
+GATE_RULES: tuple[Rule, ...] = (refs.check_unresolved, refs.check_cycles, structure.check_version)

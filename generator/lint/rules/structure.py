@@ -53,20 +53,26 @@ _VALIDATORS = {
 }
 
 
-def check(ctx: LintContext) -> Iterator[Finding]:
+def check_version(ctx: LintContext) -> Iterator[Finding]:
     root = ctx.root
     if not isinstance(root.data, dict):
         yield root.finding("", "oas-structure", "a spec must be a mapping at the top level")
-        return
-    validator_cls = _VALIDATORS.get(ctx.version)
-    if validator_cls is None:
+    elif ctx.version not in _VALIDATORS:
         found = root.data.get("openapi", root.data.get("swagger"))
         yield root.finding(
             "/openapi" if "openapi" in root.data else "",
             "openapi-version",
             f"expected `openapi: 3.0.x` or `3.1.x`, found {found!r}",
         )
+
+
+def check(ctx: LintContext) -> Iterator[Finding]:
+    root = ctx.root
+    problems = list(check_version(ctx))
+    if problems:
+        yield from problems
         return
+    validator_cls = _VALIDATORS[ctx.version]
 
     def handler(uri: str) -> Any:
         return ctx.ws.document(uri.partition("#")[0]).data
