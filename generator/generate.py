@@ -83,9 +83,10 @@ def _toolchain_digest() -> str:
     from generator.render.environment import template_root
 
     hasher = hashlib.sha256()
-    root = template_root()
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        hasher.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    package_root = Path(__file__).resolve().parent
+    for root, pattern in ((template_root(), "*"), (package_root, "*.py")):
+        for path in sorted(p for p in root.rglob(pattern) if p.is_file()):
+            hasher.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
     for dist in ("datamodel-code-generator", "ruff", "pydantic"):
         hasher.update(f"{dist}={version(dist)}".encode())
     return hasher.hexdigest()
@@ -122,7 +123,7 @@ def build_package_cached(
             digest=str(hit["digest"]),
         )
     result = build_package(spec, package, display=display, allow_remote=allow_remote)
-    if not result.unreadable and result._documents is not None:
+    if result.ok and result._documents is not None:
         deps = local_dependencies(result._documents, result._root_uri)
         if deps is not None:
             cache.put(
