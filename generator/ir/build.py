@@ -221,9 +221,7 @@ class IrBuilder:
             responses = op.get("responses") if isinstance(op.get("responses"), dict) else {}
             for status, response in responses.items():
                 statuses.add(str(status))
-                _, _, resolved = self.deref(
-                    op_doc, jp.join(op_ptr, "responses", status), response
-                )
+                _, _, resolved = self.deref(op_doc, jp.join(op_ptr, "responses", status), response)
                 if isinstance(resolved, dict) and isinstance(resolved.get("headers"), dict):
                     response_headers.extend(resolved["headers"])
                 if str(status) == "202" and accepted is None:
@@ -412,9 +410,7 @@ class IrBuilder:
             params = _unique_parameter_names(params)
             body = None
             if "requestBody" in op:
-                _, _, request = self.deref(
-                    doc, jp.join(op_ptr, "requestBody"), op["requestBody"]
-                )
+                _, _, request = self.deref(doc, jp.join(op_ptr, "requestBody"), op["requestBody"])
                 schemas = self._media_schemas(
                     doc, jp.join(op_ptr, "requestBody"), op["requestBody"]
                 )
@@ -451,8 +447,7 @@ class IrBuilder:
         schemes = (self.data.get("components") or {}).get("securitySchemes") or {}
         bearer = (
             any(
-                (isinstance(s, dict)
-                and str(s.get("scheme", "")).lower() == "bearer")
+                (isinstance(s, dict) and str(s.get("scheme", "")).lower() == "bearer")
                 or (isinstance(s, dict) and s.get("type") == "oauth2")
                 for s in schemes.values()
             )
