@@ -36,7 +36,7 @@ def _cmd_lint(args: argparse.Namespace) -> int:
 
 def _cmd_generate(args: argparse.Namespace) -> int:
     from generator.config import ConfigError, load_config
-    from generator.generate import build_package_cached
+    from generator.generate import Job, build_many
     from generator.write import UnsafeOutputError, check_package, write_package
 
     try:
@@ -57,15 +57,12 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     out_dir = Path(args.out) if args.out else config.output
     shown_out = _shown(out_dir)
     status = 0
-    for spec, package in jobs:
-        shown_spec = _shown(spec)
-        result = build_package_cached(
-            spec,
-            package,
-            display=shown_spec,
-            allow_remote=tuple(args.allow_remote),
-            use_cache=not args.no_cache,
-        )
+    work = [
+        Job(spec, package, _shown(spec), tuple(args.allow_remote), not args.no_cache)
+        for spec, package in jobs
+    ]
+    for job, result in zip(work, build_many(work), strict=True):
+        shown_spec, package = job.display, job.package
         for finding in result.findings:
             print(finding.render())
         if result.unreadable:

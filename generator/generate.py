@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -136,3 +137,82 @@ def build_package_cached(
                 },
             )
     return result
+
+
+@dataclass(frozen=True)
+class Job:
+    spec: Path
+    package: str
+    display: str
+    allow_remote: tuple[str, ...] = ()
+    use_cache: bool = True
+    cache_dir: Path | None = None
+
+
+def _run_job(job: Job) -> PackageResult:
+    result = build_package_cached(
+        job.spec,
+        job.package,
+        display=job.display,
+        allow_remote=job.allow_remote,
+        use_cache=job.use_cache,
+        cache_dir=job.cache_dir,
+    )
+    result._documents = None  # not needed by the caller, and not picklable cheaply
+    return result
+
+
+def _cached(job: Job) -> PackageResult | None:
+    if not job.use_cache:
+        return None
+    try:
+        raw = job.spec.read_bytes()
+    except OSError:
+        return None
+    cache = ContentCache(job.cache_dir or default_cache_dir(), "generate")
+    key = cache.key(
+        raw, job.package, job.display, repr(sorted(job.allow_remote)), _toolchain_digest()
+    )
+    hit = cache.get(key)
+    if not isinstance(hit, dict):
+        return None
+    return PackageResult(
+        job.display,
+        module_name(job.package),
+        files=dict(hit["files"]),
+        findings=[Finding.from_json(f) for f in hit["findings"]],
+        cached=True,
+        digest=str(hit["digest"]),
+    )
+
+
+def build_many(jobs: list[Job]) -> list[PackageResult]:
+    """Build several packages: cached ones straight away, the rest in parallel processes when
+    there is more than one (forked after the heavy imports, so each child starts warm).
+    Results come back in the order of `jobs`, so output never depends on scheduling."""
+    results: list[PackageResult | None] = [_cached(job) for job in jobs]
+    todo = [i for i, r in enumerate(results) if r is None]
+    methods = __import__("multiprocessing").get_all_start_methods()
+    if len(todo) > 1 and (os.cpu_count() or 1) > 1 and "fork" in methods:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        import datamodel_code_generator  # noqa: F401 - warm the parent before forking
+
+        import generator.lint.engine
+        import generator.render.package  # noqa: F401
+
+        context = multiprocessing.get_context("fork")
+        workers = min(len(todo), os.cpu_count() or 1)
+        try:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+                for index, result in zip(
+                    todo, pool.map(_run_job, [jobs[i] for i in todo]), strict=True
+                ):
+                    results[index] = result
+            todo = []
+        except (OSError, RuntimeError):
+            pass  # no process support here: build in this process below
+    for index in todo:
+        results[index] = _run_job(jobs[index])
+    return [r for r in results if r is not None]

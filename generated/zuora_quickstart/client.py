@@ -8,7 +8,7 @@ keys and typed errors through `._runtime`.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping
-from typing import ClassVar, cast
+from typing import ClassVar, Literal, cast, overload
 
 import pydantic
 
@@ -47,6 +47,7 @@ class Client(BaseClient):
         filter_: list[str] | None = None,
         page_size: int | None = None,
         zuora_entity_ids: str | None = None,
+        track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> models.FulfillmentListResponse:
@@ -77,6 +78,7 @@ class Client(BaseClient):
             },
             headers={
                 "zuora-entity-ids": zuora_entity_ids,
+                "zuora-track-id": track_id,
             },
             body=None,
             responses={
@@ -103,6 +105,7 @@ class Client(BaseClient):
         filter_: list[str] | None = None,
         page_size: int | None = None,
         zuora_entity_ids: str | None = None,
+        track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
         max_pages: int | None = None,
@@ -122,11 +125,54 @@ class Client(BaseClient):
                 page_size=page_size,
                 zuora_entity_ids=zuora_entity_ids,
                 cursor=cursor,
+                track_id=track_id,
                 extra_headers=extra_headers,
                 timeout=timeout,
             )
 
         return self._paginate(fetch, max_pages=max_pages)
+
+    @overload
+    def create_fulfillment(
+        self,
+        body: models.FulfillmentCreateRequest,
+        *,
+        fields: list[str] | None = None,
+        fulfillment_fields: list[str] | None = None,
+        fulfillment_item_fields: list[str] | None = None,
+        credit_memo_item_fields: list[str] | None = None,
+        invoice_item_fields: list[str] | None = None,
+        expand: list[str] | None = None,
+        filter_: list[str] | None = None,
+        page_size: int | None = None,
+        async_: Literal[True],
+        zuora_entity_ids: str | None = None,
+        idempotency_key: str | None = None,
+        track_id: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> Accepted[models.AsyncAccepted]: ...
+
+    @overload
+    def create_fulfillment(
+        self,
+        body: models.FulfillmentCreateRequest,
+        *,
+        fields: list[str] | None = None,
+        fulfillment_fields: list[str] | None = None,
+        fulfillment_item_fields: list[str] | None = None,
+        credit_memo_item_fields: list[str] | None = None,
+        invoice_item_fields: list[str] | None = None,
+        expand: list[str] | None = None,
+        filter_: list[str] | None = None,
+        page_size: int | None = None,
+        async_: Literal[False] | None = None,
+        zuora_entity_ids: str | None = None,
+        idempotency_key: str | None = None,
+        track_id: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> models.FulfillmentResponse: ...
 
     def create_fulfillment(
         self,
@@ -142,6 +188,8 @@ class Client(BaseClient):
         page_size: int | None = None,
         async_: bool | None = None,
         zuora_entity_ids: str | None = None,
+        idempotency_key: str | None = None,
+        track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> models.FulfillmentResponse | Accepted[models.AsyncAccepted]:
@@ -175,6 +223,7 @@ class Client(BaseClient):
             headers={
                 "async": async_,
                 "zuora-entity-ids": zuora_entity_ids,
+                "zuora-track-id": track_id,
             },
             body=body,
             responses={
@@ -182,12 +231,54 @@ class Client(BaseClient):
                 202: models.AsyncAccepted,
             },
             idempotent=False,
-            auto_idempotency_key=False,
+            idempotency_key=idempotency_key,
             extra_headers=extra_headers,
             timeout=timeout,
             operation_id="createFulfillment",
         )
         return cast(models.FulfillmentResponse | Accepted[models.AsyncAccepted], result)
+
+    @overload
+    def create_fulfillments(
+        self,
+        body: models.FulfillmentBulkCreateRequest,
+        *,
+        fields: list[str] | None = None,
+        fulfillment_fields: list[str] | None = None,
+        fulfillment_item_fields: list[str] | None = None,
+        credit_memo_item_fields: list[str] | None = None,
+        invoice_item_fields: list[str] | None = None,
+        expand: list[str] | None = None,
+        filter_: list[str] | None = None,
+        page_size: int | None = None,
+        async_: Literal[True],
+        zuora_entity_ids: str | None = None,
+        idempotency_key: str | None = None,
+        track_id: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> Accepted[models.AsyncAccepted]: ...
+
+    @overload
+    def create_fulfillments(
+        self,
+        body: models.FulfillmentBulkCreateRequest,
+        *,
+        fields: list[str] | None = None,
+        fulfillment_fields: list[str] | None = None,
+        fulfillment_item_fields: list[str] | None = None,
+        credit_memo_item_fields: list[str] | None = None,
+        invoice_item_fields: list[str] | None = None,
+        expand: list[str] | None = None,
+        filter_: list[str] | None = None,
+        page_size: int | None = None,
+        async_: Literal[False] | None = None,
+        zuora_entity_ids: str | None = None,
+        idempotency_key: str | None = None,
+        track_id: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> models.FulfillmentBulkCreateResponseResponse: ...
 
     def create_fulfillments(
         self,
@@ -203,6 +294,8 @@ class Client(BaseClient):
         page_size: int | None = None,
         async_: bool | None = None,
         zuora_entity_ids: str | None = None,
+        idempotency_key: str | None = None,
+        track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> models.FulfillmentBulkCreateResponseResponse | Accepted[models.AsyncAccepted]:
@@ -236,6 +329,7 @@ class Client(BaseClient):
             headers={
                 "async": async_,
                 "zuora-entity-ids": zuora_entity_ids,
+                "zuora-track-id": track_id,
             },
             body=body,
             responses={
@@ -243,7 +337,7 @@ class Client(BaseClient):
                 202: models.AsyncAccepted,
             },
             idempotent=False,
-            auto_idempotency_key=False,
+            idempotency_key=idempotency_key,
             extra_headers=extra_headers,
             timeout=timeout,
             operation_id="createFulfillments",
@@ -267,6 +361,7 @@ class Client(BaseClient):
         filter_: list[str] | None = None,
         page_size: int | None = None,
         zuora_entity_ids: str | None = None,
+        track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> models.FulfillmentResponse:
@@ -295,6 +390,7 @@ class Client(BaseClient):
             },
             headers={
                 "zuora-entity-ids": zuora_entity_ids,
+                "zuora-track-id": track_id,
             },
             body=None,
             responses={
@@ -308,6 +404,32 @@ class Client(BaseClient):
         )
         return cast(models.FulfillmentResponse, result)
 
+    @overload
+    def delete_fulfillment(
+        self,
+        fulfillment_id: str,
+        *,
+        fields: list[str] | None = None,
+        async_: Literal[True],
+        zuora_entity_ids: str | None = None,
+        track_id: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> Accepted[models.AsyncAccepted]: ...
+
+    @overload
+    def delete_fulfillment(
+        self,
+        fulfillment_id: str,
+        *,
+        fields: list[str] | None = None,
+        async_: Literal[False] | None = None,
+        zuora_entity_ids: str | None = None,
+        track_id: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> None: ...
+
     def delete_fulfillment(
         self,
         fulfillment_id: str,
@@ -315,6 +437,7 @@ class Client(BaseClient):
         fields: list[str] | None = None,
         async_: bool | None = None,
         zuora_entity_ids: str | None = None,
+        track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> None | Accepted[models.AsyncAccepted]:
@@ -340,6 +463,7 @@ class Client(BaseClient):
             headers={
                 "async": async_,
                 "zuora-entity-ids": zuora_entity_ids,
+                "zuora-track-id": track_id,
             },
             body=None,
             responses={
@@ -353,6 +477,50 @@ class Client(BaseClient):
             operation_id="deleteFulfillment",
         )
         return cast(None | Accepted[models.AsyncAccepted], result)
+
+    @overload
+    def update_fulfillment(
+        self,
+        fulfillment_id: str,
+        body: models.FulfillmentPatchRequest,
+        *,
+        fields: list[str] | None = None,
+        fulfillment_fields: list[str] | None = None,
+        fulfillment_item_fields: list[str] | None = None,
+        credit_memo_item_fields: list[str] | None = None,
+        invoice_item_fields: list[str] | None = None,
+        expand: list[str] | None = None,
+        filter_: list[str] | None = None,
+        page_size: int | None = None,
+        async_: Literal[True],
+        zuora_entity_ids: str | None = None,
+        idempotency_key: str | None = None,
+        track_id: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> Accepted[models.AsyncAccepted]: ...
+
+    @overload
+    def update_fulfillment(
+        self,
+        fulfillment_id: str,
+        body: models.FulfillmentPatchRequest,
+        *,
+        fields: list[str] | None = None,
+        fulfillment_fields: list[str] | None = None,
+        fulfillment_item_fields: list[str] | None = None,
+        credit_memo_item_fields: list[str] | None = None,
+        invoice_item_fields: list[str] | None = None,
+        expand: list[str] | None = None,
+        filter_: list[str] | None = None,
+        page_size: int | None = None,
+        async_: Literal[False] | None = None,
+        zuora_entity_ids: str | None = None,
+        idempotency_key: str | None = None,
+        track_id: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> models.FulfillmentResponse: ...
 
     def update_fulfillment(
         self,
@@ -369,6 +537,8 @@ class Client(BaseClient):
         page_size: int | None = None,
         async_: bool | None = None,
         zuora_entity_ids: str | None = None,
+        idempotency_key: str | None = None,
+        track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> models.FulfillmentResponse | Accepted[models.AsyncAccepted]:
@@ -407,6 +577,7 @@ class Client(BaseClient):
             headers={
                 "async": async_,
                 "zuora-entity-ids": zuora_entity_ids,
+                "zuora-track-id": track_id,
             },
             body=body,
             responses={
@@ -414,7 +585,7 @@ class Client(BaseClient):
                 202: models.AsyncAccepted,
             },
             idempotent=False,
-            auto_idempotency_key=False,
+            idempotency_key=idempotency_key,
             extra_headers=extra_headers,
             timeout=timeout,
             operation_id="updateFulfillment",
@@ -435,6 +606,7 @@ class Client(BaseClient):
         filter_: list[str] | None = None,
         page_size: int | None = None,
         zuora_entity_ids: str | None = None,
+        track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> models.FulfillmentItemListResponse:
@@ -465,6 +637,7 @@ class Client(BaseClient):
             },
             headers={
                 "zuora-entity-ids": zuora_entity_ids,
+                "zuora-track-id": track_id,
             },
             body=None,
             responses={
@@ -491,6 +664,7 @@ class Client(BaseClient):
         filter_: list[str] | None = None,
         page_size: int | None = None,
         zuora_entity_ids: str | None = None,
+        track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
         max_pages: int | None = None,
@@ -510,11 +684,54 @@ class Client(BaseClient):
                 page_size=page_size,
                 zuora_entity_ids=zuora_entity_ids,
                 cursor=cursor,
+                track_id=track_id,
                 extra_headers=extra_headers,
                 timeout=timeout,
             )
 
         return self._paginate(fetch, max_pages=max_pages)
+
+    @overload
+    def create_fulfillment_item(
+        self,
+        body: models.FulfillmentItemCreateRequest,
+        *,
+        fields: list[str] | None = None,
+        fulfillment_fields: list[str] | None = None,
+        fulfillment_item_fields: list[str] | None = None,
+        credit_memo_item_fields: list[str] | None = None,
+        invoice_item_fields: list[str] | None = None,
+        expand: list[str] | None = None,
+        filter_: list[str] | None = None,
+        page_size: int | None = None,
+        async_: Literal[True],
+        zuora_entity_ids: str | None = None,
+        idempotency_key: str | None = None,
+        track_id: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> Accepted[models.AsyncAccepted]: ...
+
+    @overload
+    def create_fulfillment_item(
+        self,
+        body: models.FulfillmentItemCreateRequest,
+        *,
+        fields: list[str] | None = None,
+        fulfillment_fields: list[str] | None = None,
+        fulfillment_item_fields: list[str] | None = None,
+        credit_memo_item_fields: list[str] | None = None,
+        invoice_item_fields: list[str] | None = None,
+        expand: list[str] | None = None,
+        filter_: list[str] | None = None,
+        page_size: int | None = None,
+        async_: Literal[False] | None = None,
+        zuora_entity_ids: str | None = None,
+        idempotency_key: str | None = None,
+        track_id: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> models.FulfillmentItemResponse: ...
 
     def create_fulfillment_item(
         self,
@@ -530,6 +747,8 @@ class Client(BaseClient):
         page_size: int | None = None,
         async_: bool | None = None,
         zuora_entity_ids: str | None = None,
+        idempotency_key: str | None = None,
+        track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> models.FulfillmentItemResponse | Accepted[models.AsyncAccepted]:
@@ -557,6 +776,7 @@ class Client(BaseClient):
             headers={
                 "async": async_,
                 "zuora-entity-ids": zuora_entity_ids,
+                "zuora-track-id": track_id,
             },
             body=body,
             responses={
@@ -564,7 +784,7 @@ class Client(BaseClient):
                 202: models.AsyncAccepted,
             },
             idempotent=False,
-            auto_idempotency_key=False,
+            idempotency_key=idempotency_key,
             extra_headers=extra_headers,
             timeout=timeout,
             operation_id="createFulfillmentItem",
@@ -572,6 +792,48 @@ class Client(BaseClient):
         return cast(
             models.FulfillmentItemResponse | Accepted[models.AsyncAccepted], result
         )
+
+    @overload
+    def create_fulfillment_items(
+        self,
+        body: models.FulfillmentItemBulkCreateRequest,
+        *,
+        fields: list[str] | None = None,
+        fulfillment_fields: list[str] | None = None,
+        fulfillment_item_fields: list[str] | None = None,
+        credit_memo_item_fields: list[str] | None = None,
+        invoice_item_fields: list[str] | None = None,
+        expand: list[str] | None = None,
+        filter_: list[str] | None = None,
+        page_size: int | None = None,
+        async_: Literal[True],
+        zuora_entity_ids: str | None = None,
+        idempotency_key: str | None = None,
+        track_id: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> Accepted[models.AsyncAccepted]: ...
+
+    @overload
+    def create_fulfillment_items(
+        self,
+        body: models.FulfillmentItemBulkCreateRequest,
+        *,
+        fields: list[str] | None = None,
+        fulfillment_fields: list[str] | None = None,
+        fulfillment_item_fields: list[str] | None = None,
+        credit_memo_item_fields: list[str] | None = None,
+        invoice_item_fields: list[str] | None = None,
+        expand: list[str] | None = None,
+        filter_: list[str] | None = None,
+        page_size: int | None = None,
+        async_: Literal[False] | None = None,
+        zuora_entity_ids: str | None = None,
+        idempotency_key: str | None = None,
+        track_id: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> models.FulfillmentItemBulkCreateResponseResponse: ...
 
     def create_fulfillment_items(
         self,
@@ -587,6 +849,8 @@ class Client(BaseClient):
         page_size: int | None = None,
         async_: bool | None = None,
         zuora_entity_ids: str | None = None,
+        idempotency_key: str | None = None,
+        track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> (
@@ -618,6 +882,7 @@ class Client(BaseClient):
             headers={
                 "async": async_,
                 "zuora-entity-ids": zuora_entity_ids,
+                "zuora-track-id": track_id,
             },
             body=body,
             responses={
@@ -625,7 +890,7 @@ class Client(BaseClient):
                 202: models.AsyncAccepted,
             },
             idempotent=False,
-            auto_idempotency_key=False,
+            idempotency_key=idempotency_key,
             extra_headers=extra_headers,
             timeout=timeout,
             operation_id="createFulfillmentItems",
@@ -649,6 +914,7 @@ class Client(BaseClient):
         filter_: list[str] | None = None,
         page_size: int | None = None,
         zuora_entity_ids: str | None = None,
+        track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> models.FulfillmentItemResponse:
@@ -676,6 +942,7 @@ class Client(BaseClient):
             },
             headers={
                 "zuora-entity-ids": zuora_entity_ids,
+                "zuora-track-id": track_id,
             },
             body=None,
             responses={
@@ -689,6 +956,32 @@ class Client(BaseClient):
         )
         return cast(models.FulfillmentItemResponse, result)
 
+    @overload
+    def delete_fulfillment_item(
+        self,
+        fulfillment_item_id: str,
+        *,
+        fields: list[str] | None = None,
+        async_: Literal[True],
+        zuora_entity_ids: str | None = None,
+        track_id: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> Accepted[models.AsyncAccepted]: ...
+
+    @overload
+    def delete_fulfillment_item(
+        self,
+        fulfillment_item_id: str,
+        *,
+        fields: list[str] | None = None,
+        async_: Literal[False] | None = None,
+        zuora_entity_ids: str | None = None,
+        track_id: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> None: ...
+
     def delete_fulfillment_item(
         self,
         fulfillment_item_id: str,
@@ -696,6 +989,7 @@ class Client(BaseClient):
         fields: list[str] | None = None,
         async_: bool | None = None,
         zuora_entity_ids: str | None = None,
+        track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> None | Accepted[models.AsyncAccepted]:
@@ -718,6 +1012,7 @@ class Client(BaseClient):
             headers={
                 "async": async_,
                 "zuora-entity-ids": zuora_entity_ids,
+                "zuora-track-id": track_id,
             },
             body=None,
             responses={
@@ -731,6 +1026,50 @@ class Client(BaseClient):
             operation_id="deleteFulfillmentItem",
         )
         return cast(None | Accepted[models.AsyncAccepted], result)
+
+    @overload
+    def update_fulfillment_item(
+        self,
+        fulfillment_item_id: str,
+        body: models.FulfillmentItemPatchRequest,
+        *,
+        fields: list[str] | None = None,
+        fulfillment_fields: list[str] | None = None,
+        fulfillment_item_fields: list[str] | None = None,
+        credit_memo_item_fields: list[str] | None = None,
+        invoice_item_fields: list[str] | None = None,
+        expand: list[str] | None = None,
+        filter_: list[str] | None = None,
+        page_size: int | None = None,
+        async_: Literal[True],
+        zuora_entity_ids: str | None = None,
+        idempotency_key: str | None = None,
+        track_id: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> Accepted[models.AsyncAccepted]: ...
+
+    @overload
+    def update_fulfillment_item(
+        self,
+        fulfillment_item_id: str,
+        body: models.FulfillmentItemPatchRequest,
+        *,
+        fields: list[str] | None = None,
+        fulfillment_fields: list[str] | None = None,
+        fulfillment_item_fields: list[str] | None = None,
+        credit_memo_item_fields: list[str] | None = None,
+        invoice_item_fields: list[str] | None = None,
+        expand: list[str] | None = None,
+        filter_: list[str] | None = None,
+        page_size: int | None = None,
+        async_: Literal[False] | None = None,
+        zuora_entity_ids: str | None = None,
+        idempotency_key: str | None = None,
+        track_id: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> models.FulfillmentItemResponse: ...
 
     def update_fulfillment_item(
         self,
@@ -747,6 +1086,8 @@ class Client(BaseClient):
         page_size: int | None = None,
         async_: bool | None = None,
         zuora_entity_ids: str | None = None,
+        idempotency_key: str | None = None,
+        track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> models.FulfillmentItemResponse | Accepted[models.AsyncAccepted]:
@@ -778,6 +1119,7 @@ class Client(BaseClient):
             headers={
                 "async": async_,
                 "zuora-entity-ids": zuora_entity_ids,
+                "zuora-track-id": track_id,
             },
             body=body,
             responses={
@@ -785,7 +1127,7 @@ class Client(BaseClient):
                 202: models.AsyncAccepted,
             },
             idempotent=False,
-            auto_idempotency_key=False,
+            idempotency_key=idempotency_key,
             extra_headers=extra_headers,
             timeout=timeout,
             operation_id="updateFulfillmentItem",
@@ -824,6 +1166,7 @@ class AsyncClient(AsyncBaseClient):
         filter_: list[str] | None = None,
         page_size: int | None = None,
         zuora_entity_ids: str | None = None,
+        track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> models.FulfillmentListResponse:
@@ -854,6 +1197,7 @@ class AsyncClient(AsyncBaseClient):
             },
             headers={
                 "zuora-entity-ids": zuora_entity_ids,
+                "zuora-track-id": track_id,
             },
             body=None,
             responses={
@@ -880,6 +1224,7 @@ class AsyncClient(AsyncBaseClient):
         filter_: list[str] | None = None,
         page_size: int | None = None,
         zuora_entity_ids: str | None = None,
+        track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
         max_pages: int | None = None,
@@ -899,11 +1244,54 @@ class AsyncClient(AsyncBaseClient):
                 page_size=page_size,
                 zuora_entity_ids=zuora_entity_ids,
                 cursor=cursor,
+                track_id=track_id,
                 extra_headers=extra_headers,
                 timeout=timeout,
             )
 
         return self._paginate(fetch, max_pages=max_pages)
+
+    @overload
+    async def create_fulfillment(
+        self,
+        body: models.FulfillmentCreateRequest,
+        *,
+        fields: list[str] | None = None,
+        fulfillment_fields: list[str] | None = None,
+        fulfillment_item_fields: list[str] | None = None,
+        credit_memo_item_fields: list[str] | None = None,
+        invoice_item_fields: list[str] | None = None,
+        expand: list[str] | None = None,
+        filter_: list[str] | None = None,
+        page_size: int | None = None,
+        async_: Literal[True],
+        zuora_entity_ids: str | None = None,
+        idempotency_key: str | None = None,
+        track_id: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> Accepted[models.AsyncAccepted]: ...
+
+    @overload
+    async def create_fulfillment(
+        self,
+        body: models.FulfillmentCreateRequest,
+        *,
+        fields: list[str] | None = None,
+        fulfillment_fields: list[str] | None = None,
+        fulfillment_item_fields: list[str] | None = None,
+        credit_memo_item_fields: list[str] | None = None,
+        invoice_item_fields: list[str] | None = None,
+        expand: list[str] | None = None,
+        filter_: list[str] | None = None,
+        page_size: int | None = None,
+        async_: Literal[False] | None = None,
+        zuora_entity_ids: str | None = None,
+        idempotency_key: str | None = None,
+        track_id: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> models.FulfillmentResponse: ...
 
     async def create_fulfillment(
         self,
@@ -919,6 +1307,8 @@ class AsyncClient(AsyncBaseClient):
         page_size: int | None = None,
         async_: bool | None = None,
         zuora_entity_ids: str | None = None,
+        idempotency_key: str | None = None,
+        track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> models.FulfillmentResponse | Accepted[models.AsyncAccepted]:
@@ -952,6 +1342,7 @@ class AsyncClient(AsyncBaseClient):
             headers={
                 "async": async_,
                 "zuora-entity-ids": zuora_entity_ids,
+                "zuora-track-id": track_id,
             },
             body=body,
             responses={
@@ -959,12 +1350,54 @@ class AsyncClient(AsyncBaseClient):
                 202: models.AsyncAccepted,
             },
             idempotent=False,
-            auto_idempotency_key=False,
+            idempotency_key=idempotency_key,
             extra_headers=extra_headers,
             timeout=timeout,
             operation_id="createFulfillment",
         )
         return cast(models.FulfillmentResponse | Accepted[models.AsyncAccepted], result)
+
+    @overload
+    async def create_fulfillments(
+        self,
+        body: models.FulfillmentBulkCreateRequest,
+        *,
+        fields: list[str] | None = None,
+        fulfillment_fields: list[str] | None = None,
+        fulfillment_item_fields: list[str] | None = None,
+        credit_memo_item_fields: list[str] | None = None,
+        invoice_item_fields: list[str] | None = None,
+        expand: list[str] | None = None,
+        filter_: list[str] | None = None,
+        page_size: int | None = None,
+        async_: Literal[True],
+        zuora_entity_ids: str | None = None,
+        idempotency_key: str | None = None,
+        track_id: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> Accepted[models.AsyncAccepted]: ...
+
+    @overload
+    async def create_fulfillments(
+        self,
+        body: models.FulfillmentBulkCreateRequest,
+        *,
+        fields: list[str] | None = None,
+        fulfillment_fields: list[str] | None = None,
+        fulfillment_item_fields: list[str] | None = None,
+        credit_memo_item_fields: list[str] | None = None,
+        invoice_item_fields: list[str] | None = None,
+        expand: list[str] | None = None,
+        filter_: list[str] | None = None,
+        page_size: int | None = None,
+        async_: Literal[False] | None = None,
+        zuora_entity_ids: str | None = None,
+        idempotency_key: str | None = None,
+        track_id: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> models.FulfillmentBulkCreateResponseResponse: ...
 
     async def create_fulfillments(
         self,
@@ -980,6 +1413,8 @@ class AsyncClient(AsyncBaseClient):
         page_size: int | None = None,
         async_: bool | None = None,
         zuora_entity_ids: str | None = None,
+        idempotency_key: str | None = None,
+        track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> models.FulfillmentBulkCreateResponseResponse | Accepted[models.AsyncAccepted]:
@@ -1013,6 +1448,7 @@ class AsyncClient(AsyncBaseClient):
             headers={
                 "async": async_,
                 "zuora-entity-ids": zuora_entity_ids,
+                "zuora-track-id": track_id,
             },
             body=body,
             responses={
@@ -1020,7 +1456,7 @@ class AsyncClient(AsyncBaseClient):
                 202: models.AsyncAccepted,
             },
             idempotent=False,
-            auto_idempotency_key=False,
+            idempotency_key=idempotency_key,
             extra_headers=extra_headers,
             timeout=timeout,
             operation_id="createFulfillments",
@@ -1044,6 +1480,7 @@ class AsyncClient(AsyncBaseClient):
         filter_: list[str] | None = None,
         page_size: int | None = None,
         zuora_entity_ids: str | None = None,
+        track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> models.FulfillmentResponse:
@@ -1072,6 +1509,7 @@ class AsyncClient(AsyncBaseClient):
             },
             headers={
                 "zuora-entity-ids": zuora_entity_ids,
+                "zuora-track-id": track_id,
             },
             body=None,
             responses={
@@ -1085,6 +1523,32 @@ class AsyncClient(AsyncBaseClient):
         )
         return cast(models.FulfillmentResponse, result)
 
+    @overload
+    async def delete_fulfillment(
+        self,
+        fulfillment_id: str,
+        *,
+        fields: list[str] | None = None,
+        async_: Literal[True],
+        zuora_entity_ids: str | None = None,
+        track_id: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> Accepted[models.AsyncAccepted]: ...
+
+    @overload
+    async def delete_fulfillment(
+        self,
+        fulfillment_id: str,
+        *,
+        fields: list[str] | None = None,
+        async_: Literal[False] | None = None,
+        zuora_entity_ids: str | None = None,
+        track_id: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> None: ...
+
     async def delete_fulfillment(
         self,
         fulfillment_id: str,
@@ -1092,6 +1556,7 @@ class AsyncClient(AsyncBaseClient):
         fields: list[str] | None = None,
         async_: bool | None = None,
         zuora_entity_ids: str | None = None,
+        track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> None | Accepted[models.AsyncAccepted]:
@@ -1117,6 +1582,7 @@ class AsyncClient(AsyncBaseClient):
             headers={
                 "async": async_,
                 "zuora-entity-ids": zuora_entity_ids,
+                "zuora-track-id": track_id,
             },
             body=None,
             responses={
@@ -1130,6 +1596,50 @@ class AsyncClient(AsyncBaseClient):
             operation_id="deleteFulfillment",
         )
         return cast(None | Accepted[models.AsyncAccepted], result)
+
+    @overload
+    async def update_fulfillment(
+        self,
+        fulfillment_id: str,
+        body: models.FulfillmentPatchRequest,
+        *,
+        fields: list[str] | None = None,
+        fulfillment_fields: list[str] | None = None,
+        fulfillment_item_fields: list[str] | None = None,
+        credit_memo_item_fields: list[str] | None = None,
+        invoice_item_fields: list[str] | None = None,
+        expand: list[str] | None = None,
+        filter_: list[str] | None = None,
+        page_size: int | None = None,
+        async_: Literal[True],
+        zuora_entity_ids: str | None = None,
+        idempotency_key: str | None = None,
+        track_id: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> Accepted[models.AsyncAccepted]: ...
+
+    @overload
+    async def update_fulfillment(
+        self,
+        fulfillment_id: str,
+        body: models.FulfillmentPatchRequest,
+        *,
+        fields: list[str] | None = None,
+        fulfillment_fields: list[str] | None = None,
+        fulfillment_item_fields: list[str] | None = None,
+        credit_memo_item_fields: list[str] | None = None,
+        invoice_item_fields: list[str] | None = None,
+        expand: list[str] | None = None,
+        filter_: list[str] | None = None,
+        page_size: int | None = None,
+        async_: Literal[False] | None = None,
+        zuora_entity_ids: str | None = None,
+        idempotency_key: str | None = None,
+        track_id: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> models.FulfillmentResponse: ...
 
     async def update_fulfillment(
         self,
@@ -1146,6 +1656,8 @@ class AsyncClient(AsyncBaseClient):
         page_size: int | None = None,
         async_: bool | None = None,
         zuora_entity_ids: str | None = None,
+        idempotency_key: str | None = None,
+        track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> models.FulfillmentResponse | Accepted[models.AsyncAccepted]:
@@ -1184,6 +1696,7 @@ class AsyncClient(AsyncBaseClient):
             headers={
                 "async": async_,
                 "zuora-entity-ids": zuora_entity_ids,
+                "zuora-track-id": track_id,
             },
             body=body,
             responses={
@@ -1191,7 +1704,7 @@ class AsyncClient(AsyncBaseClient):
                 202: models.AsyncAccepted,
             },
             idempotent=False,
-            auto_idempotency_key=False,
+            idempotency_key=idempotency_key,
             extra_headers=extra_headers,
             timeout=timeout,
             operation_id="updateFulfillment",
@@ -1212,6 +1725,7 @@ class AsyncClient(AsyncBaseClient):
         filter_: list[str] | None = None,
         page_size: int | None = None,
         zuora_entity_ids: str | None = None,
+        track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> models.FulfillmentItemListResponse:
@@ -1242,6 +1756,7 @@ class AsyncClient(AsyncBaseClient):
             },
             headers={
                 "zuora-entity-ids": zuora_entity_ids,
+                "zuora-track-id": track_id,
             },
             body=None,
             responses={
@@ -1268,6 +1783,7 @@ class AsyncClient(AsyncBaseClient):
         filter_: list[str] | None = None,
         page_size: int | None = None,
         zuora_entity_ids: str | None = None,
+        track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
         max_pages: int | None = None,
@@ -1287,11 +1803,54 @@ class AsyncClient(AsyncBaseClient):
                 page_size=page_size,
                 zuora_entity_ids=zuora_entity_ids,
                 cursor=cursor,
+                track_id=track_id,
                 extra_headers=extra_headers,
                 timeout=timeout,
             )
 
         return self._paginate(fetch, max_pages=max_pages)
+
+    @overload
+    async def create_fulfillment_item(
+        self,
+        body: models.FulfillmentItemCreateRequest,
+        *,
+        fields: list[str] | None = None,
+        fulfillment_fields: list[str] | None = None,
+        fulfillment_item_fields: list[str] | None = None,
+        credit_memo_item_fields: list[str] | None = None,
+        invoice_item_fields: list[str] | None = None,
+        expand: list[str] | None = None,
+        filter_: list[str] | None = None,
+        page_size: int | None = None,
+        async_: Literal[True],
+        zuora_entity_ids: str | None = None,
+        idempotency_key: str | None = None,
+        track_id: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> Accepted[models.AsyncAccepted]: ...
+
+    @overload
+    async def create_fulfillment_item(
+        self,
+        body: models.FulfillmentItemCreateRequest,
+        *,
+        fields: list[str] | None = None,
+        fulfillment_fields: list[str] | None = None,
+        fulfillment_item_fields: list[str] | None = None,
+        credit_memo_item_fields: list[str] | None = None,
+        invoice_item_fields: list[str] | None = None,
+        expand: list[str] | None = None,
+        filter_: list[str] | None = None,
+        page_size: int | None = None,
+        async_: Literal[False] | None = None,
+        zuora_entity_ids: str | None = None,
+        idempotency_key: str | None = None,
+        track_id: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> models.FulfillmentItemResponse: ...
 
     async def create_fulfillment_item(
         self,
@@ -1307,6 +1866,8 @@ class AsyncClient(AsyncBaseClient):
         page_size: int | None = None,
         async_: bool | None = None,
         zuora_entity_ids: str | None = None,
+        idempotency_key: str | None = None,
+        track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> models.FulfillmentItemResponse | Accepted[models.AsyncAccepted]:
@@ -1334,6 +1895,7 @@ class AsyncClient(AsyncBaseClient):
             headers={
                 "async": async_,
                 "zuora-entity-ids": zuora_entity_ids,
+                "zuora-track-id": track_id,
             },
             body=body,
             responses={
@@ -1341,7 +1903,7 @@ class AsyncClient(AsyncBaseClient):
                 202: models.AsyncAccepted,
             },
             idempotent=False,
-            auto_idempotency_key=False,
+            idempotency_key=idempotency_key,
             extra_headers=extra_headers,
             timeout=timeout,
             operation_id="createFulfillmentItem",
@@ -1349,6 +1911,48 @@ class AsyncClient(AsyncBaseClient):
         return cast(
             models.FulfillmentItemResponse | Accepted[models.AsyncAccepted], result
         )
+
+    @overload
+    async def create_fulfillment_items(
+        self,
+        body: models.FulfillmentItemBulkCreateRequest,
+        *,
+        fields: list[str] | None = None,
+        fulfillment_fields: list[str] | None = None,
+        fulfillment_item_fields: list[str] | None = None,
+        credit_memo_item_fields: list[str] | None = None,
+        invoice_item_fields: list[str] | None = None,
+        expand: list[str] | None = None,
+        filter_: list[str] | None = None,
+        page_size: int | None = None,
+        async_: Literal[True],
+        zuora_entity_ids: str | None = None,
+        idempotency_key: str | None = None,
+        track_id: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> Accepted[models.AsyncAccepted]: ...
+
+    @overload
+    async def create_fulfillment_items(
+        self,
+        body: models.FulfillmentItemBulkCreateRequest,
+        *,
+        fields: list[str] | None = None,
+        fulfillment_fields: list[str] | None = None,
+        fulfillment_item_fields: list[str] | None = None,
+        credit_memo_item_fields: list[str] | None = None,
+        invoice_item_fields: list[str] | None = None,
+        expand: list[str] | None = None,
+        filter_: list[str] | None = None,
+        page_size: int | None = None,
+        async_: Literal[False] | None = None,
+        zuora_entity_ids: str | None = None,
+        idempotency_key: str | None = None,
+        track_id: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> models.FulfillmentItemBulkCreateResponseResponse: ...
 
     async def create_fulfillment_items(
         self,
@@ -1364,6 +1968,8 @@ class AsyncClient(AsyncBaseClient):
         page_size: int | None = None,
         async_: bool | None = None,
         zuora_entity_ids: str | None = None,
+        idempotency_key: str | None = None,
+        track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> (
@@ -1395,6 +2001,7 @@ class AsyncClient(AsyncBaseClient):
             headers={
                 "async": async_,
                 "zuora-entity-ids": zuora_entity_ids,
+                "zuora-track-id": track_id,
             },
             body=body,
             responses={
@@ -1402,7 +2009,7 @@ class AsyncClient(AsyncBaseClient):
                 202: models.AsyncAccepted,
             },
             idempotent=False,
-            auto_idempotency_key=False,
+            idempotency_key=idempotency_key,
             extra_headers=extra_headers,
             timeout=timeout,
             operation_id="createFulfillmentItems",
@@ -1426,6 +2033,7 @@ class AsyncClient(AsyncBaseClient):
         filter_: list[str] | None = None,
         page_size: int | None = None,
         zuora_entity_ids: str | None = None,
+        track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> models.FulfillmentItemResponse:
@@ -1453,6 +2061,7 @@ class AsyncClient(AsyncBaseClient):
             },
             headers={
                 "zuora-entity-ids": zuora_entity_ids,
+                "zuora-track-id": track_id,
             },
             body=None,
             responses={
@@ -1466,6 +2075,32 @@ class AsyncClient(AsyncBaseClient):
         )
         return cast(models.FulfillmentItemResponse, result)
 
+    @overload
+    async def delete_fulfillment_item(
+        self,
+        fulfillment_item_id: str,
+        *,
+        fields: list[str] | None = None,
+        async_: Literal[True],
+        zuora_entity_ids: str | None = None,
+        track_id: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> Accepted[models.AsyncAccepted]: ...
+
+    @overload
+    async def delete_fulfillment_item(
+        self,
+        fulfillment_item_id: str,
+        *,
+        fields: list[str] | None = None,
+        async_: Literal[False] | None = None,
+        zuora_entity_ids: str | None = None,
+        track_id: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> None: ...
+
     async def delete_fulfillment_item(
         self,
         fulfillment_item_id: str,
@@ -1473,6 +2108,7 @@ class AsyncClient(AsyncBaseClient):
         fields: list[str] | None = None,
         async_: bool | None = None,
         zuora_entity_ids: str | None = None,
+        track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> None | Accepted[models.AsyncAccepted]:
@@ -1495,6 +2131,7 @@ class AsyncClient(AsyncBaseClient):
             headers={
                 "async": async_,
                 "zuora-entity-ids": zuora_entity_ids,
+                "zuora-track-id": track_id,
             },
             body=None,
             responses={
@@ -1508,6 +2145,50 @@ class AsyncClient(AsyncBaseClient):
             operation_id="deleteFulfillmentItem",
         )
         return cast(None | Accepted[models.AsyncAccepted], result)
+
+    @overload
+    async def update_fulfillment_item(
+        self,
+        fulfillment_item_id: str,
+        body: models.FulfillmentItemPatchRequest,
+        *,
+        fields: list[str] | None = None,
+        fulfillment_fields: list[str] | None = None,
+        fulfillment_item_fields: list[str] | None = None,
+        credit_memo_item_fields: list[str] | None = None,
+        invoice_item_fields: list[str] | None = None,
+        expand: list[str] | None = None,
+        filter_: list[str] | None = None,
+        page_size: int | None = None,
+        async_: Literal[True],
+        zuora_entity_ids: str | None = None,
+        idempotency_key: str | None = None,
+        track_id: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> Accepted[models.AsyncAccepted]: ...
+
+    @overload
+    async def update_fulfillment_item(
+        self,
+        fulfillment_item_id: str,
+        body: models.FulfillmentItemPatchRequest,
+        *,
+        fields: list[str] | None = None,
+        fulfillment_fields: list[str] | None = None,
+        fulfillment_item_fields: list[str] | None = None,
+        credit_memo_item_fields: list[str] | None = None,
+        invoice_item_fields: list[str] | None = None,
+        expand: list[str] | None = None,
+        filter_: list[str] | None = None,
+        page_size: int | None = None,
+        async_: Literal[False] | None = None,
+        zuora_entity_ids: str | None = None,
+        idempotency_key: str | None = None,
+        track_id: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> models.FulfillmentItemResponse: ...
 
     async def update_fulfillment_item(
         self,
@@ -1524,6 +2205,8 @@ class AsyncClient(AsyncBaseClient):
         page_size: int | None = None,
         async_: bool | None = None,
         zuora_entity_ids: str | None = None,
+        idempotency_key: str | None = None,
+        track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> models.FulfillmentItemResponse | Accepted[models.AsyncAccepted]:
@@ -1555,6 +2238,7 @@ class AsyncClient(AsyncBaseClient):
             headers={
                 "async": async_,
                 "zuora-entity-ids": zuora_entity_ids,
+                "zuora-track-id": track_id,
             },
             body=body,
             responses={
@@ -1562,7 +2246,7 @@ class AsyncClient(AsyncBaseClient):
                 202: models.AsyncAccepted,
             },
             idempotent=False,
-            auto_idempotency_key=False,
+            idempotency_key=idempotency_key,
             extra_headers=extra_headers,
             timeout=timeout,
             operation_id="updateFulfillmentItem",

@@ -40,6 +40,8 @@ class Client(BaseClient):
         zuora_entity_ids: str | None = None,
         zuora_org_ids: str | None = None,
         zuora_version: str | None = None,
+        idempotency_key: str | None = None,
+        track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> models.CreateFulfillmentsResponse:
@@ -58,13 +60,14 @@ class Client(BaseClient):
                 "Zuora-Entity-Ids": zuora_entity_ids,
                 "Zuora-Org-Ids": zuora_org_ids,
                 "Zuora-Version": zuora_version,
+                "Zuora-Track-Id": track_id,
             },
             body=body,
             responses={
                 200: models.CreateFulfillmentsResponse,
             },
             idempotent=False,
-            auto_idempotency_key=False,
+            idempotency_key=idempotency_key,
             extra_headers=extra_headers,
             timeout=timeout,
             operation_id="createFulfillments",
@@ -79,6 +82,7 @@ class Client(BaseClient):
         zuora_entity_ids: str | None = None,
         zuora_org_ids: str | None = None,
         zuora_version: str | None = None,
+        track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> models.GetFulfillmentResponseResponse:
@@ -101,6 +105,7 @@ class Client(BaseClient):
                 "Zuora-Entity-Ids": zuora_entity_ids,
                 "Zuora-Org-Ids": zuora_org_ids,
                 "Zuora-Version": zuora_version,
+                "Zuora-Track-Id": track_id,
             },
             body=None,
             responses={
@@ -122,6 +127,7 @@ class Client(BaseClient):
         zuora_entity_ids: str | None = None,
         zuora_org_ids: str | None = None,
         zuora_version: str | None = None,
+        track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> models.SuccessResponse:
@@ -152,6 +158,7 @@ class Client(BaseClient):
                 "Zuora-Entity-Ids": zuora_entity_ids,
                 "Zuora-Org-Ids": zuora_org_ids,
                 "Zuora-Version": zuora_version,
+                "Zuora-Track-Id": track_id,
             },
             body=body,
             responses={
@@ -172,6 +179,7 @@ class Client(BaseClient):
         zuora_entity_ids: str | None = None,
         zuora_org_ids: str | None = None,
         zuora_version: str | None = None,
+        track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> models.SuccessResponse:
@@ -192,6 +200,7 @@ class Client(BaseClient):
                 "Zuora-Entity-Ids": zuora_entity_ids,
                 "Zuora-Org-Ids": zuora_org_ids,
                 "Zuora-Version": zuora_version,
+                "Zuora-Track-Id": track_id,
             },
             body=None,
             responses={
@@ -212,6 +221,8 @@ class Client(BaseClient):
         zuora_entity_ids: str | None = None,
         zuora_org_ids: str | None = None,
         zuora_version: str | None = None,
+        idempotency_key: str | None = None,
+        track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> models.CreateFulfillmentItemsResponse:
@@ -230,13 +241,14 @@ class Client(BaseClient):
                 "Zuora-Entity-Ids": zuora_entity_ids,
                 "Zuora-Org-Ids": zuora_org_ids,
                 "Zuora-Version": zuora_version,
+                "Zuora-Track-Id": track_id,
             },
             body=body,
             responses={
                 200: models.CreateFulfillmentItemsResponse,
             },
             idempotent=False,
-            auto_idempotency_key=False,
+            idempotency_key=idempotency_key,
             extra_headers=extra_headers,
             timeout=timeout,
             operation_id="createFulfillmentItems",
@@ -250,6 +262,7 @@ class Client(BaseClient):
         zuora_entity_ids: str | None = None,
         zuora_org_ids: str | None = None,
         zuora_version: str | None = None,
+        track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> models.GetFulfillmentItemResponseResponse:
@@ -270,6 +283,7 @@ class Client(BaseClient):
                 "Zuora-Entity-Ids": zuora_entity_ids,
                 "Zuora-Org-Ids": zuora_org_ids,
                 "Zuora-Version": zuora_version,
+                "Zuora-Track-Id": track_id,
             },
             body=None,
             responses={
@@ -291,6 +305,7 @@ class Client(BaseClient):
         zuora_entity_ids: str | None = None,
         zuora_org_ids: str | None = None,
         zuora_version: str | None = None,
+        track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> models.SuccessResponse:
@@ -311,6 +326,7 @@ class Client(BaseClient):
                 "Zuora-Entity-Ids": zuora_entity_ids,
                 "Zuora-Org-Ids": zuora_org_ids,
                 "Zuora-Version": zuora_version,
+                "Zuora-Track-Id": track_id,
             },
             body=body,
             responses={
@@ -331,6 +347,7 @@ class Client(BaseClient):
         zuora_entity_ids: str | None = None,
         zuora_org_ids: str | None = None,
         zuora_version: str | None = None,
+        track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> models.SuccessResponse:
@@ -351,6 +368,7 @@ class Client(BaseClient):
                 "Zuora-Entity-Ids": zuora_entity_ids,
                 "Zuora-Org-Ids": zuora_org_ids,
                 "Zuora-Version": zuora_version,
+                "Zuora-Track-Id": track_id,
             },
             body=None,
             responses={
@@ -387,6 +405,8 @@ class AsyncClient(AsyncBaseClient):
         zuora_entity_ids: str | None = None,
         zuora_org_ids: str | None = None,
         zuora_version: str | None = None,
+        idempotency_key: str | None = None,
+        track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> models.CreateFulfillmentsResponse:
@@ -405,13 +425,14 @@ class AsyncClient(AsyncBaseClient):
                 "Zuora-Entity-Ids": zuora_entity_ids,
                 "Zuora-Org-Ids": zuora_org_ids,
                 "Zuora-Version": zuora_version,
+                "Zuora-Track-Id": track_id,
             },
             body=body,
             responses={
                 200: models.CreateFulfillmentsResponse,
             },
             idempotent=False,
-            auto_idempotency_key=False,
+            idempotency_key=idempotency_key,
             extra_headers=extra_headers,
             timeout=timeout,
             operation_id="createFulfillments",
@@ -426,6 +447,7 @@ class AsyncClient(AsyncBaseClient):
         zuora_entity_ids: str | None = None,
         zuora_org_ids: str | None = None,
         zuora_version: str | None = None,
+        track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> models.GetFulfillmentResponseResponse:
@@ -448,6 +470,7 @@ class AsyncClient(AsyncBaseClient):
                 "Zuora-Entity-Ids": zuora_entity_ids,
                 "Zuora-Org-Ids": zuora_org_ids,
                 "Zuora-Version": zuora_version,
+                "Zuora-Track-Id": track_id,
             },
             body=None,
             responses={
@@ -469,6 +492,7 @@ class AsyncClient(AsyncBaseClient):
         zuora_entity_ids: str | None = None,
         zuora_org_ids: str | None = None,
         zuora_version: str | None = None,
+        track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> models.SuccessResponse:
@@ -499,6 +523,7 @@ class AsyncClient(AsyncBaseClient):
                 "Zuora-Entity-Ids": zuora_entity_ids,
                 "Zuora-Org-Ids": zuora_org_ids,
                 "Zuora-Version": zuora_version,
+                "Zuora-Track-Id": track_id,
             },
             body=body,
             responses={
@@ -519,6 +544,7 @@ class AsyncClient(AsyncBaseClient):
         zuora_entity_ids: str | None = None,
         zuora_org_ids: str | None = None,
         zuora_version: str | None = None,
+        track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> models.SuccessResponse:
@@ -539,6 +565,7 @@ class AsyncClient(AsyncBaseClient):
                 "Zuora-Entity-Ids": zuora_entity_ids,
                 "Zuora-Org-Ids": zuora_org_ids,
                 "Zuora-Version": zuora_version,
+                "Zuora-Track-Id": track_id,
             },
             body=None,
             responses={
@@ -559,6 +586,8 @@ class AsyncClient(AsyncBaseClient):
         zuora_entity_ids: str | None = None,
         zuora_org_ids: str | None = None,
         zuora_version: str | None = None,
+        idempotency_key: str | None = None,
+        track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> models.CreateFulfillmentItemsResponse:
@@ -577,13 +606,14 @@ class AsyncClient(AsyncBaseClient):
                 "Zuora-Entity-Ids": zuora_entity_ids,
                 "Zuora-Org-Ids": zuora_org_ids,
                 "Zuora-Version": zuora_version,
+                "Zuora-Track-Id": track_id,
             },
             body=body,
             responses={
                 200: models.CreateFulfillmentItemsResponse,
             },
             idempotent=False,
-            auto_idempotency_key=False,
+            idempotency_key=idempotency_key,
             extra_headers=extra_headers,
             timeout=timeout,
             operation_id="createFulfillmentItems",
@@ -597,6 +627,7 @@ class AsyncClient(AsyncBaseClient):
         zuora_entity_ids: str | None = None,
         zuora_org_ids: str | None = None,
         zuora_version: str | None = None,
+        track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> models.GetFulfillmentItemResponseResponse:
@@ -617,6 +648,7 @@ class AsyncClient(AsyncBaseClient):
                 "Zuora-Entity-Ids": zuora_entity_ids,
                 "Zuora-Org-Ids": zuora_org_ids,
                 "Zuora-Version": zuora_version,
+                "Zuora-Track-Id": track_id,
             },
             body=None,
             responses={
@@ -638,6 +670,7 @@ class AsyncClient(AsyncBaseClient):
         zuora_entity_ids: str | None = None,
         zuora_org_ids: str | None = None,
         zuora_version: str | None = None,
+        track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> models.SuccessResponse:
@@ -658,6 +691,7 @@ class AsyncClient(AsyncBaseClient):
                 "Zuora-Entity-Ids": zuora_entity_ids,
                 "Zuora-Org-Ids": zuora_org_ids,
                 "Zuora-Version": zuora_version,
+                "Zuora-Track-Id": track_id,
             },
             body=body,
             responses={
@@ -678,6 +712,7 @@ class AsyncClient(AsyncBaseClient):
         zuora_entity_ids: str | None = None,
         zuora_org_ids: str | None = None,
         zuora_version: str | None = None,
+        track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> models.SuccessResponse:
@@ -698,6 +733,7 @@ class AsyncClient(AsyncBaseClient):
                 "Zuora-Entity-Ids": zuora_entity_ids,
                 "Zuora-Org-Ids": zuora_org_ids,
                 "Zuora-Version": zuora_version,
+                "Zuora-Track-Id": track_id,
             },
             body=None,
             responses={

@@ -160,8 +160,8 @@ class Operation:
     def keyword_arguments(self) -> tuple[Parameter, ...]:
         return tuple(p for p in self.arguments if p.location is not Location.PATH)
 
-    def of_role(self, role: Role) -> Parameter | None:
-        return next((p for p in self.parameters if p.role is role), None)
+    def of_role(self, role: Role | str) -> Parameter | None:
+        return next((p for p in self.parameters if p.role == role), None)
 
     @property
     def success_statuses(self) -> tuple[Response, ...]:
