@@ -88,6 +88,7 @@ def generate_models(workspace: Workspace) -> Models:
                     output_model_type=DataModelType.PydanticV2BaseModel,
                     target_python_version=PythonVersion.PY_311,
                     snake_case_field=True,
+                    treat_dot_as_module=False,
                     allow_population_by_field_name=True,
                     use_annotated=True,
                     field_constraints=True,
