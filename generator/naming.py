@@ -37,7 +37,8 @@ _RESERVED = (
     set(keyword.kwlist)
     | set(keyword.softkwlist)
     | set(dir(builtins))
-    | {"self", "cls", "body", "timeout", "extra_headers", "models", "annotations", "typing"}
+    | {"self", "cls", "body", "timeout", "extra_headers", "models", "annotations", "typing",
+       "context"}
 )
 
 _CAMEL_BOUNDARY_1 = re.compile(r"([A-Z]+)([A-Z][a-z])")
@@ -94,16 +95,40 @@ def module_name(text: str) -> ModuleName:
     return ModuleName(identifier(text))
 
 
+def model_class(text: str) -> ClassName:
+    """A class name datamodel-code-generator chose, taken as it is (never re-derived: the IR
+    must name exactly the class that exists). It may be non-ASCII, but must be an identifier
+    Python keeps as written (NFKC-normalised) and no keyword."""
+    if (
+        not text.isidentifier()
+        or keyword.iskeyword(text)
+        or not unicodedata.is_normalized("NFKC", text)
+    ):
+        raise ValueError(f"not a usable class name: {text!r}")
+    return ClassName(text)
+
+
 def is_valid_identifier(text: str) -> bool:
     return text.isidentifier() and text.isascii() and not keyword.iskeyword(text)
 
 
-def unique(names: Iterable[str]) -> list[str]:
-    """Disambiguate repeated names deterministically: a, a -> a, a_2."""
-    seen: dict[str, int] = {}
+def unique(names: Iterable[str], *, reserved: Iterable[str] = ()) -> list[str]:
+    """Disambiguate repeated names deterministically: a, a -> a, a_2. A suffixed name never
+    equals another name of the list or a reserved one (a, a, a_2 -> a, a_3, a_2)."""
+    given = list(names)
+    taken = set(given) | set(reserved)
+    seen: set[str] = set()
     result: list[str] = []
-    for name in names:
-        count = seen.get(name, 0) + 1
-        seen[name] = count
-        result.append(name if count == 1 else f"{name}_{count}")
+    for name in given:
+        if name not in seen:
+            seen.add(name)
+            result.append(name)
+            continue
+        count = 2
+        while f"{name}_{count}" in taken:
+            count += 1
+        fresh = f"{name}_{count}"
+        taken.add(fresh)
+        seen.add(fresh)
+        result.append(fresh)
     return result

@@ -755,7 +755,7 @@ class V1FulfillmentsKeyGetParametersQuery(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    fulfillment_items: Annotated[bool | None, Field(alias="fulfillment-items")] = False
+    fulfillment_items: Annotated[bool, Field(alias="fulfillment-items")] = False
 
 
 class V1FulfillmentsKeyGetResponseRequest(

@@ -24,7 +24,14 @@ from generator.ir.model import (
     Role,
     Server,
 )
-from generator.naming import ModuleName, PythonIdentifier, class_name, identifier, unique
+from generator.naming import (
+    ModuleName,
+    PythonIdentifier,
+    class_name,
+    identifier,
+    model_class,
+    unique,
+)
 from generator.render.models import Models
 from generator.spec import pointer as jp
 from generator.spec.load import Document, RefProblem, Workspace
@@ -32,7 +39,31 @@ from generator.spec.walk import HTTP_METHODS
 
 IDEMPOTENT_METHODS = {"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"}
 #: attribute names of the generated clients that operations must not shadow
-CLIENT_RESERVED = {"close", "aclose", "request", "paginate", "sleep", "servers"}
+CLIENT_RESERVED = {
+    "close",
+    "aclose",
+    "request",
+    "paginate",
+    "sleep",
+    "servers",
+    # instance attributes the runtime sets in `__init__`
+    "base_url",
+    "timeout",
+    "max_retries",
+    "gzip_requests",
+    "accept_gzip",
+    "track_id",
+}
+#: names a generated method uses besides its arguments (or adds as arguments itself), which a
+#: parameter from the spec must not take
+PARAMETER_RESERVED = {
+    "cast",
+    "result",
+    "fetch",
+    "max_pages",
+    "idempotency_key",
+    "track_id",
+}
 
 Located = tuple[Document, str, Any]
 
@@ -54,7 +85,26 @@ class IrBuilder:
     def _classes(self, doc: Document, pointer: str) -> list[str]:
         if doc is not self.root:
             return []
-        return self.models.classes_at(tuple(jp.split(pointer)))
+        path = tuple(jp.split(pointer))
+        found = self.models.classes_at(path)
+        if found or len(path) != 3 or path[:2] != ("components", "schemas"):
+            return found
+        # datamodel-code-generator keeps a single class for equal component schemas whose names
+        # collide (`FooBar`, `foo-bar`): use that class rather than falling back to a dict
+        schemas = (self.data.get("components") or {}).get("schemas") or {}
+        if not isinstance(schemas, dict):
+            return []
+        mine, spelled = schemas.get(path[2]), class_name(path[2])
+        for model in self.models.classes:
+            other = model.source_path
+            if (
+                len(other) == 3
+                and other[:2] == path[:2]
+                and class_name(other[2]) == spelled
+                and schemas.get(other[2]) == mine
+            ):
+                return [model.class_name]
+        return []
 
     @staticmethod
     def _pick(names: list[str], direction: str) -> str:
@@ -72,7 +122,7 @@ class IrBuilder:
             return ANY
         names = self._classes(doc, pointer)
         if names:
-            return PyType.model(class_name(self._pick(names, direction)))
+            return PyType.model(model_class(self._pick(names, direction)))
         if isinstance(schema.get("$ref"), str):
             try:
                 tdoc, tptr, target = self.ws.resolve(doc, schema["$ref"])
@@ -140,13 +190,9 @@ class IrBuilder:
         if not isinstance(schema, dict) or depth > 8:
             return STR
         enum = schema.get("enum")
-        if (
-            isinstance(enum, list)
-            and enum
-            and all(
-                isinstance(v, (str, int, float, bool)) and not isinstance(v, dict) for v in enum
-            )
-        ):
+        # `Literal` takes str, int and bool only (PEP 586): a float such as `nan` or `inf` would
+        # render as an undefined name, so such enums keep their plain type
+        if isinstance(enum, list) and enum and all(isinstance(v, (str, int, bool)) for v in enum):
             return PyType.literal(*enum)
         kind = schema.get("type")
         if isinstance(kind, list):
@@ -240,12 +286,22 @@ class IrBuilder:
             request_id_header=next(
                 (h for h in sorted(set(response_headers)) if h.lower().endswith("request-id")), None
             ),
+            entity_id_header=next(
+                (w for k, w in sorted(headers.items()) if k.endswith(("entity-id", "entity-ids"))),
+                None,
+            ),
             error_shape=shape,
             invalid_request_status=400 if "400" in statuses or not statuses else 422,
             accepted_model=accepted,
         )
 
     # -- operations --------------------------------------------------------------------------
+    def _query_model(self, doc: Document, op_ptr: str) -> PyType | None:
+        """datamodel-code-generator's model of an operation's query parameters: their wire
+        names as aliases, with the spec's constraints (page_size 1..99, patterns)."""
+        names = [n for n in self._classes(doc, op_ptr) if n.endswith("ParametersQuery")]
+        return PyType.model(model_class(names[0])) if names else None
+
     def _iter_operations(self) -> list[tuple[str, str, Document, str, dict[str, Any]]]:
         result = []
         paths = self.data.get("paths")
@@ -301,7 +357,7 @@ class IrBuilder:
         ptype = self.parameter_type(doc, schema_at, value.get("schema", {}))
         return Parameter(
             wire_name=wire,
-            python_name=identifier(wire),
+            python_name=identifier(wire, reserved=PARAMETER_RESERVED),
             location=location,
             type=ptype,
             required=bool(value.get("required")) or location is Location.PATH,
@@ -402,9 +458,10 @@ class IrBuilder:
                     str(op.get("operationId") or f"{method}_{path}"), reserved=CLIENT_RESERVED
                 )
                 for path, method, _, _, op in raw
-            ]
+            ],
+            reserved=CLIENT_RESERVED,
         )
-        operations = []
+        operations: list[Operation] = []
         for (path, method, doc, op_ptr, op), name in zip(raw, names, strict=True):
             params = [self._parameter(p, conventions) for p in self._parameters(doc, op_ptr, op)]
             params = _unique_parameter_names(params)
@@ -427,7 +484,7 @@ class IrBuilder:
             operations.append(
                 Operation(
                     operation_id=str(op.get("operationId") or name),
-                    python_name=name,
+                    python_name=PythonIdentifier(name),
                     method=method.upper(),
                     path=path,
                     summary=str(op.get("summary") or ""),
@@ -441,8 +498,10 @@ class IrBuilder:
                     accepted=accepted,
                     idempotent=method.upper() in IDEMPOTENT_METHODS,
                     pagination=self._pagination(doc, op_ptr, op, params),
+                    query_model=self._query_model(doc, op_ptr),
                 )
             )
+        operations = _without_iterator_clashes(operations)
         info = self.data.get("info") if isinstance(self.data.get("info"), dict) else {}
         schemes = (self.data.get("components") or {}).get("securitySchemes") or {}
         bearer = (
@@ -465,7 +524,7 @@ class IrBuilder:
             conventions=conventions,
             bearer_auth=bearer,
             spec_digest=spec_digest,
-            models=tuple(class_name(c.class_name) for c in self.models.classes),
+            models=tuple(model_class(c.class_name) for c in self.models.classes),
         )
 
     def _servers(self) -> tuple[Server, ...]:
@@ -490,10 +549,31 @@ class IrBuilder:
         )
 
 
+def _without_iterator_clashes(operations: list[Operation]) -> list[Operation]:
+    """A paginated operation also gets an `iter_<name>` method; no operation may have that
+    name (the later `def` would silently replace the earlier one)."""
+    from dataclasses import replace
+
+    for _ in range(2 * len(operations) + 1):
+        iterators = {f"iter_{op.python_name}" for op in operations if op.pagination}
+        clash = next((i for i, op in enumerate(operations) if op.python_name in iterators), None)
+        if clash is None:
+            break
+        taken = {op.python_name for op in operations} | iterators | CLIENT_RESERVED
+        name = operations[clash].python_name
+        count = 2
+        while f"{name}_{count}" in taken:
+            count += 1
+        operations[clash] = replace(
+            operations[clash], python_name=PythonIdentifier(f"{name}_{count}")
+        )
+    return operations
+
+
 def _unique_parameter_names(params: list[Parameter]) -> list[Parameter]:
     from dataclasses import replace
 
-    names = unique([p.python_name for p in params])
+    names = unique([p.python_name for p in params], reserved=PARAMETER_RESERVED)
     return [replace(p, python_name=PythonIdentifier(n)) for p, n in zip(params, names, strict=True)]
 
 

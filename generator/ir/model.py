@@ -146,6 +146,8 @@ class Operation:
     accepted: PyType | None
     idempotent: bool
     pagination: Pagination | None = None
+    #: the model of all query parameters together (names, types and constraints), if any
+    query_model: PyType | None = None
 
     @property
     def arguments(self) -> tuple[Parameter, ...]:
@@ -195,6 +197,8 @@ class Conventions:
     idempotency_header: str | None = None
     track_id_header: str | None = None
     request_id_header: str | None = None
+    #: the header naming the tenant entity a request acts on (Zuora-Entity-Ids)
+    entity_id_header: str | None = None
     error_shape: ErrorShape = ErrorShape.PLAIN
     #: status the spec uses for invalid requests (400, else 422)
     invalid_request_status: int = 400

@@ -10,6 +10,7 @@ and the only ways spec text may reach generated source are these filters:
 from __future__ import annotations
 
 import keyword
+import math
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
@@ -23,6 +24,8 @@ class UnsafeIdentifierError(ValueError):
 
 
 def py_str(value: Any) -> str:
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"float({str(value)!r})"  # repr() would give the bare names nan / inf
     if value is None or isinstance(value, (bool, int, float)):
         return repr(value)
     if isinstance(value, str):
@@ -41,8 +44,9 @@ def py_str(value: Any) -> str:
 
 def py_doc(value: Any, indent: int = 0) -> str:
     """Text for the inside of a triple-double-quoted docstring: backslashes doubled, every quote
-    escaped (so no run of quotes can close it), control characters and odd line breaks
-    removed. Lines after the first are indented by `indent` spaces."""
+    escaped (so no run of quotes can close it), control, bidi-format and other non-printable
+    characters and odd line breaks removed. Lines after the first are indented by `indent`
+    spaces."""
     text = str(value or "").strip()
     cleaned = []
     for char in text:
@@ -50,7 +54,9 @@ def py_doc(value: Any, indent: int = 0) -> str:
             cleaned.append("\n")
         elif char == "\t":
             cleaned.append("    ")
-        elif ord(char) < 32 or char in "\x7f\u2028\u2029\x85":
+        elif not char.isprintable():
+            # control, format (bidi overrides: "Trojan Source"), surrogate, private-use,
+            # unassigned and separator characters other than the plain space
             cleaned.append(" ")
         else:
             cleaned.append(char)

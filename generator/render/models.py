@@ -89,6 +89,8 @@ def generate_models(workspace: Workspace) -> Models:
                     target_python_version=PythonVersion.PY_311,
                     snake_case_field=True,
                     treat_dot_as_module=False,
+                    strict_nullable=True,
+                    set_default_enum_member=True,
                     allow_population_by_field_name=True,
                     use_annotated=True,
                     field_constraints=True,
@@ -112,4 +114,109 @@ def generate_models(workspace: Workspace) -> Models:
         ModelClass(m["class_name"], tuple(m["source_path"] or ()))
         for m in metadata.get("models", [])
     )
+    source = _escaped_literals(source)
+    _check_source(source, classes)
     return Models(source=source, classes=classes)
+
+
+def _escaped_literals(source: str) -> str:
+    """datamodel-code-generator writes some spec strings (enum values) with control and
+    bidi-format characters as they are: rewrite every such literal with `repr()`, which
+    escapes them, so no invisible character reaches the source ("Trojan Source")."""
+    import ast
+    import io
+    import tokenize
+
+    surrogate = next((c for c in source if "\ud800" <= c <= "\udfff"), None)
+    if surrogate is not None:
+        raise ModelGenerationError(
+            f"the spec holds a lone surrogate (U+{ord(surrogate):04X}), which no UTF-8 text "
+            "can carry"
+        )
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (SyntaxError, tokenize.TokenError) as exc:
+        raise ModelGenerationError(
+            f"datamodel-code-generator wrote invalid Python: {exc}"
+        ) from None
+    # tokenize numbers rows by "\n" alone (str.splitlines would also split at \x85, \u2028...)
+    starts = [0]
+    for line in source.split("\n"):
+        starts.append(starts[-1] + len(line) + 1)
+    edits: list[tuple[int, int, str]] = []
+    for token in tokens:
+        if token.type not in (tokenize.STRING, tokenize.COMMENT):
+            continue
+        if all(c.isprintable() or c == "\n" for c in token.string):
+            continue
+        if token.type == tokenize.COMMENT:
+            text = "".join(c if c.isprintable() else " " for c in token.string)
+        else:
+            try:
+                value = ast.literal_eval(token.string)
+            except (SyntaxError, ValueError) as exc:
+                raise ModelGenerationError(f"unexpected literal in model code: {exc}") from None
+            if not isinstance(value, str):
+                raise ModelGenerationError("unexpected non-text literal in model code")
+            text = repr(value)
+        begin = starts[token.start[0] - 1] + token.start[1]
+        end = starts[token.end[0] - 1] + token.end[1]
+        edits.append((begin, end, text))
+    for begin, end, text in reversed(edits):
+        source = source[:begin] + text + source[end:]
+    return source
+
+
+def _check_source(source: str, classes: tuple[ModelClass, ...]) -> None:
+    """Refuse model code Python would read differently from how it is written.
+
+    Python NFKC-normalises identifiers, so a spec name written in full-width letters would
+    silently become the same class or field as its plain-letter twin, replacing it or losing
+    its wire name. Every identifier must be written in normal form, and class, field and member
+    names must be unique; every class the metadata names must exist."""
+    import ast
+    import io
+    import keyword
+    import tokenize
+    import unicodedata
+
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+        tree = ast.parse(source)
+    except (SyntaxError, tokenize.TokenError) as exc:
+        raise ModelGenerationError(
+            f"datamodel-code-generator wrote invalid Python: {exc}"
+        ) from None
+    for token in tokens:
+        if token.type == tokenize.NAME and not unicodedata.is_normalized("NFKC", token.string):
+            raise ModelGenerationError(
+                f"spec name {token.string!r} would become the Python name "
+                f"{unicodedata.normalize('NFKC', token.string)!r} (Unicode NFKC); rename it"
+            )
+    defined: set[str] = set()
+    for node in tree.body:
+        if not isinstance(node, ast.ClassDef):
+            continue
+        if node.name in defined:
+            raise ModelGenerationError(f"two model classes would be named {node.name!r}")
+        defined.add(node.name)
+        members: set[str] = set()
+        for statement in node.body:
+            targets = (
+                [statement.target]
+                if isinstance(statement, ast.AnnAssign)
+                else statement.targets
+                if isinstance(statement, ast.Assign)
+                else []
+            )
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    if target.id in members:
+                        raise ModelGenerationError(
+                            f"two fields of model {node.name!r} would be named {target.id!r}"
+                        )
+                    members.add(target.id)
+    for model in classes:
+        name = model.class_name
+        if not name.isidentifier() or keyword.iskeyword(name) or name not in defined:
+            raise ModelGenerationError(f"model class {name!r} is not defined as named")
