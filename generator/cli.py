@@ -100,6 +100,22 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     return status
 
 
+def _cmd_check(args: argparse.Namespace) -> int:
+    from generator.contract.run import CheckError, run_check
+
+    if args.jobs < 0:
+        print("apicontract check: --jobs must be 0 (one per CPU) or more", file=sys.stderr)
+        return 2
+    try:
+        counts = run_check(
+            args.spec, args.traffic, fmt=args.format, jobs=args.jobs, output=args.output
+        )
+    except CheckError as exc:
+        print(f"apicontract check: {exc}", file=sys.stderr)
+        return 2
+    return 0 if counts.findings == 0 else 1
+
+
 def _shown(path: Path) -> str:
     """A path as the user would type it: relative to the working directory when inside it."""
     try:
@@ -152,6 +168,29 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--allow-remote", action="append", default=[], metavar="HOST")
     gen.add_argument("--no-cache", action="store_true", help="regenerate even unchanged specs")
     gen.set_defaults(run=_cmd_generate)
+
+    check = commands.add_parser(
+        "check", help="check recorded traffic (HAR or JSONL) against a spec"
+    )
+    check.add_argument("spec", metavar="SPEC", help="the OpenAPI spec the traffic should follow")
+    check.add_argument(
+        "traffic",
+        nargs="+",
+        metavar="TRAFFIC",
+        help="HAR 1.2 or JSONL files (one exchange per line), or - for standard input",
+    )
+    check.add_argument("--format", choices=("text", "json", "junit"), default="text")
+    check.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="check in N processes (default 1; 0 means one per CPU)",
+    )
+    check.add_argument(
+        "--output", metavar="FILE", help="write the report to FILE instead of standard output"
+    )
+    check.set_defaults(run=_cmd_check)
     return parser
 
 
