@@ -4,16 +4,18 @@ reported, not only the first, each located in the traffic (pointer) and in the s
 
 from __future__ import annotations
 
-import json
 import re
 import urllib.parse
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from generator.contract.compile import SchemaIndex, convert
 from generator.contract.exchange import NO_BODY, Exchange, Message, Request, Response
 from generator.contract.findings import ContractFinding, ExchangeResult, Kind, Part
 from generator.contract.operations import ContentSpec, OperationIndex, OperationSpec, ParamSpec
+from generator.findings import Finding, InputError, Severity
 from generator.spec import pointer as jp
 from generator.spec.load import Workspace
 from generator.spec.parse import DEFAULT_LIMITS, Limits
@@ -89,8 +91,25 @@ class Contract:
         allow_remote: tuple[str, ...] = (),
         limits: Limits = DEFAULT_LIMITS,
     ) -> Contract:
-        """Raises generator.findings.InputError when the spec cannot be read or parsed."""
-        return cls(Workspace.open(Path(path), str(path), allow_remote, limits))
+        """Raises generator.findings.InputError when the spec cannot be read, parsed, or is
+        not an OpenAPI 3.0/3.1 document."""
+        workspace = Workspace.open(Path(path), str(path), allow_remote, limits)
+        data = workspace.root.data
+        version = data.get("openapi") if isinstance(data, dict) else None
+        if not (isinstance(version, str) and version.startswith(("3.0", "3.1"))):
+            found = repr(version) if isinstance(data, dict) else "no mapping"
+            raise InputError(
+                Finding(
+                    workspace.root.display,
+                    1,
+                    1,
+                    "/openapi" if isinstance(data, dict) else "",
+                    Severity.ERROR,
+                    "openapi-version",
+                    f"expected an OpenAPI 3.0 or 3.1 document (`openapi: 3.x`), found {found}",
+                )
+            )
+        return cls(workspace)
 
     # -- public API ------------------------------------------------------------------------
     def check(self, exchange: Exchange) -> ExchangeResult:
@@ -347,8 +366,8 @@ class _Checker:
         value = message.body
         if value is NO_BODY:
             try:
-                value = json.loads(message.text or "")
-            except ValueError as exc:
+                value = orjson.loads(message.text or "")  # strict JSON: no NaN or Infinity
+            except orjson.JSONDecodeError as exc:
                 text = message.text or ""
                 self.add(
                     location,

@@ -6,8 +6,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+
+class _NoBody:
+    """The type of NO_BODY: a singleton that survives pickling (exchanges cross processes)."""
+
+    def __repr__(self) -> str:
+        return "NO_BODY"
+
+    def __reduce__(self) -> str:
+        return "NO_BODY"
+
+
 #: marks "no JSON body was given" (a JSON `null` body is a real value)
-NO_BODY: Any = type("NoBody", (), {"__repr__": lambda self: "NO_BODY"})()
+NO_BODY: Any = _NoBody()
 
 
 @dataclass(frozen=True)
@@ -48,13 +59,21 @@ class Message:
             return ()
         result = []
         for item in items:
-            if len(item) != 2:
+            if not isinstance(item, (tuple, list)) or len(item) != 2:
                 continue
             name, value = item
             if isinstance(name, str):
                 values = value if isinstance(value, list) else [value]
-                result.extend((name, "" if v is None else str(v)) for v in values)
+                result.extend((name, _header_text(v)) for v in values)
         return tuple(result)
+
+
+def _header_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 @dataclass(frozen=True)

@@ -69,7 +69,7 @@ def test_conforming_exchange_has_no_findings(qs: Contract) -> None:
             "state": "accepted",
             "created_time": "2024-03-01T10:00:00-07:00",
         },
-        response_headers=JSON + (("Zuora-Request-Id", "0" * 36),),
+        response_headers=(*JSON, ("Zuora-Request-Id", "0" * 36)),
     )
     assert findings == []
 
@@ -138,7 +138,7 @@ def test_content_type_and_invalid_json(v1: Contract) -> None:
     wrong = Request(
         method="POST",
         url="/v1/fulfillments",
-        headers=AUTH + (("Content-Type", "text/plain"),),
+        headers=(*AUTH, ("Content-Type", "text/plain")),
         text="hello",
     )
     findings = v1.check(Exchange(0, wrong)).findings
@@ -184,7 +184,7 @@ def test_response_headers_and_formats(qs: Contract) -> None:
         "/fulfillments/abc",
         status=200,
         response_body={"id": "abc", "created_time": "yesterday"},
-        response_headers=JSON + (("Zuora-Request-Id", "short"),),
+        response_headers=(*JSON, ("Zuora-Request-Id", "short")),
     )
     assert summary(findings) == [
         ("response", "header", "/Zuora-Request-Id", "out_of_range"),

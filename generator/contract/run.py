@@ -1,0 +1,376 @@
+"""The streaming runner behind `apicontract check`: traffic files -> results -> a report, in
+constant memory, in input order, on one process or several.
+
+    counts = Counts()
+    for result in iter_results("specs/v1/fulfillments.yaml", ["traffic.har"], jobs=4,
+                               counts=counts):
+        ...
+    counts.findings
+
+`iter_results` fails early (before yielding anything) when the spec or a traffic file cannot be
+read; `run_check` is the whole command: results written as a report, the counts returned.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import multiprocessing
+import os
+import signal
+import sys
+import tempfile
+import time
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from itertools import islice
+from pathlib import Path
+from typing import Any, TextIO
+
+from generator.contract.check import Contract
+from generator.contract.exchange import Exchange, InvalidInput
+from generator.contract.findings import ContractFinding, ExchangeResult, Kind, Part
+from generator.contract.report import Counts, make_reporter
+from generator.contract.traffic import (
+    RawItem,
+    TrafficError,
+    check_sources,
+    decode,
+    read_raw,
+)
+from generator.findings import Finding, InputError, Severity
+
+BATCH_SIZE = 256
+PROGRESS_AFTER = 1.0  # seconds
+
+__all__ = [
+    "BATCH_SIZE",
+    "CheckError",
+    "Counts",
+    "check_one",
+    "invalid_result",
+    "iter_results",
+    "load_contract",
+    "run_check",
+]
+
+
+class CheckError(Exception):
+    """The run cannot happen or finish (exit code 2): the message names the file."""
+
+
+# -- one exchange ------------------------------------------------------------------------------
+def load_contract(path: str | Path) -> Contract:
+    """Contract.load, also turning a document the compiler cannot make sense of into an
+    InputError (exit 2) rather than a traceback. Lint the spec for everything else."""
+    contract_or_error: Contract
+    try:
+        contract_or_error = Contract.load(path)
+    except InputError:
+        raise
+    except Exception as exc:
+        message = f"not a usable OpenAPI document ({type(exc).__name__}: {exc})"
+        raise InputError(
+            Finding(str(path), 1, 1, "", Severity.ERROR, "openapi-version", message)
+        ) from None
+    return contract_or_error
+
+
+def invalid_result(item: InvalidInput) -> ExchangeResult:
+    """A malformed line or entry as a result with one invalid_input finding."""
+    finding = ContractFinding(
+        exchange=item.index,
+        operation=None,
+        location="request",
+        part=Part.OPERATION,
+        pointer="",
+        kind=Kind.INVALID_INPUT,
+        expected=item.extra.get("expected", "an HTTP exchange"),
+        actual=item.line,
+        message=item.message,
+        schema_pointer="",
+    )
+    where = str(item.extra.get("where") or item.source or "input")
+    return ExchangeResult(item.index, "", where, None, None, [finding])
+
+
+def check_one(contract: Contract, item: Exchange | InvalidInput) -> ExchangeResult:
+    """Check one exchange; a malformed one, or one the engine fails on, becomes a finding and
+    the run goes on."""
+    if isinstance(item, InvalidInput):
+        return invalid_result(item)
+    try:
+        return contract.check(item)
+    except Exception as exc:  # an engine bug must not end a long run
+        request = item.request
+        finding = ContractFinding(
+            item.index,
+            None,
+            "request",
+            Part.OPERATION,
+            "",
+            Kind.OTHER,
+            "a checkable exchange",
+            None,
+            f"the checker failed on this exchange ({type(exc).__name__}: {exc})",
+            "",
+        )
+        status = item.response.status if item.response else None
+        return ExchangeResult(
+            item.index, request.method.upper(), request.url, None, status, [finding]
+        )
+
+
+# -- many exchanges ----------------------------------------------------------------------------
+def iter_results(
+    contract_path: str | Path,
+    sources: Sequence[str],
+    jobs: int = 1,
+    *,
+    counts: Counts | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> Iterator[ExchangeResult]:
+    """Every exchange of `sources` (HAR or JSONL files, `-` for stdin) checked against the
+    spec, in input order. `jobs` > 1 spreads the checking over that many processes (0: one
+    per CPU). `counts`,
+    when given, is kept up to date as results are yielded.
+
+    Raises InputError (spec) or TrafficError (a source) right away, before anything is read,
+    when an input cannot be opened; TrafficError later if a source fails while being read.
+    """
+    contract = load_contract(contract_path)
+    check_sources(sources)
+    items = read_raw(sources)
+    if jobs == 0:
+        jobs = os.cpu_count() or 1
+    if jobs <= 1:
+        results: Iterator[ExchangeResult] = (check_one(contract, decode(i)) for i in items)
+    else:
+        results = _parallel(str(contract_path), items, jobs, batch_size)
+    return results if counts is None else _counted(results, counts)
+
+
+def _counted(results: Iterator[ExchangeResult], counts: Counts) -> Iterator[ExchangeResult]:
+    try:
+        for result in results:
+            counts.add(result)
+            yield result
+    finally:
+        close = getattr(results, "close", None)
+        if close is not None:
+            close()
+
+
+_WORKER_CONTRACT: Contract | None = None
+
+
+def _init_worker(contract_path: str) -> None:
+    global _WORKER_CONTRACT
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles ^C
+    _WORKER_CONTRACT = load_contract(contract_path)
+
+
+def _check_batch(items: list[RawItem]) -> list[ExchangeResult]:
+    contract = _WORKER_CONTRACT
+    assert contract is not None, "worker not initialised"
+    return [check_one(contract, decode(item)) for item in items]
+
+
+def _pool_context() -> Any:
+    if "fork" in multiprocessing.get_all_start_methods() and sys.platform != "darwin":
+        return multiprocessing.get_context("fork")
+    return None
+
+
+def _parallel(
+    contract_path: str, items: Iterable[RawItem], jobs: int, batch_size: int
+) -> Iterator[ExchangeResult]:
+    """Batches go to `jobs` processes, at most 2 * jobs of them in flight; results come back
+    in input order. The parent only cuts the input; workers parse and check."""
+    pool = ProcessPoolExecutor(
+        max_workers=jobs,
+        mp_context=_pool_context(),
+        initializer=_init_worker,
+        initargs=(contract_path,),
+    )
+    pending: deque[Future[list[ExchangeResult]]] = deque()
+    source = iter(items)
+    try:
+        while batch := list(islice(source, batch_size)):
+            pending.append(pool.submit(_check_batch, batch))
+            while len(pending) >= 2 * jobs:
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+# -- the command -------------------------------------------------------------------------------
+def spec_error(exc: InputError) -> str:
+    finding = exc.finding
+    where = finding.file
+    if (finding.line, finding.column) != (1, 1):
+        where += f":{finding.line}:{finding.column}"
+    return f"{where}: {finding.message}"
+
+
+def _color_wanted(stream: TextIO) -> bool:
+    return _isatty(stream) and not os.environ.get("NO_COLOR")
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+@contextlib.contextmanager
+def _atomic_output(path: str) -> Iterator[TextIO]:
+    """A text file that appears at `path` only when complete (temp file + rename)."""
+    target = Path(path)
+    if target.is_dir():
+        raise CheckError(f"{path}: cannot write: is a directory")
+    try:
+        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise CheckError(f"{path}: cannot write: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
+            yield out
+            out.flush()
+            os.fsync(out.fileno())
+        _set_mode(temp, target)
+        os.replace(temp, target)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise CheckError(f"{path}: cannot write: {exc.strerror or exc}") from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+
+
+def _set_mode(temp: str, target: Path) -> None:
+    """mkstemp makes 0600 files; give the report the mode a plain open() would."""
+    try:
+        mode = target.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    os.chmod(temp, mode)
+
+
+@contextlib.contextmanager
+def _stdout(stream: TextIO, fmt: str) -> Iterator[TextIO]:
+    """JSON and XML are UTF-8 whatever the locale; text keeps the terminal's encoding."""
+    buffer = getattr(stream, "buffer", None)
+    if buffer is None:
+        yield stream
+        return
+    stream.flush()
+    encoding = "utf-8" if fmt != "text" else (stream.encoding or "utf-8")
+    wrapper = io.TextIOWrapper(
+        buffer, encoding=encoding, errors="backslashreplace", newline="\n", write_through=True
+    )
+    try:
+        yield wrapper
+        wrapper.flush()
+    finally:
+        with contextlib.suppress(ValueError):
+            wrapper.detach()
+
+
+class _Progress:
+    """A rich progress display on stderr, started only once the run has lasted a second."""
+
+    def __init__(self, stream: TextIO, enabled: bool) -> None:
+        self.stream = stream
+        self.enabled = enabled
+        self.started = time.monotonic()
+        self.progress: Any = None
+        self.task: Any = None
+
+    def update(self, counts: Counts) -> None:
+        if not self.enabled:
+            return
+        if self.progress is None:
+            if time.monotonic() - self.started < PROGRESS_AFTER:
+                return
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                Progress,
+                SpinnerColumn,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+
+            self.progress = Progress(
+                SpinnerColumn(),
+                TextColumn("checking traffic"),
+                BarColumn(),
+                TextColumn("{task.completed} exchanges, {task.fields[findings]} findings"),
+                TimeElapsedColumn(),
+                console=Console(file=self.stream),
+                transient=True,
+                redirect_stdout=False,
+                redirect_stderr=False,
+            )
+            self.progress.start()
+            self.task = self.progress.add_task("check", total=None, findings=0)
+        self.progress.update(self.task, completed=counts.exchanges, findings=counts.findings)
+
+    def stop(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+            self.progress = None
+
+
+def run_check(
+    spec: str | Path,
+    sources: Sequence[str],
+    *,
+    fmt: str = "text",
+    jobs: int = 1,
+    output: str | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> Counts:
+    """`apicontract check`: check every exchange, write the report to `output` (atomically) or
+    stdout, and return the counts. Raises CheckError when an input cannot be read or the
+    report cannot be written."""
+    stdout = stdout if stdout is not None else sys.stdout
+    stderr = stderr if stderr is not None else sys.stderr
+    counts = Counts()
+    try:
+        results = iter_results(spec, sources, jobs, counts=counts)
+    except InputError as exc:
+        raise CheckError(spec_error(exc)) from None
+    except TrafficError as exc:
+        raise CheckError(str(exc)) from None
+    to_terminal = output is None and _isatty(stdout)
+    destination = _atomic_output(output) if output is not None else _stdout(stdout, fmt)
+    progress = _Progress(stderr, enabled=_isatty(stderr) and not to_terminal)
+    try:
+        with destination as out:
+            reporter = make_reporter(
+                fmt, out, spec=str(spec), color=output is None and _color_wanted(stdout)
+            )
+            for result in results:
+                reporter.add(result)
+                progress.update(counts)
+            progress.stop()
+            reporter.finish(counts)
+    except TrafficError as exc:
+        raise CheckError(str(exc)) from None
+    finally:
+        progress.stop()
+        close = getattr(results, "close", None)
+        if close is not None:
+            close()
+    return counts

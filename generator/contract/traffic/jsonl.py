@@ -1,0 +1,163 @@
+"""JSONL traffic: one exchange per line, read line by line (memory stays flat).
+
+    {"request": {"method": "POST", "url": "/v2/fulfillments?fields[]=id",
+                 "headers": {"Content-Type": "application/json"}, "body": {...}},
+     "response": {"status": 201, "headers": [["Content-Type", "application/json"]],
+                  "body_text": "{\"id\": \"...\"}"}}
+
+`url` is absolute or a path with its query string; headers are an object or a list of
+[name, value] pairs; a body is a JSON value (`body`) or raw text (`body_text`); `response` is
+optional (the request is then checked alone).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any, BinaryIO
+
+import orjson
+
+from generator.contract.exchange import Exchange, InvalidInput, Request, Response
+
+EXPECTED = "a JSON object with a request (and optionally a response)"
+
+_BOM = b"\xef\xbb\xbf"
+
+
+class ExchangeError(ValueError):
+    """A line or entry that parses as JSON but does not describe an exchange."""
+
+
+def iter_lines(chunks: Iterable[bytes]) -> Iterator[tuple[int, bytes]]:
+    """(1-based line number, line) for every non-blank line, whatever the chunk boundaries."""
+    number = 0
+    pending: list[bytes] = []
+    for chunk in chunks:
+        if b"\n" not in chunk:
+            pending.append(chunk)
+            continue
+        if pending:
+            pending.append(chunk)
+            chunk = b"".join(pending)
+            pending = []
+        lines = chunk.split(b"\n")
+        tail = lines.pop()
+        if tail:
+            pending.append(tail)
+        for line in lines:
+            number += 1
+            if number == 1 and line.startswith(_BOM):
+                line = line[len(_BOM) :]
+            if line.strip():
+                yield number, line
+    if pending:
+        number += 1
+        line = b"".join(pending)
+        if number == 1 and line.startswith(_BOM):
+            line = line[len(_BOM) :]
+        if line.strip():
+            yield number, line
+
+
+def json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+def check_headers(headers: Any, where: str) -> None:
+    """Headers must be an object, or a list of [name, value] pairs / {name, value} objects."""
+    if headers is None or isinstance(headers, dict):
+        return
+    if not isinstance(headers, list):
+        raise ExchangeError(
+            f"{where}.headers must be an object or a list, not {json_type(headers)}"
+        )
+    for position, item in enumerate(headers):
+        if isinstance(item, dict):
+            if isinstance(item.get("name"), str):
+                continue
+        elif isinstance(item, list) and len(item) == 2 and isinstance(item[0], str):
+            continue
+        raise ExchangeError(
+            f"{where}.headers[{position}] must be a [name, value] pair or a {{name, value}} object"
+        )
+
+
+def _message(data: dict[str, Any], where: str) -> dict[str, Any]:
+    headers = data.get("headers")
+    check_headers(headers, where)
+    fields: dict[str, Any] = {"headers": Request.pairs(headers)}
+    has_text = data.get("body_text") is not None
+    if "body" in data and has_text:
+        raise ExchangeError(f"{where} has both body and body_text; give one")
+    if "body" in data:
+        fields["body"] = data["body"]
+    elif has_text:
+        text = data["body_text"]
+        if not isinstance(text, str):
+            raise ExchangeError(f"{where}.body_text must be a string, not {json_type(text)}")
+        fields["text"] = text
+    return fields
+
+
+def exchange_from_json(data: Any, index: int, line: int | None = None) -> Exchange:
+    """One decoded JSONL line as an exchange; ExchangeError says what is wrong with it."""
+    if not isinstance(data, dict):
+        raise ExchangeError(f"expected a JSON object, got {json_type(data)}")
+    raw_request = data.get("request")
+    if not isinstance(raw_request, dict):
+        raise ExchangeError("no request object")
+    method, url = raw_request.get("method"), raw_request.get("url")
+    if not isinstance(method, str) or not method.strip():
+        raise ExchangeError("request.method must be a non-empty string")
+    if not isinstance(url, str) or not url.strip():
+        raise ExchangeError("request.url must be a non-empty string")
+    request = Request(method=method.strip(), url=url.strip(), **_message(raw_request, "request"))
+    raw_response = data.get("response")
+    response = None
+    if raw_response is not None:
+        if not isinstance(raw_response, dict):
+            raise ExchangeError(f"response must be an object, not {json_type(raw_response)}")
+        status = raw_response.get("status")
+        if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599:
+            raise ExchangeError("response.status must be an integer from 100 to 599")
+        response = Response(status=status, **_message(raw_response, "response"))
+    return Exchange(index, request, response, line)
+
+
+def decode_line(raw: bytes, index: int, line: int, source: str) -> Exchange | InvalidInput:
+    """Parse and convert one line; anything wrong with it becomes an InvalidInput."""
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        return invalid(index, line, source, f"not valid JSON at column {exc.colno}: {exc.msg}")
+    try:
+        return exchange_from_json(data, index, line)
+    except ExchangeError as exc:
+        return invalid(index, line, source, str(exc))
+
+
+def invalid(index: int, line: int, source: str, why: str) -> InvalidInput:
+    where = f"{source} line {line}" if source else f"line {line}"
+    return InvalidInput(
+        index, line, f"{where}: {why}", source, {"expected": EXPECTED, "where": where}
+    )
+
+
+def read_jsonl(
+    file: BinaryIO, source: str = "", start: int = 0, chunk_size: int = 1 << 16
+) -> Iterator[Exchange | InvalidInput]:
+    """Every line of a JSONL file as an exchange (or invalid input), index counting from
+    `start`."""
+    chunks = iter(lambda: file.read(chunk_size), b"")
+    for offset, (line, raw) in enumerate(iter_lines(chunks)):
+        yield decode_line(raw, start + offset, line, source)
