@@ -58,11 +58,25 @@ def build_package(
         result.findings = [exc.finding]
         result.unreadable = True
         return result
+    from generator.spec.swagger2 import is_swagger2, upgrade
+
+    if is_swagger2(workspace.root.data):
+        workspace.root.data = upgrade(workspace.root.data)
+        result.findings.append(
+            Finding(
+                shown,
+                1,
+                1,
+                "/swagger",
+                Severity.INFO,
+                "swagger2-upgraded",
+                "Swagger 2.0 document upgraded to OpenAPI 3.0 for generation",
+            )
+        )
     result.digest = workspace.root.digest
     result._documents = workspace.documents
     result._root_uri = workspace.root.uri
-    findings = gate_workspace(workspace)
-    result.findings = findings
+    result.findings.extend(gate_workspace(workspace))
     if not result.ok:
         return result
     try:

@@ -420,7 +420,20 @@ class _Checker:
         self, index: SchemaIndex, pointer: str, value: Any, location: str, part: Part, base: str
     ) -> None:
         validator = index.validator(pointer)
-        if validator.is_valid(value):
+        try:
+            if validator.is_valid(value):
+                return
+        except UnicodeEncodeError:
+            self.add(
+                location,
+                part,
+                base,
+                Kind.INVALID_JSON,
+                "valid Unicode text",
+                "a lone surrogate",
+                "the value holds a lone surrogate, which no JSON text sent over the wire can carry",
+                "",
+            )
             return
         for error in validator.iter_errors(value):
             self._translate(index, error, value, location, part, base, depth=0)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import tempfile
 import warnings
 from dataclasses import dataclass
@@ -33,7 +34,13 @@ class Models:
     classes: tuple[ModelClass, ...]
 
     def classes_at(self, path: tuple[str, ...]) -> list[str]:
-        return [c.class_name for c in self.classes if c.source_path == path]
+        index = self.__dict__.get("_index")
+        if index is None:  # built once: large specs ask thousands of times
+            index = {}
+            for c in self.classes:
+                index.setdefault(c.source_path, []).append(c.class_name)
+            object.__setattr__(self, "_index", index)
+        return list(index.get(path, ()))
 
 
 class ModelGenerationError(Exception):
@@ -91,6 +98,11 @@ def generate_models(workspace: Workspace) -> Models:
                     treat_dot_as_module=False,
                     strict_nullable=True,
                     set_default_enum_member=True,
+                    # its request/response split trips over recursive refs (OpenAI's spec)
+                    # unless identical variants are merged
+                    dedupe_request_response_variants=True,
+                    # generated packages need only pydantic: no email-validator
+                    type_mappings=["email=string", "idn-email=string"],
                     allow_population_by_field_name=True,
                     use_annotated=True,
                     field_constraints=True,
@@ -127,6 +139,8 @@ def _escaped_literals(source: str) -> str:
     import io
     import tokenize
 
+    if source.replace("\n", "").isprintable():
+        return source  # the common case: nothing to escape (checked at C speed)
     surrogate = next((c for c in source if "\ud800" <= c <= "\udfff"), None)
     if surrogate is not None:
         raise ModelGenerationError(
@@ -180,6 +194,9 @@ def _check_source(source: str, classes: tuple[ModelClass, ...]) -> None:
     import tokenize
     import unicodedata
 
+    if source.isascii():
+        _check_names_ascii(source, classes)  # no normalisation possible: names as written
+        return
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
         tree = ast.parse(source)
@@ -195,6 +212,11 @@ def _check_source(source: str, classes: tuple[ModelClass, ...]) -> None:
             )
     defined: set[str] = set()
     for node in tree.body:
+        if isinstance(node, (ast.Assign, ast.AnnAssign)):  # type aliases (constrained scalars)
+            for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                if isinstance(target, ast.Name):
+                    defined.add(target.id)
+            continue
         if not isinstance(node, ast.ClassDef):
             continue
         if node.name in defined:
@@ -220,3 +242,24 @@ def _check_source(source: str, classes: tuple[ModelClass, ...]) -> None:
         name = model.class_name
         if not name.isidentifier() or keyword.iskeyword(name) or name not in defined:
             raise ModelGenerationError(f"model class {name!r} is not defined as named")
+
+
+_TOP_LEVEL_NAME = re.compile(
+    r"^(?:class ([A-Za-z_][A-Za-z0-9_]*)\b|([A-Za-z_][A-Za-z0-9_]*) *[:=])", re.MULTILINE
+)
+
+
+def _check_names_ascii(source: str, classes: tuple[ModelClass, ...]) -> None:
+    """The fast form of `_check_source` for ASCII code: every class the metadata names is
+    defined at top level (as a class or a type alias), and no class is defined twice."""
+    defined: set[str] = set()
+    for match in _TOP_LEVEL_NAME.finditer(source):
+        if match.group(1):
+            if match.group(1) in defined:
+                raise ModelGenerationError(f"two model classes would be named {match.group(1)!r}")
+            defined.add(match.group(1))
+        else:
+            defined.add(match.group(2))
+    for model in classes:
+        if model.class_name not in defined:
+            raise ModelGenerationError(f"model class {model.class_name!r} is not defined as named")
