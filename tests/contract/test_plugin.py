@@ -17,7 +17,6 @@ import pytest
 
 # Inner runs use runpytest_subprocess: an in-process run restores sys.modules afterwards and
 # drops modules first imported inside it (httpcore internals), breaking later tests.
-
 from generator.contract import Contract, Exchange
 from generator.contract.traffic import read_exchanges
 from tests.conftest import ROOT
