@@ -348,8 +348,8 @@ def test_conforming_traffic_exits_0(cli: CliRunner, tmp_path: Path) -> None:
         ("missing.yaml", "t.jsonl", "apicontract check: missing.yaml: no such file\n"),
         (QS, "missing.jsonl", "apicontract check: missing.jsonl: no such file\n"),
         (QS, ".", "apicontract check: .: is a directory, expected a HAR or JSONL file\n"),
-        ("t.jsonl", "t.jsonl", "apicontract check: t.jsonl: expected an OpenAPI 3.0 or 3.1 document"),
-        ("list.json", "t.jsonl", "apicontract check: list.json: expected an OpenAPI 3.0 or 3.1 document"),
+        ("t.jsonl", "t.jsonl", "apicontract check: t.jsonl: expected an OpenAPI 3.0 or 3.1"),
+        ("list.json", "t.jsonl", "apicontract check: list.json: expected an OpenAPI 3.0 or 3.1"),
         ("bad.yaml", "t.jsonl", "apicontract check: bad.yaml:2:1: cannot parse"),
     ],
 )
