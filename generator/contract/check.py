@@ -79,7 +79,6 @@ class Contract:
         self.request_schemas = SchemaIndex(convert(workspace, "request"))
         self.response_schemas = SchemaIndex(convert(workspace, "response"))
         data = workspace.root.data if isinstance(workspace.root.data, dict) else {}
-        self._security = data.get("security")
         schemes = (data.get("components") or {}).get("securitySchemes") or {}
         self._schemes = schemes if isinstance(schemes, dict) else {}
 
@@ -236,7 +235,7 @@ class _Checker:
     def _parameter(
         self, location: str, part: Part, param: ParamSpec, values: list[str], index: SchemaIndex
     ) -> None:
-        pointer = jp.join("", param.name)
+        pointer = param.pointer
         if not values:
             if param.required:
                 what = "header" if part is Part.HEADER else f"{part.value} parameter"
@@ -257,9 +256,8 @@ class _Checker:
         self._validate(index, param.schema_pointer, value, location, part, pointer)
 
     def _security(self, op: OperationSpec, request: Request) -> None:
-        operation = jp.resolve(self.c.workspace.root.data, op.pointer)
-        requirements = operation.get("security", self.c._security)
-        if not isinstance(requirements, list) or not requirements:
+        requirements = op.security
+        if not requirements:
             return
         for requirement in requirements:
             if not isinstance(requirement, dict) or not requirement:
@@ -275,7 +273,7 @@ class _Checker:
             "credentials for " + " or ".join(names),
             None,
             "the operation requires authentication and the request carries none",
-            jp.join(op.pointer, "security") if "security" in operation else "/security",
+            op.security_pointer,
         )
 
     def _credential_present(self, name: str, request: Request) -> bool:

@@ -24,6 +24,11 @@ class ParamSpec:
     explode: bool
     style: str
 
+    @property
+    def pointer(self) -> str:
+        """Where findings about this parameter point: `/<name>`."""
+        return "/" + self.name.replace("~", "~0").replace("/", "~1")
+
 
 @dataclass(frozen=True)
 class ContentSpec:
@@ -50,6 +55,9 @@ class OperationSpec:
     body: tuple[ContentSpec, ...]
     body_pointer: str | None
     responses: dict[str, ResponseSpec]
+    #: the security requirements in effect (the operation's, else the spec's), and where
+    security: list[Any] | None = None
+    security_pointer: str = "/security"
     regex: re.Pattern[str] = field(init=False)
     variables: dict[str, str] = field(init=False)
     literal_segments: int = field(init=False)
@@ -109,6 +117,7 @@ class OperationIndex:
                         self._operation(doc, path, method, item_ptr, item, item[method])
                     )
         self.server_prefixes = _server_prefixes(data.get("servers"))
+        self._matches: dict[tuple[str, str], tuple[OperationSpec | None, dict[str, str], bool]] = {}
 
     def _deref(self, doc: Document, pointer: str, value: Any) -> tuple[Document, str, Any]:
         try:
@@ -215,7 +224,11 @@ class OperationIndex:
                 str(status), rptr, self._content(rdoc, rptr, resolved), tuple(headers)
             )
         op_id = op.get("operationId")
+        root = self.root.data if isinstance(self.root.data, dict) else {}
+        security = op.get("security", root.get("security"))
         return OperationSpec(
+            security=security if isinstance(security, list) else None,
+            security_pointer=jp.join(op_ptr, "security") if "security" in op else "/security",
             operation_id=op_id if isinstance(op_id, str) else None,
             method=method.upper(),
             path=path,
@@ -229,7 +242,18 @@ class OperationIndex:
 
     def match(self, method: str, path: str) -> tuple[OperationSpec | None, dict[str, str], bool]:
         """The operation for method + path (also after removing a server's path prefix).
-        Returns (operation, path variables, whether the path exists under another method)."""
+        Returns (operation, path variables, whether the path exists under another method).
+        Answers are remembered: traffic repeats the same few paths many times."""
+        key = (method, path)
+        found = self._matches.get(key)
+        if found is None:
+            found = self._match(method, path)
+            if len(self._matches) > 65536:
+                self._matches.clear()
+            self._matches[key] = found
+        return found[0], dict(found[1]), found[2]
+
+    def _match(self, method: str, path: str) -> tuple[OperationSpec | None, dict[str, str], bool]:
         candidates = [path]
         for prefix in self.server_prefixes:
             if path == prefix or path.startswith(prefix + "/"):
