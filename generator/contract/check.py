@@ -317,17 +317,16 @@ class _Checker:
                 )
             return
         if not content:
-            if location == "response":
-                self.add(
-                    location,
-                    Part.BODY,
-                    "",
-                    Kind.OTHER,
-                    "no body",
-                    json_type(message.body) if message.body is not NO_BODY else "text",
-                    "a body was sent where the spec documents none",
-                    holder,
-                )
+            self.add(
+                location,
+                Part.BODY,
+                "",
+                Kind.OTHER,
+                "no body",
+                json_type(message.body) if message.body is not NO_BODY else "text",
+                "a body was sent where the spec documents none",
+                holder,
+            )
             return
         media_type = message.header("Content-Type")
         chosen: ContentSpec | None = None
