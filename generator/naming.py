@@ -37,8 +37,17 @@ _RESERVED = (
     set(keyword.kwlist)
     | set(keyword.softkwlist)
     | set(dir(builtins))
-    | {"self", "cls", "body", "timeout", "extra_headers", "models", "annotations", "typing",
-       "context"}
+    | {
+        "self",
+        "cls",
+        "body",
+        "timeout",
+        "extra_headers",
+        "models",
+        "annotations",
+        "typing",
+        "context",
+    }
 )
 
 _CAMEL_BOUNDARY_1 = re.compile(r"([A-Z]+)([A-Z][a-z])")

@@ -12,7 +12,14 @@ from typing import Any
 import orjson
 
 from generator.contract.compile import SchemaIndex, convert
-from generator.contract.exchange import NO_BODY, Exchange, Message, Request, Response
+from generator.contract.exchange import (
+    NO_BODY,
+    Exchange,
+    Message,
+    Request,
+    Response,
+    json_type,
+)
 from generator.contract.findings import ContractFinding, ExchangeResult, Kind, Part
 from generator.contract.operations import ContentSpec, OperationIndex, OperationSpec, ParamSpec
 from generator.findings import Finding, InputError, Severity
@@ -36,22 +43,6 @@ _RANGE_KEYWORDS = {
     "maxProperties": "at most {} properties",
     "multipleOf": "a multiple of {}",
 }
-
-
-def json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
 
 
 def _media_matches(documented: str, actual: str) -> bool:

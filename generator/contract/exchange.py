@@ -7,6 +7,23 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+def json_type(value: Any) -> str:
+    """The JSON Schema type name of a value, for messages and `actual` fields."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
 class _NoBody:
     """The type of NO_BODY: a singleton that survives pickling (exchanges cross processes)."""
 

@@ -19,8 +19,8 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from generator.contract.exchange import Exchange, InvalidInput, Request, Response
-from generator.contract.traffic.jsonl import ExchangeError, check_headers, json_type
+from generator.contract.exchange import Exchange, InvalidInput, Request, Response, json_type
+from generator.contract.traffic.jsonl import ExchangeError, check_headers
 
 EXPECTED = "a HAR entry with a request (and optionally a response)"
 

@@ -17,7 +17,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from generator.contract.exchange import Exchange, InvalidInput, Request, Response
+from generator.contract.exchange import Exchange, InvalidInput, Request, Response, json_type
 
 EXPECTED = "a JSON object with a request (and optionally a response)"
 
@@ -57,20 +57,6 @@ def iter_lines(chunks: Iterable[bytes]) -> Iterator[tuple[int, bytes]]:
             line = line[len(_BOM) :]
         if line.strip():
             yield number, line
-
-
-def json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
 
 
 def check_headers(headers: Any, where: str) -> None:
