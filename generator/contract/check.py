@@ -520,6 +520,27 @@ class _Checker:
                 error.message,
                 schema_pointer,
             )
+        elif keyword == "propertyNames" and getattr(kind, "error", None) is not None:
+            inner = kind.error
+            name = str(inner.instance)
+            mapped = {
+                "pattern": Kind.PATTERN_MISMATCH,
+                "enum": Kind.NOT_IN_ENUM,
+                "const": Kind.NOT_IN_ENUM,
+            }.get(inner.kind.name)
+            if mapped is None:
+                mapped = Kind.OUT_OF_RANGE if inner.kind.name in _RANGE_KEYWORDS else Kind.OTHER
+            _, inner_pointer = index.locate(list(inner.schema_path))
+            self.add(
+                location,
+                part,
+                jp.join(at, name),
+                mapped,
+                getattr(inner.kind, "pattern", inner.kind.name),
+                name,
+                f"property name {name!r} is not allowed here: {inner.message}",
+                inner_pointer,
+            )
         elif keyword == "pattern":
             self.add(
                 location,

@@ -216,3 +216,11 @@ def test_missing_body(qs: Contract) -> None:
         Exchange(0, Request(method="POST", url="/fulfillments", headers=AUTH))
     ).findings
     assert summary(findings) == [("request", "body", "", "missing_required")]
+
+
+def test_property_names_point_at_the_offending_key(qs: Contract) -> None:
+    body = {**GOOD_FULFILLMENT, "custom_fields": {"priority__c": "high", "priority": 1}}
+    findings = check(qs, "POST", "/fulfillments", body)
+    assert summary(findings) == [("request", "body", "/custom_fields/priority", "pattern_mismatch")]
+    assert findings[0].actual == "priority"
+    assert findings[0].schema_pointer == "#/components/schemas/CustomFields/propertyNames/pattern"
