@@ -116,6 +116,36 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return 0 if counts.findings == 0 else 1
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from generator.fake.app import SHIPPED
+    from generator.fake.serve import serve
+
+    if args.spec is None and args.style is None:
+        print("apicontract serve: give a SPEC or --style v1|quickstart", file=sys.stderr)
+        return 2
+    spec = Path(args.spec) if args.spec is not None else SHIPPED[args.style]
+    if not spec.is_file():
+        print(f"apicontract serve: {spec}: no such file", file=sys.stderr)
+        return 2
+    if args.record is not None and args.proxy is None:
+        print("apicontract serve: --record needs --proxy UPSTREAM", file=sys.stderr)
+        return 2
+    if not 0 <= args.port <= 65535:
+        print("apicontract serve: --port must be 0..65535", file=sys.stderr)
+        return 2
+    return serve(
+        spec,
+        style=args.style,
+        host=args.host,
+        port=args.port,
+        db=args.db,
+        token=args.token,
+        seed=Path(args.seed) if args.seed else None,
+        proxy=args.proxy,
+        record=Path(args.record) if args.record else None,
+    )
+
+
 def _shown(path: Path) -> str:
     """A path as the user would type it: relative to the working directory when inside it."""
     try:
@@ -191,6 +221,37 @@ def build_parser() -> argparse.ArgumentParser:
         "--output", metavar="FILE", help="write the report to FILE instead of standard output"
     )
     check.set_defaults(run=_cmd_check)
+
+    serve = commands.add_parser(
+        "serve", help="run a stateful fake of the API (or a checking proxy) on HTTP"
+    )
+    serve.add_argument("spec", nargs="?", metavar="SPEC", help="the spec to serve (or use --style)")
+    serve.add_argument(
+        "--style",
+        choices=("v1", "quickstart"),
+        help="API style (default: detected from SPEC; alone: serve the shipped spec)",
+    )
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=4010, help="0 picks a free port")
+    serve.add_argument(
+        "--db",
+        default="apicontract-fake.db",
+        metavar="PATH",
+        help="SQLite file (default: apicontract-fake.db; :memory: for a throwaway run)",
+    )
+    serve.add_argument("--token", help="accept only this bearer token (401 otherwise)")
+    serve.add_argument(
+        "--seed",
+        metavar="FILE",
+        help="JSON list of order line items {id, quantity}: unknown ids are refused",
+    )
+    serve.add_argument(
+        "--proxy",
+        metavar="UPSTREAM",
+        help="forward to UPSTREAM and check both directions instead of faking",
+    )
+    serve.add_argument("--record", metavar="FILE", help="with --proxy: record a HAR file")
+    serve.set_defaults(run=_cmd_serve)
     return parser
 
 

@@ -64,6 +64,8 @@ _TITLE: Final = "Zuora v1 REST API - Fulfillments"
 _VERSION: Final = "1.0.0"
 _BEARER_AUTH: Final = True
 _INVALID_REQUEST_STATUS: Final = 400
+#: an oversized body is answered 413 only where the spec documents it
+_TOO_LARGE_STATUS: Final = 400
 _SUCCESS_FLAG: Final[str | None] = "success"
 _IDEMPOTENCY_HEADER: Final[str | None] = "Idempotency-Key"
 _TRACK_ID_HEADER: Final[str | None] = "Zuora-Track-Id"
@@ -1218,7 +1220,8 @@ def _bearer_token(value: str | None) -> str | None:
 
 async def _read_body(request: Request, limit: int) -> bytes:
     too_large = _Invalid(
-        413, [_Problem("request_too_large", f"The request body exceeds {limit} bytes.")]
+        _TOO_LARGE_STATUS,
+        [_Problem("request_too_large", f"The request body exceeds {limit} bytes.")],
     )
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
@@ -1568,7 +1571,12 @@ def create_app(
     not documented for the operation or whose body does not match the documented type.
     """
     app = FastAPI(
-        title=_TITLE, version=_VERSION, openapi_url=None, docs_url=None, redoc_url=None
+        title=_TITLE,
+        version=_VERSION,
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+        redirect_slashes=False,  # a trailing-slash redirect would be an undocumented 307
     )
     for op in sorted(_OPERATIONS, key=_route_order):
         app.add_route(

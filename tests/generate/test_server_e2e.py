@@ -41,7 +41,6 @@ SPECS = {
 }
 
 
-
 # --------------------------------------------------------------------------------------------
 # Generated packages, live servers
 # --------------------------------------------------------------------------------------------
@@ -722,7 +721,9 @@ def test_quickstart_raw_invalid_requests(quickstart: Running) -> None:
             content=bomb,
             headers={**auth, "Content-Type": "application/json", "Content-Encoding": "gzip"},
         )
-        assert answer.status_code == 413 and set(answer.json()) == {"type", "errors", "retryable"}
+        # the spec documents no 413: an oversized body is its documented invalid request
+        assert answer.status_code == 400 and set(answer.json()) == {"type", "errors", "retryable"}
+        assert answer.json()["errors"][0]["code"] == "request_too_large"
     assert quickstart.handlers.calls == []
 
 

@@ -1,0 +1,369 @@
+"""Build the fake's ASGI app from the GENERATED server package of a spec: the stubs' own
+routing, parsing and error shapes, with the fake's handlers plugged in, plus a middleware for
+auth (`--token`), RateLimit-* headers and Idempotency-Key replay."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import importlib
+import importlib.util
+import itertools
+import json
+import re
+import sys
+import threading
+import time
+import zlib
+from collections.abc import Mapping
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Literal
+
+from fastapi import FastAPI
+from starlette.datastructures import Headers
+from starlette.middleware import Middleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from generator.fake.quickstart import QuickstartHandlers
+from generator.fake.service import Service
+from generator.fake.store import Store
+from generator.fake.v1 import V1Handlers
+
+Style = Literal["v1", "quickstart"]
+ROOT = Path(__file__).resolve().parents[2]
+#: a source checkout has specs/ beside generator/; a wheel may carry them as generator/specs
+_SPECS = next(
+    (d for d in (ROOT / "specs", ROOT / "generator" / "specs") if d.is_dir()), ROOT / "specs"
+)
+SHIPPED: Mapping[str, Path] = {
+    "v1": _SPECS / "v1" / "fulfillments.yaml",
+    "quickstart": _SPECS / "quickstart" / "fulfillments.yaml",
+}
+_GENERATED = {
+    "v1": ROOT / "generated" / "zuora_v1",
+    "quickstart": ROOT / "generated" / "zuora_quickstart",
+}
+_counter = itertools.count()
+_import_lock = threading.Lock()
+
+RATE_LIMIT = 10_000
+RATE_WINDOW = 60
+
+
+class FakeSetupError(Exception):
+    """The spec cannot be served (unknown style, generation failed, bad seed)."""
+
+
+def detect_style(spec: Path) -> Style:
+    """By the spec's paths: `/v1/fulfillments` -> v1, `/fulfillments/bulk_create` -> quickstart."""
+    try:
+        text = spec.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FakeSetupError(f"{spec}: cannot read: {exc}") from None
+    paths = _paths(spec, text)
+    if "/v1/fulfillments" in paths:
+        return "v1"
+    if "/fulfillments/bulk_create" in paths:
+        return "quickstart"
+    raise FakeSetupError(
+        f"{spec}: not a Fulfillments spec the fake knows (no /v1/fulfillments or "
+        "/fulfillments/bulk_create path); give --style v1|quickstart with a shipped spec"
+    )
+
+
+def _paths(spec: Path, text: str) -> set[str]:
+    try:
+        import yaml
+
+        data: Any = yaml.safe_load(text)
+    except Exception:
+        data = None
+    if isinstance(data, dict) and isinstance(data.get("paths"), dict):
+        return {str(p) for p in data["paths"]}
+    return set(re.findall(r"^\s*['\"]?(/[^'\"\s:]*)['\"]?\s*:", text, re.MULTILINE))
+
+
+def load_server(spec: Path, style: Style, cache_dir: Path | None = None) -> ModuleType:
+    """The generated `server` module for `spec`, imported under a unique package name."""
+    shipped = _GENERATED[style]
+    if spec.resolve() == SHIPPED[style].resolve() and (shipped / "server.py").is_file():
+        return _import_package(shipped)
+    from generator.cache import default_cache_dir
+    from generator.generate import build_package_cached
+
+    package = f"apicontract_fake_{style}"
+    result = build_package_cached(spec, package)
+    if not result.ok or "server.py" not in result.files:
+        problems = "; ".join(str(f) for f in result.findings[:5])
+        raise FakeSetupError(f"{spec}: cannot generate the server package: {problems}")
+    base = (cache_dir or default_cache_dir()) / "fake" / (result.digest or "nodigest")[:16]
+    target = base / package
+    target.mkdir(parents=True, exist_ok=True)
+    for name, text in result.files.items():
+        path = target / name
+        if not path.is_file() or path.read_text("utf-8") != text:
+            path.write_text(text, "utf-8")
+    return _import_package(target)
+
+
+def _import_package(folder: Path) -> ModuleType:
+    with _import_lock:
+        name = f"_apicontract_fake_{folder.name}_{next(_counter)}"
+        spec = importlib.util.spec_from_file_location(
+            name, folder / "__init__.py", submodule_search_locations=[str(folder)]
+        )
+        if spec is None or spec.loader is None:
+            raise FakeSetupError(f"{folder}: cannot import the generated package")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+        return importlib.import_module(f"{name}.server")
+
+
+def load_seed(path: Path | None) -> dict[str, float] | None:
+    if path is None:
+        return None
+    from generator.fake.service import parse_seed
+
+    try:
+        return parse_seed(json.loads(Path(path).read_text("utf-8")))
+    except (OSError, ValueError) as exc:
+        raise FakeSetupError(f"{path}: bad seed file: {exc}") from None
+
+
+def build_app(
+    spec_path: str | Path,
+    style: Style | None = None,
+    db: str | Path = ":memory:",
+    token: str | None = None,
+    seed: str | Path | dict[str, float] | None = None,
+    *,
+    allow_edit_booked: bool = False,
+) -> FastAPI:
+    spec = Path(spec_path)
+    style = style or detect_style(spec)
+    server = load_server(spec, style)
+    seeds = seed if isinstance(seed, dict) or seed is None else load_seed(Path(seed))
+    store = Store(db)
+    service = Service(store, seed=seeds, allow_edit_booked=allow_edit_booked)
+    handlers = (
+        QuickstartHandlers(service, server)
+        if style == "quickstart"
+        else V1Handlers(service, server)
+    )
+    app: FastAPI = server.create_app(handlers)
+    # innermost: sees plain (never gzipped) answers, below the request-id and gzip layers
+    app.user_middleware.append(
+        Middleware(
+            FakeMiddleware,
+            store=store,
+            server=server,
+            token=token,
+            idempotency_header=server._IDEMPOTENCY_HEADER,
+            entity_header=server._ENTITY_HEADER,
+            max_body=server.MAX_BODY_SIZE,
+        )
+    )
+    app.state.fake_store = store
+    app.state.fake_style = style
+    return app
+
+
+def _bearer(value: str | None) -> str | None:
+    if not value:
+        return None
+    scheme, _, credentials = value.strip().partition(" ")
+    return credentials.strip() if scheme.lower() == "bearer" and credentials.strip() else None
+
+
+class _RateLimiter:
+    def __init__(self) -> None:
+        self.window = 0
+        self.used: dict[str, int] = {}
+
+    def take(self, who: str) -> tuple[int, int]:
+        """(remaining after this request, seconds until the window resets)."""
+        now = time.time()
+        window = int(now // RATE_WINDOW)
+        if window != self.window:
+            self.window, self.used = window, {}
+        self.used[who] = self.used.get(who, 0) + 1
+        return RATE_LIMIT - self.used[who], int((window + 1) * RATE_WINDOW - now) + 1
+
+
+class FakeMiddleware:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        store: Store,
+        server: ModuleType,
+        token: str | None,
+        idempotency_header: str | None,
+        entity_header: str | None,
+        max_body: int,
+    ) -> None:
+        self.app = app
+        self.store = store
+        self.server = server
+        self.token = token
+        self.idempotency_header = idempotency_header
+        self.entity_header = entity_header
+        self.max_body = max_body
+        self.limiter = _RateLimiter()
+
+    def _error(self, status: int, message: str, code: str | int | None = None) -> tuple[int, bytes]:
+        reply = self.server.error_reply(status, message, code=code)
+        return reply.status, json.dumps(reply.body, separators=(",", ":")).encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        given = _bearer(headers.get("authorization"))
+        remaining, reset = self.limiter.take(given or "")
+
+        async def send_limited(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                extra = [
+                    (b"ratelimit-limit", str(RATE_LIMIT).encode()),
+                    (b"ratelimit-remaining", str(max(remaining, 0)).encode()),
+                    (b"ratelimit-reset", str(reset).encode()),
+                ]
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        if remaining < 0:
+            status, body = self._error(429, "Too many requests; wait for the rate limit window.")
+            await _send_json(send_limited, status, body)
+            return
+        if self.token is not None and not hmac.compare_digest(
+            (given or "").encode(), self.token.encode()
+        ):
+            status, body = self._error(401, "The access token is missing, invalid or expired.")
+            await _send_json(send_limited, status, body)
+            return
+        key = headers.get(self.idempotency_header) if self.idempotency_header else None
+        if key is None or scope["method"] not in ("POST", "PATCH"):
+            await self.app(scope, receive, send_limited)
+            return
+        await self._idempotent(scope, receive, send_limited, headers, key)
+
+    async def _idempotent(
+        self, scope: Scope, receive: Receive, send: Send, headers: Headers, key: str
+    ) -> None:
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body + 1024 * 1024:
+                # far too large to remember: let the server refuse it with its own 413
+                chunks.append(chunk)
+                break
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        raw = b"".join(chunks)
+        replayed = False
+
+        async def replay_receive() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": raw, "more_body": False}
+            return await receive()
+
+        entity = (headers.get(self.entity_header) or "") if self.entity_header else ""
+        entity = entity.split(",")[0].strip()
+        route = f"{scope['method']} {scope.get('path', '')}"
+        digest = hashlib.sha256(
+            b"\0".join(
+                [
+                    self._plain(raw, headers),
+                    scope.get("query_string", b""),
+                    (headers.get("async") or "").encode(),
+                ]
+            )
+        ).hexdigest()
+        deadline = time.monotonic() + 60
+        while True:
+            record = self.store.idem_claim(entity, key, route, digest)
+            if record is None:
+                break
+            if record.body_hash != digest:
+                status, body = self._error(
+                    400,
+                    "This Idempotency-Key was already used with a different request body.",
+                    code="idempotency_key_reused"
+                    if self.server._SUCCESS_FLAG is None
+                    else 53100050,
+                )
+                await _send_json(send, status, body)
+                return
+            if record.status is not None:
+                await _send_json(send, record.status, record.body or b"", record.content_type)
+                return
+            if time.monotonic() > deadline:
+                status, body = self._error(
+                    429, "A request with this Idempotency-Key is still in progress."
+                )
+                await _send_json(send, status, body)
+                return
+            await asyncio.sleep(0.005)
+
+        start: Message | None = None
+        parts: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                start = message
+            elif message["type"] == "http.response.body":
+                parts.append(message.get("body", b""))
+
+        done = False
+        try:
+            await self.app(scope, replay_receive, capture)
+            body = b"".join(parts)
+            status = start["status"] if start else 500
+            content_type = None
+            for name, value in (start or {}).get("headers", []):
+                if name.lower() == b"content-type":
+                    content_type = value.decode("latin-1")
+            if status < 500:
+                self.store.idem_complete(entity, key, route, status, content_type, body)
+                done = True
+        finally:
+            if not done:
+                self.store.idem_release(entity, key, route)
+        if start is not None:
+            await send(start)
+            await send({"type": "http.response.body", "body": body, "more_body": False})
+
+    def _plain(self, raw: bytes, headers: Headers) -> bytes:
+        """The body as the server will read it (gunzipped, within the size limit)."""
+        if headers.get("content-encoding", "").strip().lower() not in ("gzip", "x-gzip"):
+            return raw
+        try:
+            inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            return inflater.decompress(raw, self.max_body + 1)
+        except zlib.error:
+            return raw
+
+
+async def _send_json(send: Send, status: int, body: bytes, content_type: str | None = None) -> None:
+    headers = [(b"content-length", str(len(body)).encode())]
+    if body:
+        headers.append((b"content-type", (content_type or "application/json").encode("latin-1")))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+__all__ = ["FakeSetupError", "build_app", "detect_style"]

@@ -1,0 +1,158 @@
+"""`apicontract serve` as a user runs it: a real process, real signals, a real SQLite file."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.fake.conftest import ROOT
+
+AUTH = {"Authorization": "Bearer t"}
+
+
+class Served:
+    def __init__(self, *args: str | Path, cache: Path) -> None:
+        env = {**os.environ, "APICONTRACT_CACHE_DIR": str(cache), "PYTHONUNBUFFERED": "1"}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "generator", "serve", *map(str, args), "--port", "0"],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        found = re.search(r"listening on (http://\S+)", line)
+        if not found:
+            self.proc.kill()
+            raise AssertionError(f"no URL printed: {line!r} {self.proc.stderr.read()!r}")
+        self.url = found.group(1)
+        self.stderr = ""
+
+    def stop(self, sig: int) -> int:
+        self.proc.send_signal(sig)
+        try:
+            return self.proc.wait(15)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+            if self.proc.stderr is not None:
+                self.stderr = self.proc.stderr.read()
+            for stream in (self.proc.stdout, self.proc.stderr):
+                if stream is not None:
+                    stream.close()
+
+
+@pytest.fixture
+def processes(tmp_path: Path) -> Iterator[list[Served]]:
+    started: list[Served] = []
+    yield started
+    for served in started:
+        if served.proc.poll() is None:
+            served.stop(signal.SIGKILL)
+
+
+def _start(started: list[Served], tmp_path: Path, *args: str | Path) -> Served:
+    served = Served(*args, cache=tmp_path / "cache")
+    started.append(served)
+    return served
+
+
+def test_acknowledged_write_survives_kill_9(processes: list[Served], tmp_path: Path) -> None:
+    db = tmp_path / "fake.db"
+    first = _start(processes, tmp_path, "specs/quickstart/fulfillments.yaml", "--db", db)
+    assert first.url.startswith("http://127.0.0.1:")
+    body = {"order_line_item_id": "a" * 32, "fulfillment_date": "2025-01-01", "quantity": 4}
+    made = httpx.post(first.url + "/fulfillments", json=body, headers=AUTH, timeout=10)
+    assert made.status_code == 201
+    assert first.stop(signal.SIGKILL) == -signal.SIGKILL
+    second = _start(processes, tmp_path, "--style", "quickstart", "--db", db)
+    got = httpx.get(f"{second.url}/fulfillments/{made.json()['id']}", headers=AUTH, timeout=10)
+    assert got.status_code == 200 and got.json()["quantity"] == 4
+    assert second.stop(signal.SIGTERM) == 0
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_signals_stop_cleanly(processes: list[Served], tmp_path: Path, sig: int) -> None:
+    served = _start(processes, tmp_path, "--style", "v1", "--db", ":memory:", "--token", "t")
+    answer = httpx.get(served.url + "/v1/fulfillments/F-00000001", headers=AUTH, timeout=10)
+    assert answer.status_code == 404
+    unauthorized = httpx.get(served.url + "/v1/fulfillments/F-00000001", timeout=10)
+    assert unauthorized.status_code == 401
+    assert served.stop(sig) == 0
+
+
+def test_unknown_spec_style_exits_2(tmp_path: Path) -> None:
+    spec = tmp_path / "other.json"
+    spec.write_text(
+        json.dumps({"openapi": "3.1.0", "info": {"title": "x", "version": "1"}, "paths": {}}),
+        "utf-8",
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "generator", "serve", str(spec), "--port", "0"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "--style" in done.stderr and "/v1/fulfillments" in done.stderr
+    missing = subprocess.run(
+        [sys.executable, "-m", "generator", "serve"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert missing.returncode == 2
+
+
+def test_generated_from_a_copied_spec(processes: list[Served], tmp_path: Path) -> None:
+    """A spec outside specs/ goes through build_package_cached; style detected by paths."""
+    spec = tmp_path / "copy.yaml"
+    spec.write_bytes((ROOT / "specs/v1/fulfillments.yaml").read_bytes())
+    started = time.monotonic()
+    served = _start(processes, tmp_path, spec, "--db", ":memory:")
+    assert time.monotonic() - started < 60
+    made = httpx.post(
+        served.url + "/v1/fulfillments",
+        json={
+            "fulfillments": [
+                {"orderLineItemId": "a" * 32, "fulfillmentDate": "2025-01-01", "quantity": 1}
+            ]
+        },
+        headers=AUTH,
+        timeout=10,
+    )
+    assert made.json()["fulfillments"][0]["fulfillmentNumber"] == "F-00000001"
+    assert served.stop(signal.SIGINT) == 0
+
+
+def test_proxy_mode_records_har(processes: list[Served], tmp_path: Path) -> None:
+    upstream = _start(processes, tmp_path, "--style", "v1", "--db", ":memory:")
+    har = tmp_path / "out.har"
+    proxy = _start(processes, tmp_path, "--style", "v1", "--proxy", upstream.url, "--record", har)
+    made = httpx.post(
+        proxy.url + "/v1/fulfillments",
+        json={"fulfillments": [{"orderLineItemId": "a" * 32, "fulfillmentDate": "2025-01-01"}]},
+        headers=AUTH,
+        timeout=10,
+    )
+    assert made.status_code == 400  # quantity is required: the upstream's answer, forwarded
+    assert proxy.stop(signal.SIGTERM) == 0
+    assert "apicontract proxy: POST /v1/fulfillments -> 400: request body" in proxy.stderr
+    assert "quantity" in proxy.stderr
+    entries = json.loads(har.read_text("utf-8"))["log"]["entries"]
+    assert [e["response"]["status"] for e in entries] == [400]
+    assert upstream.stop(signal.SIGTERM) == 0
