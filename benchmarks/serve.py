@@ -2,8 +2,9 @@
 
     .venv/bin/python benchmarks/serve.py [--seconds 10] [--connections 32]
 
-Both servers get the same load in the same run: 32 concurrent keep-alive connections, each
-looping over a create / get / patch mix on the Quickstart spec for a fixed time. Prints
+Both servers get the same load in the same run: 32 concurrent keep-alive connections over a
+create / get-or-list / patch mix on the Quickstart spec for a fixed time, driven by wrk when it
+is installed (`apt-get install wrk`) and by an httpx load generator otherwise. Prints
 requests/s and p50/p99 latency for each, and the ratios. Prism comes from the npm registry
 (`@stoplight/prism-cli`, installed under benchmarks/.data/prism); without npm it is skipped
 with a message.
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import shutil
 import signal
 import socket
@@ -98,6 +100,51 @@ async def load(url: str, seconds: float, connections: int) -> dict[str, float]:
     }
 
 
+WRK_SCRIPT = """
+local n = 0
+local h = {["Authorization"] = "Bearer bench", ["Content-Type"] = "application/json"}
+local body = '{"order_line_item_id":"8ad085e287142db601872469b9ec0944",' ..
+             '"fulfillment_date":"2024-03-01","quantity":2}'
+request = function()
+  n = n + 1
+  if n % 3 == 1 then return wrk.format("POST", "/fulfillments", h, body)
+  elseif n % 3 == 2 then return wrk.format("GET", "/fulfillments?page_size=5", h)
+  else return wrk.format("PATCH", "/fulfillments/missing", h, '{"carrier":"UPS"}') end
+end
+"""
+
+
+def load_wrk(url: str, seconds: float, connections: int) -> dict[str, float]:
+    """The same mix driven by wrk (C, from Debian's packages): a load generator that is not
+    itself the bottleneck. The PATCH targets a missing id, so it measures the error path."""
+    script = DATA / "mix.lua"
+    script.write_text(WRK_SCRIPT)
+    done = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds:g}s", "--latency", "-s", str(script), url],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    out = done.stdout
+
+    def millis(label: str) -> float:
+        found = re.search(rf"{label}\s+([\d.]+)(us|ms|s)", out)
+        if not found:
+            return float("nan")
+        value, unit = float(found.group(1)), found.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    total = re.search(r"(\d+) requests in", out)
+    return {
+        "requests": float(total.group(1)) if total else 0.0,
+        "rps": float(rps.group(1)) if rps else 0.0,
+        "p50": millis("50%"),
+        "p99": millis("99%"),
+        "errors": 0.0,
+    }
+
+
 def start(command: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     return subprocess.Popen(
         command,
@@ -135,6 +182,14 @@ def prism_binary() -> Path | None:
     return prism if done.returncode == 0 and prism.exists() else None
 
 
+def drive(url: str, args: argparse.Namespace) -> dict[str, float]:
+    """wrk when it is installed (Debian package `wrk`), else the Python load generator, whose
+    own ceiling (a few hundred requests/s on 2 cores) then caps both servers alike."""
+    if shutil.which("wrk") and not args.python_load:
+        return load_wrk(url, args.seconds, args.connections)
+    return asyncio.run(load(url, args.seconds, args.connections))
+
+
 def report(name: str, result: dict[str, float]) -> None:
     print(
         f"  {name:<10} {result['rps']:9,.0f} req/s   p50 {result['p50']:6.2f} ms   "
@@ -150,12 +205,21 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument(
+        "--python-load",
+        action="store_true",
+        help="use the Python load generator even when wrk is installed",
+    )
+    parser.add_argument(
         "--db",
         default=str(DATA / "serve-bench.db"),
         help="the fake's SQLite file (`:memory:` leaves out the disk)",
     )
     args = parser.parse_args()
-    print(f"load: {args.connections} connections, create/get/patch mix, {args.seconds:g} s each")
+    tool = "wrk" if shutil.which("wrk") and not args.python_load else "httpx (Python)"
+    print(
+        f"load: {tool}, {args.connections} connections, create/list/patch mix, "
+        f"{args.seconds:g} s each"
+    )
 
     port = free_port()
     fake = start(
@@ -174,7 +238,7 @@ def main() -> None:
     try:
         url = f"http://127.0.0.1:{port}"
         wait_until_up(url)
-        ours = asyncio.run(load(url, args.seconds, args.connections))
+        ours = drive(url, args)
     finally:
         stop(fake)
         if args.db != ":memory:":
@@ -203,7 +267,7 @@ def main() -> None:
     try:
         url = f"http://127.0.0.1:{port}"
         wait_until_up(url)
-        theirs = asyncio.run(load(url, args.seconds, args.connections))
+        theirs = drive(url, args)
     finally:
         stop(mock)
     report("prism", theirs)
