@@ -107,6 +107,35 @@ def _toolchain_digest() -> str:
     return hasher.hexdigest()
 
 
+def _cache_slot(
+    spec: Path, package: str, shown: str, allow_remote: tuple[str, ...], cache_dir: Path | None
+) -> tuple[ContentCache, str] | None:
+    """Where a package's answer lives in the content cache (None when the spec is unreadable:
+    building reports that properly)."""
+    try:
+        raw = spec.read_bytes()
+    except OSError:
+        return None
+    cache = ContentCache(cache_dir or default_cache_dir(), "generate")
+    return cache, cache.key(raw, package, shown, repr(sorted(allow_remote)), _toolchain_digest())
+
+
+def _from_cache(
+    slot: tuple[ContentCache, str] | None, shown: str, package: str
+) -> PackageResult | None:
+    hit = slot[0].get(slot[1]) if slot is not None else None
+    if not isinstance(hit, dict):
+        return None
+    return PackageResult(
+        shown,
+        module_name(package),
+        files=dict(hit["files"]),
+        findings=[Finding.from_json(f) for f in hit["findings"]],
+        cached=True,
+        digest=str(hit["digest"]),
+    )
+
+
 def build_package_cached(
     spec: Path,
     package: str,
@@ -118,31 +147,17 @@ def build_package_cached(
 ) -> PackageResult:
     """`build_package`, answered from the content cache when the spec (and every file it
     references), the templates and the toolchain are unchanged."""
-    if not use_cache:
-        return build_package(spec, package, display=display, allow_remote=allow_remote)
     shown = display if display is not None else str(spec)
-    cache = ContentCache(cache_dir or default_cache_dir(), "generate")
-    try:
-        raw = spec.read_bytes()
-    except OSError:
-        return build_package(spec, package, display=display, allow_remote=allow_remote)
-    key = cache.key(raw, package, shown, repr(sorted(allow_remote)), _toolchain_digest())
-    hit = cache.get(key)
-    if isinstance(hit, dict):
-        return PackageResult(
-            shown,
-            module_name(package),
-            files=dict(hit["files"]),
-            findings=[Finding.from_json(f) for f in hit["findings"]],
-            cached=True,
-            digest=str(hit["digest"]),
-        )
+    slot = _cache_slot(spec, package, shown, allow_remote, cache_dir) if use_cache else None
+    hit = _from_cache(slot, shown, package)
+    if hit is not None:
+        return hit
     result = build_package(spec, package, display=display, allow_remote=allow_remote)
-    if result.ok and result._documents is not None:
+    if slot is not None and result.ok and result._documents is not None:
         deps = local_dependencies(result._documents, result._root_uri)
         if deps is not None:
-            cache.put(
-                key,
+            slot[0].put(
+                slot[1],
                 deps,
                 {
                     "files": result.files,
@@ -179,25 +194,8 @@ def _run_job(job: Job) -> PackageResult:
 def _cached(job: Job) -> PackageResult | None:
     if not job.use_cache:
         return None
-    try:
-        raw = job.spec.read_bytes()
-    except OSError:
-        return None
-    cache = ContentCache(job.cache_dir or default_cache_dir(), "generate")
-    key = cache.key(
-        raw, job.package, job.display, repr(sorted(job.allow_remote)), _toolchain_digest()
-    )
-    hit = cache.get(key)
-    if not isinstance(hit, dict):
-        return None
-    return PackageResult(
-        job.display,
-        module_name(job.package),
-        files=dict(hit["files"]),
-        findings=[Finding.from_json(f) for f in hit["findings"]],
-        cached=True,
-        digest=str(hit["digest"]),
-    )
+    slot = _cache_slot(job.spec, job.package, job.display, job.allow_remote, job.cache_dir)
+    return _from_cache(slot, job.display, job.package)
 
 
 def build_many(jobs: list[Job]) -> list[PackageResult]:

@@ -320,35 +320,25 @@ class _Checker:
             )
             return
         media_type = message.header("Content-Type")
-        chosen: ContentSpec | None = None
         if media_type is None:
-            if message.body is NO_BODY:
-                self.add(
-                    location,
-                    Part.CONTENT_TYPE,
-                    "",
-                    Kind.WRONG_CONTENT_TYPE,
-                    [c.media_type for c in content],
-                    None,
-                    "the body has no Content-Type header",
-                    jp.join(holder, "content"),
-                )
-                return
+            # a JSON value given as such needs no header; raw text does
             chosen = next((c for c in content if _is_json_media(c.media_type)), None)
+            problem = "the body has no Content-Type header" if message.body is NO_BODY else None
         else:
             chosen = next((c for c in content if _media_matches(c.media_type, media_type)), None)
-            if chosen is None:
-                self.add(
-                    location,
-                    Part.CONTENT_TYPE,
-                    "",
-                    Kind.WRONG_CONTENT_TYPE,
-                    [c.media_type for c in content],
-                    media_type,
-                    f"Content-Type {media_type!r} is not documented here",
-                    jp.join(holder, "content"),
-                )
-                return
+            problem = None if chosen else f"Content-Type {media_type!r} is not documented here"
+        if problem is not None:
+            self.add(
+                location,
+                Part.CONTENT_TYPE,
+                "",
+                Kind.WRONG_CONTENT_TYPE,
+                [c.media_type for c in content],
+                media_type,
+                problem,
+                jp.join(holder, "content"),
+            )
+            return
         if chosen is None or not _is_json_media(chosen.media_type):
             return
         value = message.body

@@ -4,20 +4,17 @@ exchange is checked against the spec with the contract engine."""
 from __future__ import annotations
 
 import importlib
-import socket
 import sys
-import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from generator.contract import Contract
 from generator.fake.app import SHIPPED, build_app
+from tests.conftest import LiveServer as SharedLiveServer
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "test-token"
@@ -41,35 +38,12 @@ def contracts() -> dict[str, Contract]:
     return {style: Contract.load(path) for style, path in SHIPPED.items()}
 
 
-class LiveServer:
-    """uvicorn serving `app` in a background thread on a free port of 127.0.0.1."""
+class LiveServer(SharedLiveServer):
+    """The shared live server, closing the fake's SQLite store once uvicorn has stopped."""
 
     def __init__(self, app: Any) -> None:
-        self.app = app
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(
-            target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
-        )
-
-    def __enter__(self) -> LiveServer:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            assert self.thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.01)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
-        self.sock.close()
-        if getattr(self.app.state, "fake_store", None) is not None:
-            self.app.state.fake_store.close()
+        store = getattr(app.state, "fake_store", None)
+        super().__init__(app, on_close=store.close if store is not None else None)
 
 
 class Checked:

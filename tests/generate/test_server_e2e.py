@@ -12,11 +12,8 @@ import gzip
 import importlib
 import itertools
 import json
-import socket
 import subprocess
 import sys
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,9 +23,9 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from generator.generate import build_package
+from tests.conftest import LiveServer
 
 ROOT = Path(__file__).resolve().parents[2]
 #: package names unique to this test module, so other tests' imports never clash with ours
@@ -173,34 +170,6 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Generated]:
         for name in list(sys.modules):
             if name.split(".")[0] in (*SPECS, HOSTILE):
                 del sys.modules[name]
-
-
-class LiveServer:
-    """uvicorn serving `app` in a background thread on a free port of 127.0.0.1."""
-
-    def __init__(self, app: Any) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(
-            target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
-        )
-
-    def __enter__(self) -> LiveServer:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            assert self.thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.01)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
-        self.sock.close()
 
 
 # --------------------------------------------------------------------------------------------
