@@ -13,23 +13,27 @@ from pathlib import Path
 from generator import __version__
 
 
-def _discover_specs() -> list[Path]:
-    """Every spec under ./specs (the default when no file is named)."""
-    root = Path("specs")
-    found = [p for ext in ("yaml", "yml", "json") for p in root.glob(f"*/*.{ext}")]
-    return sorted(found)
-
-
 def _cmd_lint(args: argparse.Namespace) -> int:
+    from generator.config import ConfigError, load_config
     from generator.lint import LintOptions, lint_file
     from generator.lint.report import exit_code, render_json, render_text
 
-    paths = [Path(p) for p in args.specs] or _discover_specs()
-    if not paths:
-        print("apicontract lint: no spec given and none found under specs/", file=sys.stderr)
+    shown = [(Path(p), p) for p in args.specs]
+    if not shown:  # the same specs `generate` builds: [tool.apicontract], else specs/*/*
+        try:
+            config = load_config(Path.cwd())
+        except ConfigError as exc:
+            print(f"apicontract lint: {exc}", file=sys.stderr)
+            return 2
+        shown = [(entry.path, _shown(entry.path)) for entry in config.specs]
+    if not shown:
+        print(
+            "apicontract lint: no spec given and none configured or found under specs/",
+            file=sys.stderr,
+        )
         return 2
     options = LintOptions(allow_remote=tuple(args.allow_remote), use_cache=not args.no_cache)
-    reports = [lint_file(path, options, display=str(path)) for path in paths]
+    reports = [lint_file(path, options, display=display) for path, display in shown]
     sys.stdout.write(render_json(reports) if args.format == "json" else render_text(reports))
     return exit_code(reports)
 
@@ -146,6 +150,34 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     )
 
 
+def _cmd_diff(args: argparse.Namespace) -> int:
+    from generator.diff.rules import RULES
+    from generator.diff.run import run_diff
+    from generator.diff.schema import DiffInputError
+
+    if args.list_rules:
+        width = max(len(rule) for rule in RULES)
+        for rule in RULES.values():
+            print(f"{rule.id:<{width}}  {rule.level.label:<8}  {rule.explanation}")
+        return 0
+    if args.old is None or args.new is None:
+        print("apicontract diff: give OLD and NEW (files or git:REV:PATH)", file=sys.stderr)
+        return 2
+    try:
+        return run_diff(
+            args.old,
+            args.new,
+            fmt=args.format,
+            fail_on=args.fail_on,
+            ignore_file=args.ignore,
+            output=args.output,
+            allow_remote=tuple(args.allow_remote),
+        )
+    except DiffInputError as exc:
+        print(f"apicontract diff: {exc}", file=sys.stderr)
+        return 2
+
+
 def _shown(path: Path) -> str:
     """A path as the user would type it: relative to the working directory when inside it."""
     try:
@@ -166,7 +198,10 @@ def build_parser() -> argparse.ArgumentParser:
         "lint", help="validate specs and report every problem with its location"
     )
     lint.add_argument(
-        "specs", nargs="*", metavar="SPEC", help="spec files (default: specs/*/*.yaml)"
+        "specs",
+        nargs="*",
+        metavar="SPEC",
+        help="spec files (default: [tool.apicontract] specs, else specs/*/*.yaml)",
     )
     lint.add_argument("--format", choices=("text", "json"), default="text")
     lint.add_argument(
@@ -221,6 +256,32 @@ def build_parser() -> argparse.ArgumentParser:
         "--output", metavar="FILE", help="write the report to FILE instead of standard output"
     )
     check.set_defaults(run=_cmd_check)
+
+    diff = commands.add_parser(
+        "diff", help="compare two versions of a spec and report changes that break callers"
+    )
+    diff.add_argument("old", nargs="?", metavar="OLD", help="old spec: a file or git:REV:PATH")
+    diff.add_argument("new", nargs="?", metavar="NEW", help="new spec: a file or git:REV:PATH")
+    diff.add_argument("--format", choices=("text", "json", "junit", "github"), default="text")
+    diff.add_argument(
+        "--fail-on",
+        choices=("breaking", "warning", "info", "never"),
+        default="breaking",
+        help="exit 1 when a change of this severity or above is found (default: breaking)",
+    )
+    diff.add_argument(
+        "--ignore",
+        metavar="FILE",
+        help="accepted changes (default: .apicontract-ignore.yaml when present)",
+    )
+    diff.add_argument(
+        "--output", metavar="FILE", help="write the report to FILE instead of standard output"
+    )
+    diff.add_argument("--allow-remote", action="append", default=[], metavar="HOST")
+    diff.add_argument(
+        "--list-rules", action="store_true", help="print every rule with its severity and exit"
+    )
+    diff.set_defaults(run=_cmd_diff)
 
     serve = commands.add_parser(
         "serve", help="run a stateful fake of the API (or a checking proxy) on HTTP"
