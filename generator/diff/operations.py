@@ -410,7 +410,7 @@ class SpecDiff:
         old_codes = {str(k).upper(): k for k in old}
         new_codes = {str(k).upper(): k for k in new}
         for code in sorted(set(old_codes) | set(new_codes)):
-            label = f"response {code}"
+            label = f"response {new_codes.get(code, old_codes.get(code))}"
             if code in old_codes:
                 counterpart = code if code in new_codes else _covering(code, new_codes)
                 if counterpart is None:
@@ -421,7 +421,7 @@ class SpecDiff:
                         label,
                         o.loc.child("responses", old_codes[code]).side(),
                         n.loc.child("responses").side() if new else n.loc.side(),
-                        f"status {code} is no longer documented",
+                        f"{label} is no longer documented",
                     )
                     continue
                 old_r = self._deref_child(self.old, o.loc.child("responses"), old, old_codes[code])
@@ -440,7 +440,7 @@ class SpecDiff:
                     label,
                     o.loc.child("responses").side(),
                     n.loc.child("responses", new_codes[code]).side(),
-                    f"status {code} is newly documented",
+                    f"{label} is newly documented",
                 )
 
     def _headers(

@@ -184,3 +184,11 @@ def test_security(pair: Pair) -> None:
         "security-requirement-relaxed"
     ]
     assert pair.rules(spec([{"bearer": []}]), spec(None)) == ["security-requirement-relaxed"]
+
+
+def test_default_responses_keep_their_spelling(pair: Pair) -> None:
+    old = make_spec(response=BODY)
+    old["paths"]["/things/{id}"]["post"]["responses"]["default"] = {"description": "error"}
+    (change,) = pair.changes(old, make_spec(response=BODY))
+    assert (change.rule, change.location) == ("response-status-removed", "response default")
+    assert change.message == "response default is no longer documented"
