@@ -25,7 +25,10 @@ FAIL_ON = {"breaking": Level.BREAKING, "warning": Level.WARNING, "info": Level.I
 def diff(old: str, new: str, allow_remote: tuple[str, ...] = ()) -> DiffResult:
     """Compare two specs (paths or git:REV:PATH). Raises DiffInputError for unreadable input."""
     with open_spec(old, allow_remote) as old_ws, open_spec(new, allow_remote) as new_ws:
-        changes = SpecDiff(old_ws, new_ws).run()
+        try:
+            changes = SpecDiff(old_ws, new_ws).run()
+        except RecursionError:  # a safety net: the known deep paths are bounded and reported
+            raise DiffInputError(f"{old} / {new}: schemas nest too deeply to compare") from None
     return DiffResult(old, new, changes)
 
 

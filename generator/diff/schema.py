@@ -127,6 +127,7 @@ class Normalizer:
     """Normal forms of the schemas of one spec, computed once per location."""
 
     MAX_REFS = 64
+    MAX_NESTING = 100  # schemas merged inside schemas (allOf, X-or-null), through any $refs
 
     def __init__(self, workspace: Workspace) -> None:
         self.workspace = workspace
@@ -192,6 +193,12 @@ class Normalizer:
             return self._cache[key]
         if key in self._busy:  # allOf/oneOf back to itself without a concrete step
             return Schema(loc=target, name=name)
+        if len(self._busy) >= self.MAX_NESTING:
+            line, _ = target.doc.position(target.pointer)
+            raise DiffInputError(
+                f"{target.doc.display}:{line}: allOf/oneOf/anyOf nest more than "
+                f"{self.MAX_NESTING} levels deep here; not compared [{target.pointer}]"
+            )
         self._busy.add(key)
         try:
             result = self._build(target, raw, name)
