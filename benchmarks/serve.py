@@ -5,9 +5,13 @@
 Both servers get the same load in the same run: 32 concurrent keep-alive connections over a
 create / get-or-list / patch mix on the Quickstart spec for a fixed time, driven by wrk when it
 is installed (`apt-get install wrk`) and by an httpx load generator otherwise. Prints
-requests/s and p50/p99 latency for each, and the ratios. Prism comes from the npm registry
-(`@stoplight/prism-cli`, installed under benchmarks/.data/prism); without npm it is skipped
-with a message.
+requests/s and p50/p99 latency for each, the answers by status, and the ratios. Prism comes
+from the npm registry (`@stoplight/prism-cli`, installed under benchmarks/.data/prism);
+without npm it is skipped with a message.
+
+The requests spread over 64 bearer tokens per load thread: the fake limits each token to
+10,000 requests a minute (its RateLimit-* headers), and past that it would only be measuring
+its 429 answers. Any 429 or 5xx in a run is reported.
 
 Goals (issue 5): at least Prism's throughput, and p99 under 20 ms.
 """
@@ -26,6 +30,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -33,6 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / ".data"
 SPEC = ROOT / "specs" / "quickstart" / "fulfillments.yaml"
 AUTH = {"Authorization": "Bearer bench", "Content-Type": "application/json"}
+TOKENS = 64
 BODY = {
     "order_line_item_id": "8ad085e287142db601872469b9ec0944",
     "fulfillment_date": "2024-03-01",
@@ -58,36 +64,40 @@ def wait_until_up(url: str, timeout: float = 60) -> None:
 
 
 async def worker(
-    client: httpx.AsyncClient, until: float, latencies: list[float], errors: list[int]
+    client: httpx.AsyncClient,
+    until: float,
+    latencies: list[float],
+    statuses: dict[int, int],
+    number: int,
 ) -> None:
+    auth = {"Authorization": f"Bearer bench-{number % TOKENS}"}
     while time.perf_counter() < until:
         start = time.perf_counter()
-        created = await client.post("/fulfillments", json=BODY)
+        created = await client.post("/fulfillments", json=BODY, headers=auth)
         latencies.append(time.perf_counter() - start)
-        if created.status_code >= 500:
-            errors.append(created.status_code)
+        statuses[created.status_code] = statuses.get(created.status_code, 0) + 1
         ident = created.json().get("id", "missing") if created.status_code < 300 else "missing"
         start = time.perf_counter()
-        got = await client.get(f"/fulfillments/{ident}")
+        got = await client.get(f"/fulfillments/{ident}", headers=auth)
         latencies.append(time.perf_counter() - start)
-        if got.status_code >= 500:
-            errors.append(got.status_code)
+        statuses[got.status_code] = statuses.get(got.status_code, 0) + 1
         start = time.perf_counter()
-        patched = await client.patch(f"/fulfillments/{ident}", json={"carrier": "UPS"})
+        patched = await client.patch(
+            f"/fulfillments/{ident}", json={"carrier": "UPS"}, headers=auth
+        )
         latencies.append(time.perf_counter() - start)
-        if patched.status_code >= 500:
-            errors.append(patched.status_code)
+        statuses[patched.status_code] = statuses.get(patched.status_code, 0) + 1
 
 
-async def load(url: str, seconds: float, connections: int) -> dict[str, float]:
+async def load(url: str, seconds: float, connections: int) -> dict[str, Any]:
     latencies: list[float] = []
-    errors: list[int] = []
+    statuses: dict[int, int] = {}
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
     async with httpx.AsyncClient(base_url=url, headers=AUTH, limits=limits, timeout=30) as client:
         until = time.perf_counter() + seconds
         start = time.perf_counter()
         await asyncio.gather(
-            *(worker(client, until, latencies, errors) for _ in range(connections))
+            *(worker(client, until, latencies, statuses, n) for n in range(connections))
         )
         elapsed = time.perf_counter() - start
     cuts = statistics.quantiles(latencies, n=100)
@@ -96,25 +106,44 @@ async def load(url: str, seconds: float, connections: int) -> dict[str, float]:
         "rps": len(latencies) / elapsed,
         "p50": cuts[49] * 1000,
         "p99": cuts[98] * 1000,
-        "errors": len(errors),
+        "statuses": statuses,
     }
 
 
 WRK_SCRIPT = """
-local n = 0
-local h = {["Authorization"] = "Bearer bench", ["Content-Type"] = "application/json"}
+local threads = {}
+function setup(thread)
+  thread:set("id", #threads)
+  table.insert(threads, thread)
+end
+function init(args)
+  n = 0
+  counts = {}
+end
 local body = '{"order_line_item_id":"8ad085e287142db601872469b9ec0944",' ..
              '"fulfillment_date":"2024-03-01","quantity":2}'
 request = function()
   n = n + 1
+  local h = {["Authorization"] = "Bearer bench-" .. id .. "-" .. (n % TOKENS),
+             ["Content-Type"] = "application/json"}
   if n % 3 == 1 then return wrk.format("POST", "/fulfillments", h, body)
   elseif n % 3 == 2 then return wrk.format("GET", "/fulfillments?page_size=5", h)
   else return wrk.format("PATCH", "/fulfillments/missing", h, '{"carrier":"UPS"}') end
 end
-"""
+response = function(status, headers, body)
+  counts[status] = (counts[status] or 0) + 1
+end
+done = function(summary, latency, requests)
+  for _, thread in ipairs(threads) do
+    for status, count in pairs(thread:get("counts")) do
+      io.write(string.format("status %d %d\\n", status, count))
+    end
+  end
+end
+""".replace("TOKENS", str(TOKENS))
 
 
-def load_wrk(url: str, seconds: float, connections: int) -> dict[str, float]:
+def load_wrk(url: str, seconds: float, connections: int) -> dict[str, Any]:
     """The same mix driven by wrk (C, from Debian's packages): a load generator that is not
     itself the bottleneck. The PATCH targets a missing id, so it measures the error path."""
     script = DATA / "mix.lua"
@@ -136,12 +165,15 @@ def load_wrk(url: str, seconds: float, connections: int) -> dict[str, float]:
 
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
     total = re.search(r"(\d+) requests in", out)
+    statuses: dict[int, int] = {}
+    for status, count in re.findall(r"^status (\d+) (\d+)$", out, re.MULTILINE):
+        statuses[int(status)] = statuses.get(int(status), 0) + int(count)
     return {
         "requests": float(total.group(1)) if total else 0.0,
         "rps": float(rps.group(1)) if rps else 0.0,
         "p50": millis("50%"),
         "p99": millis("99%"),
-        "errors": 0.0,
+        "statuses": statuses,
     }
 
 
@@ -182,7 +214,7 @@ def prism_binary() -> Path | None:
     return prism if done.returncode == 0 and prism.exists() else None
 
 
-def drive(url: str, args: argparse.Namespace) -> dict[str, float]:
+def drive(url: str, args: argparse.Namespace) -> dict[str, Any]:
     """wrk when it is installed (Debian package `wrk`), else the Python load generator, whose
     own ceiling (a few hundred requests/s on 2 cores) then caps both servers alike."""
     if shutil.which("wrk") and not args.python_load:
@@ -190,12 +222,16 @@ def drive(url: str, args: argparse.Namespace) -> dict[str, float]:
     return asyncio.run(load(url, args.seconds, args.connections))
 
 
-def report(name: str, result: dict[str, float]) -> None:
+def report(name: str, result: dict[str, Any]) -> None:
+    statuses: dict[int, int] = result["statuses"]
+    shown = ", ".join(f"{status}: {count:,}" for status, count in sorted(statuses.items()))
     print(
-        f"  {name:<10} {result['rps']:9,.0f} req/s   p50 {result['p50']:6.2f} ms   "
-        f"p99 {result['p99']:7.2f} ms   {int(result['requests']):,} requests, "
-        f"{int(result['errors'])} 5xx"
+        f"  {name:<11} {result['rps']:9,.0f} req/s   p50 {result['p50']:6.2f} ms   "
+        f"p99 {result['p99']:7.2f} ms   {int(result['requests']):,} requests ({shown})"
     )
+    refused = sum(n for status, n in statuses.items() if status == 429 or status >= 500)
+    if refused:
+        print(f"  {'':<11} warning: {refused:,} answers were 429 or 5xx")
 
 
 def main() -> None:

@@ -18,6 +18,7 @@ import contextlib
 import dataclasses
 import json
 import logging
+import math
 import re
 import uuid
 import zlib
@@ -27,7 +28,6 @@ from typing import Any, Final, Literal, Protocol, TypeAlias
 import pydantic
 from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
-from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -2878,6 +2878,15 @@ def _path_key(op: _Operation, param: _Param) -> str:
     return param.wire if all(_STARLETTE_NAME.match(w) for w in wires) else param.name
 
 
+#: (operation id, parameter name) -> route placeholder, for every path parameter
+_PATH_KEYS: Final[Mapping[tuple[str, str], str]] = {
+    (op.operation_id, p.name): _path_key(op, p)
+    for op in _OPERATIONS
+    for p in op.params
+    if p.location == "path"
+}
+
+
 def _route_path(op: _Operation) -> str:
     keys = {p.wire: _path_key(op, p) for p in op.params if p.location == "path"}
 
@@ -2894,12 +2903,16 @@ def _route_order(op: _Operation) -> list[int]:
 
 
 def _raw_value(
-    op: _Operation, param: _Param, request: Request
+    op: _Operation,
+    param: _Param,
+    request: Request,
+    headers: Mapping[str, str],
+    query: Mapping[str, list[str]],
 ) -> str | list[str] | None:
     if param.location == "path":
-        return request.path_params.get(_path_key(op, param))
+        return request.path_params.get(_PATH_KEYS[op.operation_id, param.name])
     if param.location == "query":
-        values = request.query_params.getlist(param.wire)
+        values = query.get(param.wire, [])
         if param.many:
             return values or None
         if len(values) > 1:
@@ -2915,7 +2928,7 @@ def _raw_value(
             )
         return values[0] if values else None
     if param.location == "header":
-        value = request.headers.get(param.wire)
+        value = headers.get(param.wire.lower())
         if value is None:
             return None
         return [v.strip() for v in value.split(",")] if param.many else value
@@ -3017,12 +3030,33 @@ async def _parse_body(op: _Operation, request: Request, limit: int) -> object:
         ) from None
 
 
-def _header(request: Request, name: str | None) -> str | None:
-    return request.headers.get(name) if name is not None else None
+def _header(headers: Mapping[str, str], name: str | None) -> str | None:
+    return headers.get(name.lower()) if name is not None else None
+
+
+def _first_headers(request: Request) -> dict[str, str]:
+    """Lower-case name -> the first value sent under it (what `request.headers.get` answers),
+    read in one pass over the raw headers."""
+    found: dict[str, str] = {}
+    for name, value in request.scope["headers"]:
+        key = name.decode("latin-1").lower()
+        if key not in found:
+            found[key] = value.decode("latin-1")
+    return found
+
+
+def _query_lists(request: Request) -> dict[str, list[str]]:
+    """Query parameter name -> its values in order, read in one pass."""
+    found: dict[str, list[str]] = {}
+    for name, value in request.query_params.multi_items():
+        found.setdefault(name, []).append(value)
+    return found
 
 
 async def _parse(op: _Operation, request: Request, limit: int) -> object:
-    token = _bearer_token(request.headers.get("authorization"))
+    headers = _first_headers(request)
+    query = _query_lists(request)
+    token = _bearer_token(headers.get("authorization"))
     if _BEARER_AUTH and token is None:
         raise _Invalid(
             401,
@@ -3036,7 +3070,7 @@ async def _parse(op: _Operation, request: Request, limit: int) -> object:
     values: dict[str, object] = {}
     raw_query: dict[str, object] = {}
     for param in op.params:
-        raw = _raw_value(op, param, request)
+        raw = _raw_value(op, param, request, headers, query)
         if raw is None:
             values[param.name] = None
             if param.required:
@@ -3072,10 +3106,10 @@ async def _parse(op: _Operation, request: Request, limit: int) -> object:
         method=request.method,
         path=request.url.path,
         request_id=state.get(_REQUEST_ID_STATE) if isinstance(state, Mapping) else None,
-        idempotency_key=_header(request, _IDEMPOTENCY_HEADER),
-        track_id=_header(request, _TRACK_ID_HEADER),
+        idempotency_key=_header(headers, _IDEMPOTENCY_HEADER),
+        track_id=_header(headers, _TRACK_ID_HEADER),
         token=token,
-        entity_id=_header(request, _ENTITY_HEADER),
+        entity_id=_header(headers, _ENTITY_HEADER),
     )
     return op.request_class(**arguments)
 
@@ -3085,12 +3119,22 @@ async def _parse(op: _Operation, request: Request, limit: int) -> object:
 # --------------------------------------------------------------------------------------------
 
 _ANY: Final[pydantic.TypeAdapter[Any]] = pydantic.TypeAdapter(Any)
+_JSON_SCALARS: Final = frozenset({str, int, bool, type(None)})
 _UNDOCUMENTED: Final = object()
 
 
 def _json_data(value: object) -> object:
     """JSON data of an answer. Models go by alias; a None field is left out unless the model
     requires it (a required nullable field such as `next_page` stays `null`)."""
+    # plain JSON values first: as pydantic would answer them, only sooner
+    if type(value) in _JSON_SCALARS:
+        return value
+    if type(value) is float and math.isfinite(value):
+        return value
+    if type(value) is dict:
+        return {str(k): _json_data(v) for k, v in value.items()}
+    if type(value) is list:
+        return [_json_data(v) for v in value]
     if isinstance(value, pydantic.RootModel):
         return _json_data(value.root)
     if isinstance(value, pydantic.BaseModel):
@@ -3235,11 +3279,25 @@ async def _unhandled_error(request: Request, exc: Exception) -> Response:
     )
 
 
+def _raw_header(scope: Scope, name: bytes) -> bytes | None:
+    """The first value of the (lower-case) header `name` in an ASGI scope or message."""
+    for key, value in scope.get("headers", ()):
+        if key.lower() == name:
+            return bytes(value)
+    return None
+
+
 class _ResponseHeaders:
     """Adds the request id header (a new uuid4) and echoes the track id to every answer."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self.request_id_key = (
+            _REQUEST_ID_HEADER.lower().encode("latin-1") if _REQUEST_ID_HEADER else None
+        )
+        self.track_key = (
+            _TRACK_ID_HEADER.lower().encode("latin-1") if _TRACK_ID_HEADER else None
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -3249,26 +3307,77 @@ class _ResponseHeaders:
         state = scope.setdefault("state", {})
         if isinstance(state, dict):
             state[_REQUEST_ID_STATE] = request_id
-        request_id_header = _REQUEST_ID_HEADER
-        track_header = _TRACK_ID_HEADER
-        track_id: str | None = None
-        if track_header is not None:
-            wanted = track_header.lower().encode("latin-1")
-            for name, value in scope.get("headers", ()):
-                if name.lower() == wanted:
-                    track_id = value.decode("latin-1")
-                    break
+        request_id_key = self.request_id_key
+        track_key = self.track_key
+        track_id = _raw_header(scope, track_key) if track_key is not None else None
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                if request_id_header is not None and request_id_header not in headers:
-                    headers[request_id_header] = request_id
-                if track_header is not None and track_id is not None:
-                    headers[track_header] = track_id
+                headers = message["headers"] = list(message.get("headers", ()))
+                if (
+                    request_id_key is not None
+                    and _raw_header(message, request_id_key) is None
+                ):
+                    headers.append((request_id_key, request_id.encode("latin-1")))
+                if track_key is not None and track_id is not None:
+                    headers[:] = [(k, v) for k, v in headers if k.lower() != track_key]
+                    headers.append((track_key, track_id))
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class _Compress:
+    """`GZipMiddleware` for the requests that accept gzip. The others (most API clients) skip
+    its per-request setup and get what its identity path answers: the same bytes, with
+    `Vary: Accept-Encoding` on an answer of at least the minimum size."""
+
+    def __init__(self, app: ASGIApp, minimum_size: int) -> None:
+        self.app = app
+        self.minimum_size = minimum_size
+        self.gzip = GZipMiddleware(app, minimum_size=minimum_size)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        accepted = _raw_header(scope, b"accept-encoding")
+        if accepted is not None and b"gzip" in accepted:
+            await self.gzip(scope, receive, send)
+            return
+        start: Message | None = None
+        minimum_size = self.minimum_size
+
+        async def send_identity(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                start = message
+                return
+            if start is not None:
+                held, start = start, None
+                if message["type"] == "http.response.body" and (
+                    message.get("more_body", False)
+                    or len(message.get("body", b"")) >= minimum_size
+                ):
+                    _add_vary(held)
+                await send(held)
+            await send(message)
+
+        await self.app(scope, receive, send_identity)
+
+
+def _add_vary(message: Message) -> None:
+    """`Vary: Accept-Encoding` added (as `GZipMiddleware` adds it) to an answer whose body is
+    not already encoded nor partial."""
+    headers = message["headers"] = list(message.get("headers", ()))
+    if (
+        message.get("status") == 206
+        or _raw_header(message, b"content-encoding") is not None
+    ):
+        return
+    vary = [v.decode("latin-1") for k, v in headers if k.lower() == b"vary"]
+    headers[:] = [(k, v) for k, v in headers if k.lower() != b"vary"]
+    headers.append((b"vary", ", ".join([*vary, "Accept-Encoding"]).encode("latin-1")))
 
 
 def create_app(
@@ -3305,6 +3414,6 @@ def create_app(
         )
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(Exception, _unhandled_error)
-    app.add_middleware(GZipMiddleware, minimum_size=_GZIP_MINIMUM_SIZE)
+    app.add_middleware(_Compress, minimum_size=_GZIP_MINIMUM_SIZE)
     app.add_middleware(_ResponseHeaders)
     return app

@@ -48,4 +48,4 @@ __all__ = [
     "models",
 ]
 
-SPEC_SHA256 = "ee0804828ee22d4276f26fde806beca652de75a57813a41af190485948379ff4"
+SPEC_SHA256 = "203551dd79c6876fb5fc0d44c19f0e33e7a99f93cd1e264b4b7c89fd3cf5c30b"

@@ -50,6 +50,7 @@ _import_lock = threading.Lock()
 
 RATE_LIMIT = 10_000
 RATE_WINDOW = 60
+_LIMIT_BYTES = str(RATE_LIMIT).encode()
 
 
 class FakeSetupError(Exception):
@@ -142,6 +143,11 @@ def build_app(
     *,
     allow_edit_booked: bool = False,
 ) -> FastAPI:
+    """The fake of `spec_path` (its generated server, with the fake's handlers) over the SQLite
+    file `db`. `token`: the only bearer token accepted (any when None). `seed`: the known
+    order line items (a JSON file or `{id: ordered quantity}`). `allow_edit_booked`: the
+    tenant grants Zuora's "Allow Edit Of Booked Order Line Items" permission, so fields other
+    than `state` may be edited while a fulfillment is booked, not only while it is accepted."""
     spec = Path(spec_path)
     style = style or detect_style(spec)
     server = load_server(spec, style)
@@ -213,6 +219,9 @@ class FakeMiddleware:
         self.entity_header = entity_header
         self.max_body = max_body
         self.limiter = _RateLimiter()
+        self._idempotency_key = (
+            idempotency_header.lower().encode("latin-1") if idempotency_header else None
+        )
 
     def _error(self, status: int, message: str, code: str | int | None = None) -> tuple[int, bytes]:
         reply = self.server.error_reply(status, message, code=code)
@@ -222,18 +231,25 @@ class FakeMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = Headers(scope=scope)
-        given = _bearer(headers.get("authorization"))
+        authorization = key = None
+        idempotency = self._idempotency_key
+        for name, value in scope["headers"]:  # the first of each, as Headers.get answers
+            name = name.lower()
+            if name == b"authorization" and authorization is None:
+                authorization = value.decode("latin-1")
+            elif name == idempotency and key is None:
+                key = value.decode("latin-1")
+        given = _bearer(authorization)
         remaining, reset = self.limiter.take(given or "")
+        extra = [
+            (b"ratelimit-limit", _LIMIT_BYTES),
+            (b"ratelimit-remaining", b"%d" % max(remaining, 0)),
+            (b"ratelimit-reset", b"%d" % reset),
+        ]
 
         async def send_limited(message: Message) -> None:
             if message["type"] == "http.response.start":
-                extra = [
-                    (b"ratelimit-limit", str(RATE_LIMIT).encode()),
-                    (b"ratelimit-remaining", str(max(remaining, 0)).encode()),
-                    (b"ratelimit-reset", str(reset).encode()),
-                ]
-                message = {**message, "headers": [*message.get("headers", []), *extra]}
+                message = {**message, "headers": [*message.get("headers", ()), *extra]}
             await send(message)
 
         if remaining < 0:
@@ -246,11 +262,10 @@ class FakeMiddleware:
             status, body = self._error(401, "The access token is missing, invalid or expired.")
             await _send_json(send_limited, status, body)
             return
-        key = headers.get(self.idempotency_header) if self.idempotency_header else None
         if key is None or scope["method"] not in ("POST", "PATCH"):
             await self.app(scope, receive, send_limited)
             return
-        await self._idempotent(scope, receive, send_limited, headers, key)
+        await self._idempotent(scope, receive, send_limited, Headers(scope=scope), key)
 
     async def _idempotent(
         self, scope: Scope, receive: Receive, send: Send, headers: Headers, key: str

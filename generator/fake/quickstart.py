@@ -14,6 +14,7 @@ from generator.fake.service import (
     Service,
     apply_filters,
     apply_sort,
+    fetch_page,
     page,
     trim,
 )
@@ -62,11 +63,19 @@ class QuickstartHandlers:
 
     # -- fulfillments -----------------------------------------------------------------------
     async def list_fulfillments(self, request: Any) -> Any:
+        caller = self._caller(request)
         try:
-            records = self.service.list_fulfillments(self._caller(request))
-            records = apply_filters(records, request.filter_, FULFILLMENT_FIELDS)
-            records = apply_sort(records, request.sort, FULFILLMENT_FIELDS)
-            chunk, next_page = page(records, request.cursor, request.page_size)
+            if not request.filter_ and not request.sort:  # in creation order: page in SQL
+                chunk, next_page = fetch_page(
+                    lambda offset, limit: self.service.list_fulfillments(caller, offset, limit),
+                    request.cursor,
+                    request.page_size,
+                )
+            else:
+                records = self.service.list_fulfillments(caller)
+                records = apply_filters(records, request.filter_, FULFILLMENT_FIELDS)
+                records = apply_sort(records, request.sort, FULFILLMENT_FIELDS)
+                chunk, next_page = page(records, request.cursor, request.page_size)
         except FakeError as exc:
             self._fail(exc)
         return {"next_page": next_page, "data": [self._fulfillment_out(r, request) for r in chunk]}
@@ -130,11 +139,19 @@ class QuickstartHandlers:
 
     # -- items ------------------------------------------------------------------------------
     async def list_fulfillment_items(self, request: Any) -> Any:
+        caller = self._caller(request)
         try:
-            records = self.service.list_items(self._caller(request))
-            records = apply_filters(records, request.filter_, ITEM_FIELDS)
-            records = apply_sort(records, request.sort, ITEM_FIELDS)
-            chunk, next_page = page(records, request.cursor, request.page_size)
+            if not request.filter_ and not request.sort:  # in creation order: page in SQL
+                chunk, next_page = fetch_page(
+                    lambda offset, limit: self.service.list_items(caller, offset, limit),
+                    request.cursor,
+                    request.page_size,
+                )
+            else:
+                records = self.service.list_items(caller)
+                records = apply_filters(records, request.filter_, ITEM_FIELDS)
+                records = apply_sort(records, request.sort, ITEM_FIELDS)
+                chunk, next_page = page(records, request.cursor, request.page_size)
         except FakeError as exc:
             self._fail(exc)
         return {"next_page": next_page, "data": [self._item_out(r, request) for r in chunk]}

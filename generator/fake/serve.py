@@ -3,6 +3,7 @@ cleanly (exit 0) on Ctrl-C or SIGTERM."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import signal
 import socket
@@ -13,6 +14,67 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
+from uvicorn.protocols.http.auto import AutoHTTPProtocol
+
+
+class _Coalesced:
+    """A transport that sends what is written to it in one turn of the event loop as one write.
+
+    uvicorn writes a response's head and its body separately; on loopback each send() runs
+    the whole TCP path (and wakes the client) and costs as much as a good part of answering
+    the request. Joined, one send carries both. Writes go out at the end of the current turn
+    (before the loop waits for anything), on close, or with write_eof."""
+
+    __slots__ = ("_loop", "_pending", "_transport")
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        self._transport = transport
+        self._loop = loop
+        self._pending: list[bytes] | None = None
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        if not data:
+            return
+        if self._pending is None:
+            self._pending = [bytes(data)]
+            self._loop.call_soon(self._flush)
+        else:
+            self._pending.append(bytes(data))
+
+    def writelines(self, lines: Any) -> None:
+        for data in lines:
+            self.write(data)
+
+    def _flush(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending and not self._transport.is_closing():
+            self._transport.write(pending[0] if len(pending) == 1 else b"".join(pending))
+
+    def close(self) -> None:
+        self._flush()
+        self._transport.close()
+
+    def write_eof(self) -> None:
+        self._flush()
+        self._transport.write_eof()
+
+    def abort(self) -> None:
+        self._pending = None
+        self._transport.abort()
+
+    def get_write_buffer_size(self) -> int:
+        pending = sum(len(data) for data in self._pending or ())
+        return int(self._transport.get_write_buffer_size()) + pending
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+
+class _HttpProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
+    """uvicorn's HTTP/1.1 protocol (httptools when installed, else h11) over `_Coalesced`."""
+
+    def connection_made(self, transport: Any) -> None:
+        super().connection_made(_Coalesced(transport, asyncio.get_running_loop()))
 
 
 class _Server(uvicorn.Server):
@@ -48,7 +110,9 @@ def run(app: Any, host: str, port: int, label: str) -> int:
     sock.listen(128)
     actual = sock.getsockname()[1]
     shown = f"[{host}]" if family == socket.AF_INET6 else host
-    config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
+    config = uvicorn.Config(
+        app, log_level="warning", lifespan="off", access_log=False, http=_HttpProtocol
+    )
     server = _Server(config)
     print(f"apicontract {label} listening on http://{shown}:{actual}", flush=True)
     try:
@@ -73,8 +137,13 @@ def serve(
     seed: Path | None,
     proxy: str | None = None,
     record: Path | None = None,
+    allow_edit_booked: bool = False,
 ) -> int:
-    """Build the app and serve it; 2 when the spec cannot be served."""
+    """Build the app and serve it; 2 when the spec cannot be served.
+
+    `allow_edit_booked` plays a tenant granting Zuora's "Allow Edit Of Booked Order Line Items"
+    permission: fields other than `state` may then be edited while a fulfillment is booked too.
+    """
     from generator.fake.app import FakeSetupError, build_app, detect_style
 
     try:
@@ -85,7 +154,14 @@ def serve(
             app = build_proxy_app(spec, proxy, record)
             label = f"proxy ({chosen}) -> {proxy}"
         else:
-            app = build_app(spec, chosen, db, token, seed)  # type: ignore[arg-type]
+            app = build_app(
+                spec,
+                chosen,  # type: ignore[arg-type]
+                db,
+                token,
+                seed,
+                allow_edit_booked=allow_edit_booked,
+            )
             label = f"fake ({chosen})"
     except FakeSetupError as exc:
         print(f"apicontract serve: {exc}", file=sys.stderr)

@@ -89,6 +89,8 @@ class Service:
         self.store = store
         self.seed = dict(seed) if seed is not None else None
         self.allow_edit_booked = allow_edit_booked
+        if self.seed is not None:
+            store.index_line_items()
 
     # -- fulfillments -----------------------------------------------------------------------
     def create_fulfillments(
@@ -118,11 +120,11 @@ class Service:
         return out
 
     def get_fulfillment(self, caller: Caller, key: str) -> dict[str, Any]:
-        with self.store.tx() as tx:
+        with self.store.read() as tx:
             return self._fulfillment(tx, caller, key)
 
     def items_of(self, caller: Caller, fulfillment_id: str) -> list[dict[str, Any]]:
-        with self.store.tx() as tx:
+        with self.store.read() as tx:
             return tx.items(caller.entity, fulfillment_id)
 
     def update_fulfillment(
@@ -163,9 +165,12 @@ class Service:
                 raise FakeError("lifecycle", problem, "state")
             tx.delete_fulfillment(caller.entity, record["id"])
 
-    def list_fulfillments(self, caller: Caller) -> list[dict[str, Any]]:
-        with self.store.tx() as tx:
-            return tx.fulfillments(caller.entity)
+    def list_fulfillments(
+        self, caller: Caller, offset: int = 0, limit: int | None = None
+    ) -> list[dict[str, Any]]:
+        """In creation order: `limit` records from `offset` (all when no limit)."""
+        with self.store.read() as tx:
+            return tx.fulfillments(caller.entity, offset, limit)
 
     # -- items ------------------------------------------------------------------------------
     def create_items(
@@ -193,7 +198,7 @@ class Service:
         return out
 
     def get_item(self, caller: Caller, id_: str) -> dict[str, Any]:
-        with self.store.tx() as tx:
+        with self.store.read() as tx:
             return self._item(tx, caller, id_)
 
     def update_item(self, caller: Caller, id_: str, changes: Mapping[str, Any]) -> dict[str, Any]:
@@ -213,9 +218,12 @@ class Service:
             record = self._item(tx, caller, id_)
             tx.delete_item(caller.entity, record["id"])
 
-    def list_items(self, caller: Caller) -> list[dict[str, Any]]:
-        with self.store.tx() as tx:
-            return tx.items(caller.entity)
+    def list_items(
+        self, caller: Caller, offset: int = 0, limit: int | None = None
+    ) -> list[dict[str, Any]]:
+        """In creation order: `limit` records from `offset` (all when no limit)."""
+        with self.store.read() as tx:
+            return tx.items(caller.entity, offset=offset, limit=limit)
 
     # -- helpers ----------------------------------------------------------------------------
     def _fulfillment(self, tx: Tx, caller: Caller, key: str) -> dict[str, Any]:
@@ -361,6 +369,21 @@ def page(
     chunk = records[offset : offset + size]
     more = offset + size < len(records)
     return chunk, encode_cursor(offset + size) if more else None
+
+
+def fetch_page(
+    fetch: Callable[[int, int], list[dict[str, Any]]],
+    cursor: str | None,
+    page_size: int | None,
+    default: int = 10,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """`page` over a source that reads `(offset, limit)` itself (a paged SQL query), so one
+    page costs the same however many records there are. Same pages and cursors as `page`."""
+    offset = decode_cursor(cursor) if cursor else 0
+    size = page_size or default
+    records = fetch(offset, size + 1)
+    more = len(records) > size
+    return records[:size], encode_cursor(offset + size) if more else None
 
 
 def trim(record: dict[str, Any], *selectors: list[str] | None) -> dict[str, Any]:

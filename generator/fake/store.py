@@ -1,6 +1,12 @@
 """SQLite persistence for the fake: fulfillments, items, per-entity counters and idempotency
-records, all keyed by entity. One connection guarded by a lock; WAL + synchronous=FULL, and
-every write commits before the caller answers."""
+records, all keyed by entity. One connection guarded by a lock; every write commits before the
+caller answers.
+
+Durability: WAL with `synchronous=NORMAL`. A commit is appended to the WAL file by a write(2)
+before the caller answers, so it is in the operating system's page cache and survives the
+process being killed (kill -9) at any moment; only a power loss or kernel crash can lose the
+last commits (never corrupting the database). `synchronous=FULL` would add an fsync per
+commit, which stalls the single event loop for every request behind it."""
 
 from __future__ import annotations
 
@@ -22,6 +28,8 @@ CREATE TABLE IF NOT EXISTS items (
     entity TEXT NOT NULL, id TEXT NOT NULL, fulfillment_id TEXT NOT NULL, seq INTEGER NOT NULL,
     data TEXT NOT NULL, PRIMARY KEY (entity, id));
 CREATE INDEX IF NOT EXISTS items_parent ON items (entity, fulfillment_id);
+CREATE INDEX IF NOT EXISTS items_seq ON items (entity, seq);
+CREATE INDEX IF NOT EXISTS fulfillments_seq ON fulfillments (entity, seq);
 CREATE TABLE IF NOT EXISTS counters (
     entity TEXT NOT NULL, name TEXT NOT NULL, value INTEGER NOT NULL,
     PRIMARY KEY (entity, name));
@@ -40,21 +48,79 @@ class IdempotencyRecord:
     body: bytes | None
 
 
+#: WAL frames (pages of 4 KiB) past which the checkpointer starts the WAL over
+_RESTART_FRAMES = 4000
+#: frames left to copy back that are few enough to copy with writes held off (well under 1 ms)
+_CATCH_UP_FRAMES = 200
+_CHECKPOINT_EVERY = 0.2  # seconds between checkpoints
+
+
 class Store:
     def __init__(self, path: str | Path = ":memory:") -> None:
         self.path = str(path)
         self._lock = threading.RLock()
         self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=FULL")
+        wal = self._conn.execute("PRAGMA journal_mode=WAL").fetchone()[0] == "wal"
+        self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.execute("PRAGMA busy_timeout=10000")
         self._conn.executescript(_SCHEMA)
         # a key still pending belongs to a process that died before answering: free it
         self._conn.execute("DELETE FROM idempotency WHERE status IS NULL")
+        self._stop = threading.Event()
+        self._checkpointer: threading.Thread | None = None
+        if wal:
+            # Checkpoints (copying the WAL back into the database file, with an fsync) run on
+            # a thread of their own: done by the committing request they stall every request
+            # waiting behind it on the event loop for several milliseconds.
+            self._conn.execute("PRAGMA wal_autocheckpoint=0")
+            self._checkpointer = threading.Thread(
+                target=self._checkpoint_loop, name="apicontract-fake-checkpoint", daemon=True
+            )
+            self._checkpointer.start()
+
+    def _checkpoint_loop(self) -> None:
+        """Copy the WAL back into the database file, off the event loop.
+
+        PASSIVE checkpoints never wait for the writer, so the bulk of the copying and its
+        fsyncs happen while requests go on. A WAL that keeps growing under steady writes is
+        then caught up with: unheld passes until few frames remain, and a last one with writes
+        held off (self._lock), so that everything is copied back and the next writer starts the
+        WAL over from its beginning."""
+        conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        try:
+            conn.execute("PRAGMA synchronous=NORMAL")
+            while not self._stop.wait(_CHECKPOINT_EVERY):
+                # each pass copies what was committed up to its start: repeat while the
+                # commits made during the previous pass are many
+                before = -1
+                for _ in range(8):
+                    frames = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1]
+                    if frames < _RESTART_FRAMES or 0 <= frames - before <= _CATCH_UP_FRAMES:
+                        break
+                    before = frames
+                if frames >= _RESTART_FRAMES and 0 <= frames - before <= _CATCH_UP_FRAMES:
+                    with self._lock:
+                        conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.Error:  # pragma: no cover - the database went away
+            pass
+        finally:
+            conn.close()
 
     def close(self) -> None:
+        self._stop.set()
+        if self._checkpointer is not None:
+            self._checkpointer.join()
         with self._lock:
             self._conn.close()
+
+    def index_line_items(self) -> None:
+        """Index fulfillments by order line item (what checking a seed's quantities reads);
+        left out otherwise, as every index costs each write a page."""
+        with self._lock:
+            self._conn.execute(
+                "CREATE INDEX IF NOT EXISTS fulfillments_line_item"
+                " ON fulfillments (entity, order_line_item_id)"
+            )
 
     @contextlib.contextmanager
     def tx(self) -> Iterator[Tx]:
@@ -67,6 +133,16 @@ class Store:
                 self._conn.execute("ROLLBACK")
                 raise
             self._conn.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Tx]:
+        """One read transaction: a consistent snapshot, without taking the write lock."""
+        with self._lock:
+            self._conn.execute("BEGIN")
+            try:
+                yield Tx(self._conn)
+            finally:
+                self._conn.execute("COMMIT")
 
     # -- idempotency ------------------------------------------------------------------------
     def idem_claim(
@@ -164,9 +240,13 @@ class Tx:
         self.conn.execute("DELETE FROM items WHERE entity=? AND fulfillment_id=?", (entity, id_))
         self.conn.execute("DELETE FROM fulfillments WHERE entity=? AND id=?", (entity, id_))
 
-    def fulfillments(self, entity: str) -> list[dict[str, Any]]:
+    def fulfillments(
+        self, entity: str, offset: int = 0, limit: int | None = None
+    ) -> list[dict[str, Any]]:
+        """In creation order; `limit` rows from `offset` (all when no limit)."""
         rows = self.conn.execute(
-            "SELECT data FROM fulfillments WHERE entity=? ORDER BY seq", (entity,)
+            "SELECT data FROM fulfillments WHERE entity=? ORDER BY seq LIMIT ? OFFSET ?",
+            (entity, -1 if limit is None else limit, offset),
         ).fetchall()
         return [json.loads(r[0]) for r in rows]
 
@@ -198,14 +278,23 @@ class Tx:
     def delete_item(self, entity: str, id_: str) -> None:
         self.conn.execute("DELETE FROM items WHERE entity=? AND id=?", (entity, id_))
 
-    def items(self, entity: str, fulfillment_id: str | None = None) -> list[dict[str, Any]]:
+    def items(
+        self,
+        entity: str,
+        fulfillment_id: str | None = None,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """In creation order (of one fulfillment, or all); `limit` rows from `offset`."""
         if fulfillment_id is None:
             rows = self.conn.execute(
-                "SELECT data FROM items WHERE entity=? ORDER BY seq", (entity,)
+                "SELECT data FROM items WHERE entity=? ORDER BY seq LIMIT ? OFFSET ?",
+                (entity, -1 if limit is None else limit, offset),
             ).fetchall()
         else:
             rows = self.conn.execute(
-                "SELECT data FROM items WHERE entity=? AND fulfillment_id=? ORDER BY seq",
-                (entity, fulfillment_id),
+                "SELECT data FROM items WHERE entity=? AND fulfillment_id=? ORDER BY seq"
+                " LIMIT ? OFFSET ?",
+                (entity, fulfillment_id, -1 if limit is None else limit, offset),
             ).fetchall()
         return [json.loads(r[0]) for r in rows]

@@ -309,3 +309,20 @@ def test_seed_rules(serve: Any, tmp_path: Path) -> None:
     returned = raw.post("/fulfillments", json=_new(quantity=1, type="return"))
     assert returned.status_code == 201
     assert raw.post("/fulfillments", json=_new(quantity=1)).status_code == 201
+
+
+def test_allow_edit_booked(serve: Any) -> None:
+    """With the tenant permission "Allow Edit Of Booked Order Line Items", fields other than
+    `state` may be edited while booked too, and no later; deleting still needs `accepted`."""
+    raw = serve("quickstart", allow_edit_booked=True).http()
+    fid = raw.post("/fulfillments", json=_new()).json()["id"]
+    assert raw.patch(f"/fulfillments/{fid}", json={"state": "booked"}).status_code == 200
+    edited = raw.patch(f"/fulfillments/{fid}", json={"carrier": "UPS", "quantity": 3})
+    assert edited.status_code == 200
+    assert edited.json()["carrier"] == "UPS" and edited.json()["state"] == "booked"
+    assert raw.get(f"/fulfillments/{fid}").json()["quantity"] == 3
+    assert raw.delete(f"/fulfillments/{fid}").status_code == 400
+    assert raw.patch(f"/fulfillments/{fid}", json={"state": "sent_to_billing"}).status_code == 200
+    late = raw.patch(f"/fulfillments/{fid}", json={"carrier": "DHL"})
+    assert late.status_code == 400 and late.json()["errors"][0]["parameter"] == "carrier"
+    assert "'accepted' or 'booked'" in late.json()["errors"][0]["message"]

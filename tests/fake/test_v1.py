@@ -156,3 +156,17 @@ def test_seed_and_bad_input(serve: Any, tmp_path: Path) -> None:
     ):
         assert answer.status_code < 500, answer.text
         assert answer.json()["success"] is False
+
+
+def test_allow_edit_booked(serve: Any) -> None:
+    raw = serve("v1", allow_edit_booked=True).http()
+    made = raw.post("/v1/fulfillments", json={"fulfillments": [_new()]}).json()
+    path = f"/v1/fulfillments/{made['fulfillments'][0]['fulfillmentNumber']}"
+    assert raw.put(path, json={"state": "Booked"}).json() == {"success": True}
+    assert raw.put(path, json={"carrier": "UPS"}).json() == {"success": True}
+    got = raw.get(path).json()["fulfillment"]
+    assert got["carrier"] == "UPS" and got["state"] == "Booked"
+    assert raw.put(path, json={"state": "SentToBilling"}).json() == {"success": True}
+    late = raw.put(path, json={"carrier": "DHL"})
+    assert late.status_code == 200 and late.json()["success"] is False
+    assert late.json()["reasons"][0]["code"] == 53100320

@@ -758,6 +758,36 @@ def test_quickstart_gzip_both_ways(quickstart: Running) -> None:
     assert encodings[-1] == "gzip"  # the 600+ byte answer came back compressed
 
 
+def test_quickstart_identity_answers_and_response_headers(quickstart: Running) -> None:
+    """A client that does not take gzip gets plain answers; one that could have been compressed
+    (500 bytes or more) says it varies by Accept-Encoding, as GZipMiddleware says it. Every
+    answer has a request id and echoes the track id (sent twice: the first one)."""
+    m = quickstart.package.models
+    with quickstart.client() as client:
+        created = client.create_fulfillment(qs_create_body(m, description="x" * 600))
+    headers = [
+        ("Authorization", "Bearer t"),
+        ("Accept-Encoding", "identity"),
+        ("Zuora-Track-Id", "trk-1"),
+        ("Zuora-Track-Id", "trk-2"),
+    ]
+    with httpx.Client(base_url=quickstart.url) as http:
+        big = http.get(f"/fulfillments/{created.id}", headers=headers)
+        small = http.get("/fulfillments/none-such", headers=headers)
+        zipped = http.get(f"/fulfillments/{created.id}", headers={"Authorization": "Bearer t"})
+    assert big.status_code == 200 and "content-encoding" not in big.headers
+    assert big.json()["description"] == "x" * 600
+    assert big.headers.get_list("vary") == ["Accept-Encoding"]
+    assert small.status_code == 404 and "vary" not in small.headers
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert zipped.headers.get_list("vary") == ["Accept-Encoding"]
+    for answer in (big, small):
+        assert answer.headers.get_list("zuora-track-id") == ["trk-1"]
+    for answer in (big, small, zipped):
+        assert len(answer.headers.get_list("zuora-request-id")) == 1
+        assert len(answer.headers["zuora-request-id"]) == 36
+
+
 # --------------------------------------------------------------------------------------------
 # Zuora v1
 # --------------------------------------------------------------------------------------------
