@@ -147,6 +147,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         seed=Path(args.seed) if args.seed else None,
         proxy=args.proxy,
         record=Path(args.record) if args.record else None,
+        allow_edit_booked=args.allow_edit_booked,
     )
 
 
@@ -312,6 +313,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="forward to UPSTREAM and check both directions instead of faking",
     )
     serve.add_argument("--record", metavar="FILE", help="with --proxy: record a HAR file")
+    serve.add_argument(
+        "--allow-edit-booked",
+        action="store_true",
+        help='act as a tenant granting "Allow Edit Of Booked Order Line Items": fields other '
+        "than state stay editable while a fulfillment is booked",
+    )
     serve.set_defaults(run=_cmd_serve)
     return parser
 

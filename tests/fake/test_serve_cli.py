@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -15,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from generator.fake.serve import _Coalesced
 from tests.fake.conftest import ROOT
 
 AUTH = {"Authorization": "Bearer t"}
@@ -156,3 +158,63 @@ def test_proxy_mode_records_har(processes: list[Served], tmp_path: Path) -> None
     entries = json.loads(har.read_text("utf-8"))["log"]["entries"]
     assert [e["response"]["status"] for e in entries] == [400]
     assert upstream.stop(signal.SIGTERM) == 0
+
+
+@pytest.mark.parametrize("granted", [True, False])
+def test_serve_allow_edit_booked(processes: list[Served], tmp_path: Path, granted: bool) -> None:
+    """`apicontract serve --allow-edit-booked`: a booked fulfillment's fields stay editable,
+    as for a tenant with "Allow Edit Of Booked Order Line Items"; without it they are not."""
+    flags = ["--allow-edit-booked"] if granted else []
+    served = Served("--style", "quickstart", "--db", ":memory:", *flags, cache=tmp_path / "c")
+    processes.append(served)
+    body = {"order_line_item_id": "a" * 32, "fulfillment_date": "2025-01-01", "quantity": 1}
+    with httpx.Client(base_url=served.url, headers=AUTH, timeout=10) as http:
+        fid = http.post("/fulfillments", json=body).json()["id"]
+        assert http.patch(f"/fulfillments/{fid}", json={"state": "booked"}).status_code == 200
+        edited = http.patch(f"/fulfillments/{fid}", json={"carrier": "UPS"})
+        if granted:
+            assert edited.status_code == 200 and edited.json()["carrier"] == "UPS"
+        else:
+            assert edited.status_code == 400 and edited.json()["retryable"] is False
+    assert served.stop(signal.SIGTERM) == 0
+
+
+def test_coalesced_transport_joins_one_turn_of_writes() -> None:
+    """What uvicorn writes for one answer (head, then body) goes out as one send."""
+
+    class Transport:
+        def __init__(self) -> None:
+            self.sent: list[bytes] = []
+            self.closed = False
+
+        def write(self, data: bytes) -> None:
+            self.sent.append(data)
+
+        def is_closing(self) -> bool:
+            return self.closed
+
+        def close(self) -> None:
+            self.closed = True
+
+        def get_write_buffer_size(self) -> int:
+            return 0
+
+        def get_extra_info(self, name: str) -> str:
+            return f"info:{name}"
+
+    async def scenario() -> Transport:
+        inner = Transport()
+        outer = _Coalesced(inner, asyncio.get_running_loop())  # type: ignore[arg-type]
+        outer.write(b"HTTP/1.1 200 OK\r\n\r\n")
+        outer.write(memoryview(b"{}"))
+        assert inner.sent == [] and outer.get_write_buffer_size() == 21
+        await asyncio.sleep(0)
+        assert inner.sent == [b"HTTP/1.1 200 OK\r\n\r\n{}"]
+        outer.write(b"last")
+        outer.close()  # flushes first
+        assert inner.sent[-1] == b"last" and inner.closed
+        assert outer.get_extra_info("peername") == "info:peername"
+        return inner
+
+    inner = asyncio.run(scenario())
+    assert len(inner.sent) == 2
