@@ -23,17 +23,15 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
+import generate as generate_bench  # benchmarks/generate.py (its folder is on sys.path)
 import yaml
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import generate as generate_bench
+from _npm import npm_binary
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "benchmarks" / ".data"
@@ -99,20 +97,7 @@ def _lower_max_length(value: Any) -> int:
 
 
 def peer_binary() -> Path | None:
-    binary = DATA / "openapi-diff" / "node_modules" / ".bin" / "openapi-diff"
-    if binary.exists():
-        return binary
-    if shutil.which("npm") is None:
-        return None
-    (DATA / "openapi-diff").mkdir(parents=True, exist_ok=True)
-    print("  (installing openapi-diff from the npm registry)")
-    done = subprocess.run(
-        ["npm", "install", "--no-audit", "--no-fund", "openapi-diff@0.24.1"],
-        cwd=DATA / "openapi-diff",
-        capture_output=True,
-        text=True,
-    )
-    return binary if done.returncode == 0 and binary.exists() else None
+    return npm_binary("openapi-diff", "openapi-diff@0.24.1", "openapi-diff")
 
 
 def timed(command: list[str], repeat: int, timeout: float) -> tuple[float, int | None, str]:

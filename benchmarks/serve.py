@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from _npm import npm_binary  # benchmarks/ is on sys.path when this script runs
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / ".data"
@@ -209,20 +210,7 @@ def stop(process: subprocess.Popen[str]) -> None:
 
 
 def prism_binary() -> Path | None:
-    prism = DATA / "prism" / "node_modules" / ".bin" / "prism"
-    if prism.exists():
-        return prism
-    if shutil.which("npm") is None:
-        return None
-    (DATA / "prism").mkdir(parents=True, exist_ok=True)
-    print("  (installing @stoplight/prism-cli from the npm registry)")
-    done = subprocess.run(
-        ["npm", "install", "--no-audit", "--no-fund", "@stoplight/prism-cli"],
-        cwd=DATA / "prism",
-        capture_output=True,
-        text=True,
-    )
-    return prism if done.returncode == 0 and prism.exists() else None
+    return npm_binary("prism", "@stoplight/prism-cli", "prism")
 
 
 def drive(url: str, args: argparse.Namespace) -> dict[str, Any]:

@@ -3,6 +3,7 @@ the generated `Handlers` protocol over the shared service."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import ModuleType
 from typing import Any, NoReturn
 
@@ -40,6 +41,26 @@ class QuickstartHandlers:
         ctx = request.context
         return Caller.of(ctx.entity_id, ctx.token)
 
+    def _listing(
+        self, request: Any, source: Callable[..., list[dict[str, Any]]], fields: Any
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of a list operation: paged in SQL when the order is creation order (no
+        `filter[]`/`sort[]`), else filtered and sorted in memory first."""
+        caller = self._caller(request)
+        try:
+            if not request.filter_ and not request.sort:
+                return fetch_page(
+                    lambda offset, limit: source(caller, offset, limit),
+                    request.cursor,
+                    request.page_size,
+                )
+            records = apply_sort(
+                apply_filters(source(caller), request.filter_, fields), request.sort, fields
+            )
+            return page(records, request.cursor, request.page_size)
+        except FakeError as exc:
+            self._fail(exc)
+
     def _fail(self, exc: FakeError) -> NoReturn:
         reply = self.server.error_reply(
             _STATUS[exc.kind], exc.message, parameter=exc.parameter, code=_ERROR_CODES[exc.kind]
@@ -63,21 +84,9 @@ class QuickstartHandlers:
 
     # -- fulfillments -----------------------------------------------------------------------
     async def list_fulfillments(self, request: Any) -> Any:
-        caller = self._caller(request)
-        try:
-            if not request.filter_ and not request.sort:  # in creation order: page in SQL
-                chunk, next_page = fetch_page(
-                    lambda offset, limit: self.service.list_fulfillments(caller, offset, limit),
-                    request.cursor,
-                    request.page_size,
-                )
-            else:
-                records = self.service.list_fulfillments(caller)
-                records = apply_filters(records, request.filter_, FULFILLMENT_FIELDS)
-                records = apply_sort(records, request.sort, FULFILLMENT_FIELDS)
-                chunk, next_page = page(records, request.cursor, request.page_size)
-        except FakeError as exc:
-            self._fail(exc)
+        chunk, next_page = self._listing(
+            request, self.service.list_fulfillments, FULFILLMENT_FIELDS
+        )
         return {"next_page": next_page, "data": [self._fulfillment_out(r, request) for r in chunk]}
 
     async def create_fulfillment(self, request: Any) -> Any:
@@ -139,21 +148,7 @@ class QuickstartHandlers:
 
     # -- items ------------------------------------------------------------------------------
     async def list_fulfillment_items(self, request: Any) -> Any:
-        caller = self._caller(request)
-        try:
-            if not request.filter_ and not request.sort:  # in creation order: page in SQL
-                chunk, next_page = fetch_page(
-                    lambda offset, limit: self.service.list_items(caller, offset, limit),
-                    request.cursor,
-                    request.page_size,
-                )
-            else:
-                records = self.service.list_items(caller)
-                records = apply_filters(records, request.filter_, ITEM_FIELDS)
-                records = apply_sort(records, request.sort, ITEM_FIELDS)
-                chunk, next_page = page(records, request.cursor, request.page_size)
-        except FakeError as exc:
-            self._fail(exc)
+        chunk, next_page = self._listing(request, self.service.list_items, ITEM_FIELDS)
         return {"next_page": next_page, "data": [self._item_out(r, request) for r in chunk]}
 
     async def create_fulfillment_item(self, request: Any) -> Any:
