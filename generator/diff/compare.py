@@ -353,7 +353,15 @@ class SchemaComparer:
                         new_side,
                     )
                 elif in_new and not in_old:
-                    add("response-property-added", f"new property {label}", old_side, new_side)
+                    if o.closed:
+                        add(
+                            "response-property-added-to-closed-object",
+                            f"new property {label} in an object that allowed no others",
+                            old_side,
+                            new_side,
+                        )
+                    else:
+                        add("response-property-added", f"new property {label}", old_side, new_side)
                 elif was_req and not is_req:
                     add(
                         "response-property-became-optional",

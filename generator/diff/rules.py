@@ -207,6 +207,12 @@ _TABLE: tuple[tuple[str, Level, str], ...] = (
         "A response property that was always present may now be missing.",
     ),
     ("response-property-added", _I, "A new response property; tolerant readers ignore it."),
+    (
+        "response-property-added-to-closed-object",
+        _W,
+        "A new property in a response object that allowed no additional properties: clients "
+        "whose models forbid unknown fields (apicontract's generated models do) reject it.",
+    ),
     ("response-property-became-required", _I, "A response property is now always present."),
     (
         "response-type-widened",

@@ -51,6 +51,13 @@ CASES: list[tuple[str, Any, Any, str, str]] = [
         "response-property-removed",
     ),
     (
+        "property added to a closed object",
+        obj({"a": S}, additionalProperties=False),
+        obj({"a": S, "b": S}, additionalProperties=False),
+        "request-property-added",
+        "response-property-added-to-closed-object",
+    ),
+    (
         "property became required",
         obj({"a": S}),
         obj({"a": S}, ["a"]),
