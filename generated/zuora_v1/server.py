@@ -10,31 +10,35 @@ Parameters and bodies are parsed and validated here, so handlers only see typed 
 requests, unknown routes, wrong methods and handler crashes are answered in the API's own error
 shape. A handler returns its operation's success model (sent with the first documented success
 status) or a `Reply` for any other documented status, or raises `ApiFailure`.
+
+This module holds what is specific to the spec (its conventions, error shape and operations);
+the generic machinery that serves them is in `_server_runtime`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import json
 import logging
-import math
-import re
-import uuid
-import zlib
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any, Final, Literal, Protocol, TypeAlias
+from collections.abc import Mapping, Sequence
+from typing import Any, Final, Protocol
 
-import pydantic
 from fastapi import FastAPI
-from fastapi.middleware.gzip import GZipMiddleware
-from starlette.exceptions import HTTPException
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Match, Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import models
+from ._server_runtime import (
+    MAX_BODY_SIZE,
+    ApiFailure,
+    Body,
+    Operation,
+    Param,
+    Problem,
+    Reply,
+    ReplyBody,
+    RequestContext,
+    ServerSpec,
+    build_app,
+    default_code,
+)
 
 __all__ = [
     "MAX_BODY_SIZE",
@@ -55,11 +59,6 @@ __all__ = [
     "error_reply",
 ]
 
-_logger = logging.getLogger(__name__)
-
-MAX_BODY_SIZE: Final = 10 * 1024 * 1024
-"""Default limit of a request body in bytes, after gzip decompression."""
-
 _TITLE: Final = "Zuora v1 REST API - Fulfillments"
 _VERSION: Final = "1.0.0"
 _BEARER_AUTH: Final = True
@@ -71,56 +70,10 @@ _IDEMPOTENCY_HEADER: Final[str | None] = "Idempotency-Key"
 _TRACK_ID_HEADER: Final[str | None] = "Zuora-Track-Id"
 _REQUEST_ID_HEADER: Final[str | None] = "Zuora-Request-Id"
 _ENTITY_HEADER: Final[str | None] = "Zuora-Entity-Ids"
-_REQUEST_ID_STATE: Final = "apicontract_request_id"
-_MAX_LISTED_PROBLEMS: Final = 10
-_GZIP_MINIMUM_SIZE: Final = 500
 
 # --------------------------------------------------------------------------------------------
-# What handlers see and answer
+# What handlers see and answer (`Reply`, `ApiFailure` and `RequestContext` are the runtime's)
 # --------------------------------------------------------------------------------------------
-
-ReplyBody: TypeAlias = pydantic.BaseModel | dict[str, Any] | list[Any] | None
-"""A response body: a model (sent by alias), plain JSON data, or None for no body."""
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class Reply:
-    """An answer with an explicit status: 201/202/204, an error, a v1-style in-band failure."""
-
-    status: int
-    body: ReplyBody = None
-    headers: Mapping[str, str] = dataclasses.field(default_factory=dict)
-
-
-class ApiFailure(Exception):
-    """Raise from a handler (at any depth) to answer with `status` and `body`."""
-
-    def __init__(
-        self,
-        status: int,
-        body: ReplyBody = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> None:
-        super().__init__(f"HTTP {status}")
-        self.reply = Reply(status, body, dict(headers or {}))
-
-
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
-class RequestContext:
-    """What every handler gets besides its operation's parameters and body."""
-
-    headers: Mapping[str, str]
-    """All request headers (case-insensitive lookup)."""
-    method: str
-    path: str
-    request_id: str | None
-    """The id this server sends back in the request id header."""
-    idempotency_key: str | None
-    track_id: str | None
-    token: str | None
-    """The bearer token of the `Authorization` header (checking it is the handler's job)."""
-    entity_id: str | None
-    """The value of the entity header, if the API has one and it was sent."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
@@ -360,55 +313,13 @@ def error_reply(
 ) -> Reply:
     """A `Reply` with the API's own error body for `status` (`code` overrides the default code
     for that status: a string for typed errors, an integer for `reasons`)."""
-    return Reply(
-        status,
-        _error_body(
-            status, [_Problem(_default_code(status), message, parameter)], code
-        ),
-    )
+    problem = Problem(default_code(status), message, parameter)
+    return Reply(status, _error_body(status, [problem], code))
 
 
 # --------------------------------------------------------------------------------------------
 # Error bodies in the API's shape
 # --------------------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class _Problem:
-    code: str  # symbolic; mapped to the API's codes by `_error_body`
-    message: str
-    parameter: str | None = None
-
-
-class _Invalid(Exception):
-    def __init__(self, status: int, problems: Sequence[_Problem]) -> None:
-        super().__init__(f"HTTP {status}")
-        self.status = status
-        self.problems = list(problems)
-
-
-_DEFAULT_CODES: Final[Mapping[int, str]] = {
-    400: "invalid_request",
-    401: "invalid_token",
-    403: "forbidden",
-    404: "resource_not_found",
-    405: "method_not_allowed",
-    409: "conflict",
-    413: "request_too_large",
-    422: "invalid_request",
-    429: "rate_limit_exceeded",
-    500: "internal_error",
-    502: "bad_gateway",
-    503: "service_unavailable",
-    504: "gateway_timeout",
-}
-
-
-def _default_code(status: int) -> str:
-    return _DEFAULT_CODES.get(
-        status, "internal_error" if status >= 500 else "invalid_request"
-    )
-
 
 # Zuora-style 8-digit codes: the last two digits are the category of the failure.
 _REASON_CODES: Final[Mapping[str, int]] = {
@@ -432,11 +343,11 @@ _REASON_CODES: Final[Mapping[str, int]] = {
 
 
 def _error_body(
-    status: int, problems: Sequence[_Problem], code: str | int | None = None
+    status: int, problems: Sequence[Problem], code: str | int | None = None
 ) -> dict[str, Any]:
     """`{success: false, reasons: [{code, message}]}` with 8-digit integer codes."""
     reasons: list[dict[str, Any]] = []
-    for problem in problems[:_MAX_LISTED_PROBLEMS]:
+    for problem in problems:
         number = (
             code if isinstance(code, int) else _REASON_CODES.get(problem.code, 90000060)
         )
@@ -444,162 +355,25 @@ def _error_body(
     return {"success": False, "reasons": reasons}
 
 
-def _json_bytes(data: object) -> bytes:
-    return json.dumps(
-        data, ensure_ascii=False, separators=(",", ":"), allow_nan=False
-    ).encode()
-
-
-def _error_response(
-    status: int, problems: Sequence[_Problem], headers: Mapping[str, str] | None = None
-) -> Response:
-    return Response(
-        _json_bytes(_error_body(status, problems)),
-        status_code=status,
-        headers=dict(headers or {}),
-        media_type="application/json",
-    )
-
-
-def _validation_problems(
-    exc: pydantic.ValidationError,
-    code: str,
-    parameter: str | None = None,
-    *,
-    by_name: bool = False,
-) -> list[_Problem]:
-    """One problem per pydantic error, about `parameter`, else the parameter named first in the
-    error's location (`by_name`), else the body path."""
-    problems: list[_Problem] = []
-    for error in exc.errors(
-        include_url=False, include_input=False, include_context=False
-    ):
-        loc = tuple(error.get("loc", ()))
-        kind = str(error.get("type", ""))
-        if parameter is not None:
-            where = parameter
-        elif by_name:
-            where = str(loc[0]) if loc else ""
-        else:
-            where = _loc_path(loc)
-        what = code
-        if kind == "missing":
-            what = "parameter_missing"
-        elif kind == "extra_forbidden":
-            what = "unknown_field"
-        if kind == "json_invalid":
-            message = f"The request body is not valid JSON: {error.get('msg', '')}"
-        elif where:
-            message = f"{where}: {error.get('msg', '')}"
-        else:
-            message = str(error.get("msg", ""))
-        problems.append(_Problem(what, message, where or None))
-    return problems
-
-
-def _loc_path(loc: Sequence[object]) -> str:
-    text = ""
-    for part in loc:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        else:
-            text += ("." if text else "") + str(part)
-    return text
-
-
 # --------------------------------------------------------------------------------------------
 # Operations as data
 # --------------------------------------------------------------------------------------------
 
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class _Param:
-    wire: str
-    name: str
-    location: Literal["path", "query", "header", "cookie"]
-    type: Any
-    required: bool
-    many: bool
-    argument: bool  # a field of the request class (else the context carries it)
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class _Operation:
-    operation_id: str
-    method: str
-    path: str
-    params: tuple[_Param, ...]
-    has_body: bool
-    body_type: Any
-    body_required: bool
-    body_media_type: str
-    default_status: int
-    responses: Mapping[
-        str, Any
-    ]  # "201" / "4XX" / "DEFAULT" -> body type, None: no body
-    query_model: type[pydantic.BaseModel] | None
-    request_class: Callable[..., object]
-    context_field: str
-    call: Callable[[Handlers, Any], Awaitable[object]]
-
-
-_OPERATIONS: Final[tuple[_Operation, ...]] = (
-    _Operation(
-        operation_id="createFulfillments",
-        method="POST",
-        path="/v1/fulfillments",
+_OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
+    Operation(
+        "createFulfillments",
+        "POST",
+        "/v1/fulfillments",
+        CreateFulfillmentsRequest,
+        lambda h, r: h.create_fulfillments(r),
         params=(
-            _Param(
-                wire="Zuora-Track-Id",
-                name="zuora_track_id",
-                location="header",
-                type=str,
-                required=False,
-                many=False,
-                argument=False,
-            ),
-            _Param(
-                wire="Idempotency-Key",
-                name="idempotency_key_",
-                location="header",
-                type=str,
-                required=False,
-                many=False,
-                argument=False,
-            ),
-            _Param(
-                wire="Zuora-Entity-Ids",
-                name="zuora_entity_ids",
-                location="header",
-                type=str,
-                required=False,
-                many=False,
-                argument=True,
-            ),
-            _Param(
-                wire="Zuora-Org-Ids",
-                name="zuora_org_ids",
-                location="header",
-                type=str,
-                required=False,
-                many=False,
-                argument=True,
-            ),
-            _Param(
-                wire="Zuora-Version",
-                name="zuora_version",
-                location="header",
-                type=str,
-                required=False,
-                many=False,
-                argument=True,
-            ),
+            Param("Zuora-Track-Id", "zuora_track_id", "header", str, argument=False),
+            Param("Idempotency-Key", "idempotency_key_", "header", str, argument=False),
+            Param("Zuora-Entity-Ids", "zuora_entity_ids", "header", str),
+            Param("Zuora-Org-Ids", "zuora_org_ids", "header", str),
+            Param("Zuora-Version", "zuora_version", "header", str),
         ),
-        has_body=True,
-        body_type=models.CreateFulfillmentsRequestRequest,
-        body_required=True,
-        body_media_type="application/json",
-        default_status=200,
+        body=Body(models.CreateFulfillmentsRequestRequest, required=True),
         responses={
             "200": models.CreateFulfillmentsResponse,
             "400": models.ErrorResponse,
@@ -610,76 +384,21 @@ _OPERATIONS: Final[tuple[_Operation, ...]] = (
             "429": models.ErrorResponse,
             "500": models.ErrorResponse,
         },
-        query_model=None,
-        request_class=CreateFulfillmentsRequest,
-        context_field="context",
-        call=lambda handlers, request: handlers.create_fulfillments(request),
     ),
-    _Operation(
-        operation_id="getFulfillment",
-        method="GET",
-        path="/v1/fulfillments/{key}",
+    Operation(
+        "getFulfillment",
+        "GET",
+        "/v1/fulfillments/{key}",
+        GetFulfillmentRequest,
+        lambda h, r: h.get_fulfillment(r),
         params=(
-            _Param(
-                wire="key",
-                name="key",
-                location="path",
-                type=str,
-                required=True,
-                many=False,
-                argument=True,
-            ),
-            _Param(
-                wire="fulfillment-items",
-                name="fulfillment_items",
-                location="query",
-                type=bool,
-                required=False,
-                many=False,
-                argument=True,
-            ),
-            _Param(
-                wire="Zuora-Track-Id",
-                name="zuora_track_id",
-                location="header",
-                type=str,
-                required=False,
-                many=False,
-                argument=False,
-            ),
-            _Param(
-                wire="Zuora-Entity-Ids",
-                name="zuora_entity_ids",
-                location="header",
-                type=str,
-                required=False,
-                many=False,
-                argument=True,
-            ),
-            _Param(
-                wire="Zuora-Org-Ids",
-                name="zuora_org_ids",
-                location="header",
-                type=str,
-                required=False,
-                many=False,
-                argument=True,
-            ),
-            _Param(
-                wire="Zuora-Version",
-                name="zuora_version",
-                location="header",
-                type=str,
-                required=False,
-                many=False,
-                argument=True,
-            ),
+            Param("key", "key", "path", str, required=True),
+            Param("fulfillment-items", "fulfillment_items", "query", bool),
+            Param("Zuora-Track-Id", "zuora_track_id", "header", str, argument=False),
+            Param("Zuora-Entity-Ids", "zuora_entity_ids", "header", str),
+            Param("Zuora-Org-Ids", "zuora_org_ids", "header", str),
+            Param("Zuora-Version", "zuora_version", "header", str),
         ),
-        has_body=False,
-        body_type=None,
-        body_required=False,
-        body_media_type="application/json",
-        default_status=200,
         responses={
             "200": models.GetFulfillmentResponseResponse,
             "400": models.ErrorResponse,
@@ -691,66 +410,21 @@ _OPERATIONS: Final[tuple[_Operation, ...]] = (
             "500": models.ErrorResponse,
         },
         query_model=models.V1FulfillmentsKeyGetParametersQuery,
-        request_class=GetFulfillmentRequest,
-        context_field="context",
-        call=lambda handlers, request: handlers.get_fulfillment(request),
     ),
-    _Operation(
-        operation_id="updateFulfillment",
-        method="PUT",
-        path="/v1/fulfillments/{key}",
+    Operation(
+        "updateFulfillment",
+        "PUT",
+        "/v1/fulfillments/{key}",
+        UpdateFulfillmentRequest,
+        lambda h, r: h.update_fulfillment(r),
         params=(
-            _Param(
-                wire="key",
-                name="key",
-                location="path",
-                type=str,
-                required=True,
-                many=False,
-                argument=True,
-            ),
-            _Param(
-                wire="Zuora-Track-Id",
-                name="zuora_track_id",
-                location="header",
-                type=str,
-                required=False,
-                many=False,
-                argument=False,
-            ),
-            _Param(
-                wire="Zuora-Entity-Ids",
-                name="zuora_entity_ids",
-                location="header",
-                type=str,
-                required=False,
-                many=False,
-                argument=True,
-            ),
-            _Param(
-                wire="Zuora-Org-Ids",
-                name="zuora_org_ids",
-                location="header",
-                type=str,
-                required=False,
-                many=False,
-                argument=True,
-            ),
-            _Param(
-                wire="Zuora-Version",
-                name="zuora_version",
-                location="header",
-                type=str,
-                required=False,
-                many=False,
-                argument=True,
-            ),
+            Param("key", "key", "path", str, required=True),
+            Param("Zuora-Track-Id", "zuora_track_id", "header", str, argument=False),
+            Param("Zuora-Entity-Ids", "zuora_entity_ids", "header", str),
+            Param("Zuora-Org-Ids", "zuora_org_ids", "header", str),
+            Param("Zuora-Version", "zuora_version", "header", str),
         ),
-        has_body=True,
-        body_type=models.UpdateFulfillmentRequest,
-        body_required=True,
-        body_media_type="application/json",
-        default_status=200,
+        body=Body(models.UpdateFulfillmentRequest, required=True),
         responses={
             "200": models.SuccessResponse,
             "400": models.ErrorResponse,
@@ -761,67 +435,20 @@ _OPERATIONS: Final[tuple[_Operation, ...]] = (
             "429": models.ErrorResponse,
             "500": models.ErrorResponse,
         },
-        query_model=None,
-        request_class=UpdateFulfillmentRequest,
-        context_field="context",
-        call=lambda handlers, request: handlers.update_fulfillment(request),
     ),
-    _Operation(
-        operation_id="deleteFulfillment",
-        method="DELETE",
-        path="/v1/fulfillments/{key}",
+    Operation(
+        "deleteFulfillment",
+        "DELETE",
+        "/v1/fulfillments/{key}",
+        DeleteFulfillmentRequest,
+        lambda h, r: h.delete_fulfillment(r),
         params=(
-            _Param(
-                wire="key",
-                name="key",
-                location="path",
-                type=str,
-                required=True,
-                many=False,
-                argument=True,
-            ),
-            _Param(
-                wire="Zuora-Track-Id",
-                name="zuora_track_id",
-                location="header",
-                type=str,
-                required=False,
-                many=False,
-                argument=False,
-            ),
-            _Param(
-                wire="Zuora-Entity-Ids",
-                name="zuora_entity_ids",
-                location="header",
-                type=str,
-                required=False,
-                many=False,
-                argument=True,
-            ),
-            _Param(
-                wire="Zuora-Org-Ids",
-                name="zuora_org_ids",
-                location="header",
-                type=str,
-                required=False,
-                many=False,
-                argument=True,
-            ),
-            _Param(
-                wire="Zuora-Version",
-                name="zuora_version",
-                location="header",
-                type=str,
-                required=False,
-                many=False,
-                argument=True,
-            ),
+            Param("key", "key", "path", str, required=True),
+            Param("Zuora-Track-Id", "zuora_track_id", "header", str, argument=False),
+            Param("Zuora-Entity-Ids", "zuora_entity_ids", "header", str),
+            Param("Zuora-Org-Ids", "zuora_org_ids", "header", str),
+            Param("Zuora-Version", "zuora_version", "header", str),
         ),
-        has_body=False,
-        body_type=None,
-        body_required=False,
-        body_media_type="application/json",
-        default_status=200,
         responses={
             "200": models.SuccessResponse,
             "400": models.ErrorResponse,
@@ -832,67 +459,21 @@ _OPERATIONS: Final[tuple[_Operation, ...]] = (
             "429": models.ErrorResponse,
             "500": models.ErrorResponse,
         },
-        query_model=None,
-        request_class=DeleteFulfillmentRequest,
-        context_field="context",
-        call=lambda handlers, request: handlers.delete_fulfillment(request),
     ),
-    _Operation(
-        operation_id="createFulfillmentItems",
-        method="POST",
-        path="/v1/fulfillment-items",
+    Operation(
+        "createFulfillmentItems",
+        "POST",
+        "/v1/fulfillment-items",
+        CreateFulfillmentItemsRequest,
+        lambda h, r: h.create_fulfillment_items(r),
         params=(
-            _Param(
-                wire="Zuora-Track-Id",
-                name="zuora_track_id",
-                location="header",
-                type=str,
-                required=False,
-                many=False,
-                argument=False,
-            ),
-            _Param(
-                wire="Idempotency-Key",
-                name="idempotency_key_",
-                location="header",
-                type=str,
-                required=False,
-                many=False,
-                argument=False,
-            ),
-            _Param(
-                wire="Zuora-Entity-Ids",
-                name="zuora_entity_ids",
-                location="header",
-                type=str,
-                required=False,
-                many=False,
-                argument=True,
-            ),
-            _Param(
-                wire="Zuora-Org-Ids",
-                name="zuora_org_ids",
-                location="header",
-                type=str,
-                required=False,
-                many=False,
-                argument=True,
-            ),
-            _Param(
-                wire="Zuora-Version",
-                name="zuora_version",
-                location="header",
-                type=str,
-                required=False,
-                many=False,
-                argument=True,
-            ),
+            Param("Zuora-Track-Id", "zuora_track_id", "header", str, argument=False),
+            Param("Idempotency-Key", "idempotency_key_", "header", str, argument=False),
+            Param("Zuora-Entity-Ids", "zuora_entity_ids", "header", str),
+            Param("Zuora-Org-Ids", "zuora_org_ids", "header", str),
+            Param("Zuora-Version", "zuora_version", "header", str),
         ),
-        has_body=True,
-        body_type=models.CreateFulfillmentItemsRequest,
-        body_required=True,
-        body_media_type="application/json",
-        default_status=200,
+        body=Body(models.CreateFulfillmentItemsRequest, required=True),
         responses={
             "200": models.CreateFulfillmentItemsResponse,
             "400": models.ErrorResponse,
@@ -903,67 +484,20 @@ _OPERATIONS: Final[tuple[_Operation, ...]] = (
             "429": models.ErrorResponse,
             "500": models.ErrorResponse,
         },
-        query_model=None,
-        request_class=CreateFulfillmentItemsRequest,
-        context_field="context",
-        call=lambda handlers, request: handlers.create_fulfillment_items(request),
     ),
-    _Operation(
-        operation_id="getFulfillmentItem",
-        method="GET",
-        path="/v1/fulfillment-items/{id}",
+    Operation(
+        "getFulfillmentItem",
+        "GET",
+        "/v1/fulfillment-items/{id}",
+        GetFulfillmentItemRequest,
+        lambda h, r: h.get_fulfillment_item(r),
         params=(
-            _Param(
-                wire="id",
-                name="id_",
-                location="path",
-                type=str,
-                required=True,
-                many=False,
-                argument=True,
-            ),
-            _Param(
-                wire="Zuora-Track-Id",
-                name="zuora_track_id",
-                location="header",
-                type=str,
-                required=False,
-                many=False,
-                argument=False,
-            ),
-            _Param(
-                wire="Zuora-Entity-Ids",
-                name="zuora_entity_ids",
-                location="header",
-                type=str,
-                required=False,
-                many=False,
-                argument=True,
-            ),
-            _Param(
-                wire="Zuora-Org-Ids",
-                name="zuora_org_ids",
-                location="header",
-                type=str,
-                required=False,
-                many=False,
-                argument=True,
-            ),
-            _Param(
-                wire="Zuora-Version",
-                name="zuora_version",
-                location="header",
-                type=str,
-                required=False,
-                many=False,
-                argument=True,
-            ),
+            Param("id", "id_", "path", str, required=True),
+            Param("Zuora-Track-Id", "zuora_track_id", "header", str, argument=False),
+            Param("Zuora-Entity-Ids", "zuora_entity_ids", "header", str),
+            Param("Zuora-Org-Ids", "zuora_org_ids", "header", str),
+            Param("Zuora-Version", "zuora_version", "header", str),
         ),
-        has_body=False,
-        body_type=None,
-        body_required=False,
-        body_media_type="application/json",
-        default_status=200,
         responses={
             "200": models.GetFulfillmentItemResponseResponse,
             "400": models.ErrorResponse,
@@ -974,67 +508,21 @@ _OPERATIONS: Final[tuple[_Operation, ...]] = (
             "429": models.ErrorResponse,
             "500": models.ErrorResponse,
         },
-        query_model=None,
-        request_class=GetFulfillmentItemRequest,
-        context_field="context",
-        call=lambda handlers, request: handlers.get_fulfillment_item(request),
     ),
-    _Operation(
-        operation_id="updateFulfillmentItem",
-        method="PUT",
-        path="/v1/fulfillment-items/{id}",
+    Operation(
+        "updateFulfillmentItem",
+        "PUT",
+        "/v1/fulfillment-items/{id}",
+        UpdateFulfillmentItemRequest,
+        lambda h, r: h.update_fulfillment_item(r),
         params=(
-            _Param(
-                wire="id",
-                name="id_",
-                location="path",
-                type=str,
-                required=True,
-                many=False,
-                argument=True,
-            ),
-            _Param(
-                wire="Zuora-Track-Id",
-                name="zuora_track_id",
-                location="header",
-                type=str,
-                required=False,
-                many=False,
-                argument=False,
-            ),
-            _Param(
-                wire="Zuora-Entity-Ids",
-                name="zuora_entity_ids",
-                location="header",
-                type=str,
-                required=False,
-                many=False,
-                argument=True,
-            ),
-            _Param(
-                wire="Zuora-Org-Ids",
-                name="zuora_org_ids",
-                location="header",
-                type=str,
-                required=False,
-                many=False,
-                argument=True,
-            ),
-            _Param(
-                wire="Zuora-Version",
-                name="zuora_version",
-                location="header",
-                type=str,
-                required=False,
-                many=False,
-                argument=True,
-            ),
+            Param("id", "id_", "path", str, required=True),
+            Param("Zuora-Track-Id", "zuora_track_id", "header", str, argument=False),
+            Param("Zuora-Entity-Ids", "zuora_entity_ids", "header", str),
+            Param("Zuora-Org-Ids", "zuora_org_ids", "header", str),
+            Param("Zuora-Version", "zuora_version", "header", str),
         ),
-        has_body=True,
-        body_type=models.UpdateFulfillmentItemRequest,
-        body_required=True,
-        body_media_type="application/json",
-        default_status=200,
+        body=Body(models.UpdateFulfillmentItemRequest, required=True),
         responses={
             "200": models.SuccessResponse,
             "400": models.ErrorResponse,
@@ -1045,67 +533,20 @@ _OPERATIONS: Final[tuple[_Operation, ...]] = (
             "429": models.ErrorResponse,
             "500": models.ErrorResponse,
         },
-        query_model=None,
-        request_class=UpdateFulfillmentItemRequest,
-        context_field="context",
-        call=lambda handlers, request: handlers.update_fulfillment_item(request),
     ),
-    _Operation(
-        operation_id="deleteFulfillmentItem",
-        method="DELETE",
-        path="/v1/fulfillment-items/{id}",
+    Operation(
+        "deleteFulfillmentItem",
+        "DELETE",
+        "/v1/fulfillment-items/{id}",
+        DeleteFulfillmentItemRequest,
+        lambda h, r: h.delete_fulfillment_item(r),
         params=(
-            _Param(
-                wire="id",
-                name="id_",
-                location="path",
-                type=str,
-                required=True,
-                many=False,
-                argument=True,
-            ),
-            _Param(
-                wire="Zuora-Track-Id",
-                name="zuora_track_id",
-                location="header",
-                type=str,
-                required=False,
-                many=False,
-                argument=False,
-            ),
-            _Param(
-                wire="Zuora-Entity-Ids",
-                name="zuora_entity_ids",
-                location="header",
-                type=str,
-                required=False,
-                many=False,
-                argument=True,
-            ),
-            _Param(
-                wire="Zuora-Org-Ids",
-                name="zuora_org_ids",
-                location="header",
-                type=str,
-                required=False,
-                many=False,
-                argument=True,
-            ),
-            _Param(
-                wire="Zuora-Version",
-                name="zuora_version",
-                location="header",
-                type=str,
-                required=False,
-                many=False,
-                argument=True,
-            ),
+            Param("id", "id_", "path", str, required=True),
+            Param("Zuora-Track-Id", "zuora_track_id", "header", str, argument=False),
+            Param("Zuora-Entity-Ids", "zuora_entity_ids", "header", str),
+            Param("Zuora-Org-Ids", "zuora_org_ids", "header", str),
+            Param("Zuora-Version", "zuora_version", "header", str),
         ),
-        has_body=False,
-        body_type=None,
-        body_required=False,
-        body_media_type="application/json",
-        default_status=200,
         responses={
             "200": models.SuccessResponse,
             "400": models.ErrorResponse,
@@ -1116,564 +557,24 @@ _OPERATIONS: Final[tuple[_Operation, ...]] = (
             "429": models.ErrorResponse,
             "500": models.ErrorResponse,
         },
-        query_model=None,
-        request_class=DeleteFulfillmentItemRequest,
-        context_field="context",
-        call=lambda handlers, request: handlers.delete_fulfillment_item(request),
     ),
 )
 
-# --------------------------------------------------------------------------------------------
-# Parsing requests
-# --------------------------------------------------------------------------------------------
-
-_adapters: dict[object, pydantic.TypeAdapter[Any]] = {}
-
-
-def _adapter(tp: Any) -> pydantic.TypeAdapter[Any]:
-    try:
-        adapter = _adapters.get(tp)
-    except TypeError:  # unhashable type form
-        return pydantic.TypeAdapter(tp)
-    if adapter is None:
-        adapter = pydantic.TypeAdapter(tp)
-        _adapters[tp] = adapter
-    return adapter
-
-
-def _scalar(text: str) -> object:
-    """A JSON number or boolean written as text (for `Literal[1, 2]`-like types), else text."""
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return text
-    return value if isinstance(value, int | float) else text
-
-
-def _coerce(tp: Any, raw: str | list[str]) -> object:
-    adapter = _adapter(tp)
-    try:
-        return adapter.validate_python(raw)
-    except pydantic.ValidationError as exc:
-        error = exc
-    guessed = [_scalar(v) for v in raw] if isinstance(raw, list) else _scalar(raw)
-    if guessed != raw:
-        with contextlib.suppress(pydantic.ValidationError):
-            return adapter.validate_python(guessed)
-    raise error
-
-
-_STARLETTE_NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-_PLACEHOLDER: Final = re.compile(r"\{([^{}]*)\}")
-
-
-def _path_key(op: _Operation, param: _Param) -> str:
-    """The route placeholder of a path parameter: the wire names when Starlette accepts all of
-    the operation's, else the (unique) python names."""
-    wires = [p.wire for p in op.params if p.location == "path"]
-    return param.wire if all(_STARLETTE_NAME.match(w) for w in wires) else param.name
-
-
-#: (operation id, parameter name) -> route placeholder, for every path parameter
-_PATH_KEYS: Final[Mapping[tuple[str, str], str]] = {
-    (op.operation_id, p.name): _path_key(op, p)
-    for op in _OPERATIONS
-    for p in op.params
-    if p.location == "path"
-}
-
-
-def _route_path(op: _Operation) -> str:
-    keys = {p.wire: _path_key(op, p) for p in op.params if p.location == "path"}
-
-    def placeholder(match: re.Match[str]) -> str:
-        return "{" + keys.get(match.group(1), match.group(1)) + "}"
-
-    path = _PLACEHOLDER.sub(placeholder, op.path)
-    return path if path.startswith("/") else "/" + path
-
-
-def _route_order(op: _Operation) -> list[int]:
-    """Literal segments before templated ones (`/x/bulk` before `/x/{id}`)."""
-    return [1 if "{" in segment else 0 for segment in op.path.split("/")]
-
-
-def _raw_value(
-    op: _Operation,
-    param: _Param,
-    request: Request,
-    headers: Mapping[str, str],
-    query: Mapping[str, list[str]],
-) -> str | list[str] | None:
-    if param.location == "path":
-        return request.path_params.get(_PATH_KEYS[op.operation_id, param.name])
-    if param.location == "query":
-        values = query.get(param.wire, [])
-        if param.many:
-            return values or None
-        if len(values) > 1:
-            raise _Invalid(
-                _INVALID_REQUEST_STATUS,
-                [
-                    _Problem(
-                        "invalid_parameter",
-                        f"{param.wire}: give it at most once",
-                        param.wire,
-                    )
-                ],
-            )
-        return values[0] if values else None
-    if param.location == "header":
-        value = headers.get(param.wire.lower())
-        if value is None:
-            return None
-        return [v.strip() for v in value.split(",")] if param.many else value
-    return request.cookies.get(param.wire)
-
-
-def _bearer_token(value: str | None) -> str | None:
-    if not value:
-        return None
-    scheme, _, credentials = value.strip().partition(" ")
-    credentials = credentials.strip()
-    return credentials if scheme.lower() == "bearer" and credentials else None
-
-
-async def _read_body(request: Request, limit: int) -> bytes:
-    too_large = _Invalid(
-        _TOO_LARGE_STATUS,
-        [_Problem("request_too_large", f"The request body exceeds {limit} bytes.")],
-    )
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise too_large
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise too_large
-        chunks.append(chunk)
-    data = b"".join(chunks)
-    encoding = request.headers.get("content-encoding", "").strip().lower()
-    if encoding in ("", "identity") or not data:
-        return data
-    if encoding not in ("gzip", "x-gzip"):
-        raise _Invalid(
-            _INVALID_REQUEST_STATUS,
-            [_Problem("invalid_request", "Content-Encoding must be gzip or identity.")],
-        )
-    out = bytearray()
-    pending = data
-    while pending:
-        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        try:
-            out += inflater.decompress(pending, limit + 1 - len(out))
-        except zlib.error:
-            raise _Invalid(
-                _INVALID_REQUEST_STATUS,
-                [
-                    _Problem(
-                        "invalid_request_body",
-                        "The request body is not valid gzip data.",
-                    )
-                ],
-            ) from None
-        if len(out) > limit:
-            raise too_large
-        if not inflater.eof:
-            raise _Invalid(
-                _INVALID_REQUEST_STATUS,
-                [
-                    _Problem(
-                        "invalid_request_body", "The gzip request body is truncated."
-                    )
-                ],
-            )
-        pending = inflater.unused_data
-    return bytes(out)
-
-
-def _is_json_media(content_type: str, documented: str) -> bool:
-    media = content_type.split(";", 1)[0].strip().lower()
-    return media in (documented.lower(), "application/json") or media.endswith("+json")
-
-
-async def _parse_body(op: _Operation, request: Request, limit: int) -> object:
-    data = await _read_body(request, limit)
-    if not data.strip():
-        if op.body_required:
-            raise _Invalid(
-                _INVALID_REQUEST_STATUS,
-                [_Problem("invalid_request_body", "The request body is required.")],
-            )
-        return None
-    if not _is_json_media(request.headers.get("content-type", ""), op.body_media_type):
-        raise _Invalid(
-            _INVALID_REQUEST_STATUS,
-            [
-                _Problem(
-                    "invalid_request_body",
-                    f"Content-Type must be {op.body_media_type}.",
-                )
-            ],
-        )
-    try:
-        return _adapter(op.body_type).validate_json(data)
-    except pydantic.ValidationError as exc:
-        raise _Invalid(
-            _INVALID_REQUEST_STATUS, _validation_problems(exc, "invalid_request_body")
-        ) from None
-
-
-def _header(headers: Mapping[str, str], name: str | None) -> str | None:
-    return headers.get(name.lower()) if name is not None else None
-
-
-def _first_headers(request: Request) -> dict[str, str]:
-    """Lower-case name -> the first value sent under it (what `request.headers.get` answers),
-    read in one pass over the raw headers."""
-    found: dict[str, str] = {}
-    for name, value in request.scope["headers"]:
-        key = name.decode("latin-1").lower()
-        if key not in found:
-            found[key] = value.decode("latin-1")
-    return found
-
-
-def _query_lists(request: Request) -> dict[str, list[str]]:
-    """Query parameter name -> its values in order, read in one pass."""
-    found: dict[str, list[str]] = {}
-    for name, value in request.query_params.multi_items():
-        found.setdefault(name, []).append(value)
-    return found
-
-
-async def _parse(op: _Operation, request: Request, limit: int) -> object:
-    headers = _first_headers(request)
-    query = _query_lists(request)
-    token = _bearer_token(headers.get("authorization"))
-    if _BEARER_AUTH and token is None:
-        raise _Invalid(
-            401,
-            [
-                _Problem(
-                    "invalid_token", "The access token is missing, invalid or expired."
-                )
-            ],
-        )
-    problems: list[_Problem] = []
-    values: dict[str, object] = {}
-    raw_query: dict[str, object] = {}
-    for param in op.params:
-        raw = _raw_value(op, param, request, headers, query)
-        if raw is None:
-            values[param.name] = None
-            if param.required:
-                problems.append(
-                    _Problem(
-                        "parameter_missing", f"{param.wire} is required.", param.wire
-                    )
-                )
-            continue
-        if param.location == "query":
-            raw_query[param.wire] = raw
-        try:
-            values[param.name] = _coerce(param.type, raw)
-        except pydantic.ValidationError as exc:
-            problems.extend(_validation_problems(exc, "invalid_parameter", param.wire))
-    if not problems and op.query_model is not None:
-        try:
-            op.query_model.model_validate(raw_query)
-        except pydantic.ValidationError as exc:
-            problems.extend(
-                _validation_problems(exc, "invalid_parameter", by_name=True)
-            )
-    if problems:
-        raise _Invalid(_INVALID_REQUEST_STATUS, problems)
-    arguments: dict[str, Any] = {
-        p.name: values[p.name] for p in op.params if p.argument
-    }
-    if op.has_body:
-        arguments["body"] = await _parse_body(op, request, limit)
-    state = request.scope.get("state") or {}
-    arguments[op.context_field] = RequestContext(
-        headers=request.headers,
-        method=request.method,
-        path=request.url.path,
-        request_id=state.get(_REQUEST_ID_STATE) if isinstance(state, Mapping) else None,
-        idempotency_key=_header(headers, _IDEMPOTENCY_HEADER),
-        track_id=_header(headers, _TRACK_ID_HEADER),
-        token=token,
-        entity_id=_header(headers, _ENTITY_HEADER),
-    )
-    return op.request_class(**arguments)
-
-
-# --------------------------------------------------------------------------------------------
-# Answering
-# --------------------------------------------------------------------------------------------
-
-_ANY: Final[pydantic.TypeAdapter[Any]] = pydantic.TypeAdapter(Any)
-_JSON_SCALARS: Final = frozenset({str, int, bool, type(None)})
-_UNDOCUMENTED: Final = object()
-
-
-def _json_data(value: object) -> object:
-    """JSON data of an answer. Models go by alias; a None field is left out unless the model
-    requires it (a required nullable field such as `next_page` stays `null`)."""
-    # plain JSON values first: as pydantic would answer them, only sooner
-    if type(value) in _JSON_SCALARS:
-        return value
-    if type(value) is float and math.isfinite(value):
-        return value
-    if type(value) is dict:
-        return {str(k): _json_data(v) for k, v in value.items()}
-    if type(value) is list:
-        return [_json_data(v) for v in value]
-    if isinstance(value, pydantic.RootModel):
-        return _json_data(value.root)
-    if isinstance(value, pydantic.BaseModel):
-        data: dict[str, object] = {}
-        for name, info in type(value).model_fields.items():
-            item = getattr(value, name, None)
-            if item is None and not info.is_required():
-                continue
-            data[info.serialization_alias or info.alias or name] = _json_data(item)
-        for key, item in (value.model_extra or {}).items():
-            data[str(key)] = _json_data(item)
-        return data
-    if isinstance(value, Mapping):
-        return {str(k): _json_data(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_data(v) for v in value]
-    return _ANY.dump_python(value, mode="json")
-
-
-def _documented(op: _Operation, status: int) -> object:
-    for key in (str(status), f"{status // 100}XX", "DEFAULT"):
-        if key in op.responses:
-            return op.responses[key]
-    return _UNDOCUMENTED
-
-
-def _response_problem(
-    op: _Operation, status: int, data: object, content: bytes | None
-) -> str:
-    """Why this answer does not match the spec ("" when it does)."""
-    documented = _documented(op, status)
-    if documented is _UNDOCUMENTED:
-        listed = ", ".join(op.responses) or "none"
-        return f"status {status} is not documented (documented: {listed})"
-    if documented is None:
-        return (
-            "" if content is None else f"status {status} is documented without a body"
-        )
-    if content is None:
-        return f"status {status} is documented with a body"
-    if (
-        _SUCCESS_FLAG is not None
-        and isinstance(data, dict)
-        and data.get(_SUCCESS_FLAG) is False
-    ):
-        return ""  # the in-band failure form, documented by the error schema
-    try:
-        _adapter(documented).validate_json(content)
-    except pydantic.ValidationError as exc:
-        return f"the body does not match the documented type: {exc}"
-    return ""
-
-
-def _respond(op: _Operation, answer: object, validate: bool) -> Response:
-    body: object
-    if isinstance(answer, Reply):
-        status, body, headers = answer.status, answer.body, dict(answer.headers)
-    else:
-        status, body, headers = op.default_status, answer, {}
-    if not 200 <= status <= 599:
-        raise ValueError(f"{op.operation_id} answered with status {status}")
-    no_body = status in (204, 304)
-    data = None if body is None else _json_data(body)
-    content = None if data is None else _json_bytes(data)
-    if validate:
-        problem = _response_problem(op, status, data, content)
-        if problem:
-            _logger.error(
-                "%s: refusing an undocumented answer: %s", op.operation_id, problem
-            )
-            return _error_response(
-                500,
-                [
-                    _Problem(
-                        "internal_error", "The server produced an invalid response."
-                    )
-                ],
-            )
-    if content is None or no_body:
-        return Response(status_code=status, headers=headers)
-    return Response(
-        content, status_code=status, headers=headers, media_type="application/json"
-    )
-
-
-def _endpoint(
-    op: _Operation, handlers: Handlers, *, validate_responses: bool, max_body_size: int
-) -> Callable[[Request], Awaitable[Response]]:
-    async def endpoint(request: Request) -> Response:
-        try:
-            parsed = await _parse(op, request, max_body_size)
-        except _Invalid as exc:
-            return _error_response(exc.status, exc.problems)
-        try:
-            try:
-                answer = await op.call(handlers, parsed)
-            except ApiFailure as exc:
-                answer = exc.reply
-            return _respond(op, answer, validate_responses)
-        except Exception:
-            _logger.exception("%s failed", op.operation_id)
-            return _error_response(
-                500, [_Problem("internal_error", "An unexpected error occurred.")]
-            )
-
-    return endpoint
-
-
-def _allowed_methods(request: Request) -> str:
-    """Every method some route serves at this path (Starlette names only the first route's)."""
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        if isinstance(route, Route) and route.methods:
-            match, _ = route.matches(request.scope)
-            if match is Match.PARTIAL:
-                methods |= route.methods
-    return ", ".join(sorted(methods))
-
-
-async def _http_error(request: Request, exc: Exception) -> Response:
-    status = exc.status_code if isinstance(exc, HTTPException) else 500
-    headers = dict(exc.headers or {}) if isinstance(exc, HTTPException) else {}
-    if status == 405:
-        headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
-    if status == 404:
-        problem = _Problem("resource_not_found", "No resource matches this path.")
-    elif status == 405:
-        problem = _Problem(
-            "method_not_allowed", "This method is not supported for this resource."
-        )
-    elif status >= 500:
-        problem = _Problem("internal_error", "An unexpected error occurred.")
-    else:
-        problem = _Problem(_default_code(status), "The request was refused.")
-    return _error_response(status, [problem], headers)
-
-
-async def _unhandled_error(request: Request, exc: Exception) -> Response:
-    _logger.error("unhandled error", exc_info=exc)
-    return _error_response(
-        500, [_Problem("internal_error", "An unexpected error occurred.")]
-    )
-
-
-def _raw_header(scope: Scope, name: bytes) -> bytes | None:
-    """The first value of the (lower-case) header `name` in an ASGI scope or message."""
-    for key, value in scope.get("headers", ()):
-        if key.lower() == name:
-            return bytes(value)
-    return None
-
-
-class _ResponseHeaders:
-    """Adds the request id header (a new uuid4) and echoes the track id to every answer."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-        self.request_id_key = (
-            _REQUEST_ID_HEADER.lower().encode("latin-1") if _REQUEST_ID_HEADER else None
-        )
-        self.track_key = (
-            _TRACK_ID_HEADER.lower().encode("latin-1") if _TRACK_ID_HEADER else None
-        )
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        request_id = str(uuid.uuid4())
-        state = scope.setdefault("state", {})
-        if isinstance(state, dict):
-            state[_REQUEST_ID_STATE] = request_id
-        request_id_key = self.request_id_key
-        track_key = self.track_key
-        track_id = _raw_header(scope, track_key) if track_key is not None else None
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = message["headers"] = list(message.get("headers", ()))
-                if (
-                    request_id_key is not None
-                    and _raw_header(message, request_id_key) is None
-                ):
-                    headers.append((request_id_key, request_id.encode("latin-1")))
-                if track_key is not None and track_id is not None:
-                    headers[:] = [(k, v) for k, v in headers if k.lower() != track_key]
-                    headers.append((track_key, track_id))
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
-
-
-class _Compress:
-    """`GZipMiddleware` for the requests that accept gzip. The others (most API clients) skip
-    its per-request setup and get what its identity path answers: the same bytes, with
-    `Vary: Accept-Encoding` on an answer of at least the minimum size."""
-
-    def __init__(self, app: ASGIApp, minimum_size: int) -> None:
-        self.app = app
-        self.minimum_size = minimum_size
-        self.gzip = GZipMiddleware(app, minimum_size=minimum_size)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        accepted = _raw_header(scope, b"accept-encoding")
-        if accepted is not None and b"gzip" in accepted:
-            await self.gzip(scope, receive, send)
-            return
-        start: Message | None = None
-        minimum_size = self.minimum_size
-
-        async def send_identity(message: Message) -> None:
-            nonlocal start
-            if message["type"] == "http.response.start":
-                start = message
-                return
-            if start is not None:
-                held, start = start, None
-                if message["type"] == "http.response.body" and (
-                    message.get("more_body", False)
-                    or len(message.get("body", b"")) >= minimum_size
-                ):
-                    _add_vary(held)
-                await send(held)
-            await send(message)
-
-        await self.app(scope, receive, send_identity)
-
-
-def _add_vary(message: Message) -> None:
-    """`Vary: Accept-Encoding` added (as `GZipMiddleware` adds it) to an answer whose body is
-    not already encoded nor partial."""
-    headers = message["headers"] = list(message.get("headers", ()))
-    if (
-        message.get("status") == 206
-        or _raw_header(message, b"content-encoding") is not None
-    ):
-        return
-    vary = [v.decode("latin-1") for k, v in headers if k.lower() == b"vary"]
-    headers[:] = [(k, v) for k, v in headers if k.lower() != b"vary"]
-    headers.append((b"vary", ", ".join([*vary, "Accept-Encoding"]).encode("latin-1")))
+_SPEC: Final = ServerSpec(
+    title=_TITLE,
+    version=_VERSION,
+    bearer_auth=_BEARER_AUTH,
+    invalid_request_status=_INVALID_REQUEST_STATUS,
+    too_large_status=_TOO_LARGE_STATUS,
+    success_flag=_SUCCESS_FLAG,
+    idempotency_header=_IDEMPOTENCY_HEADER,
+    track_id_header=_TRACK_ID_HEADER,
+    request_id_header=_REQUEST_ID_HEADER,
+    entity_header=_ENTITY_HEADER,
+    error_body=_error_body,
+    operations=_OPERATIONS,
+    logger=logging.getLogger(__name__),
+)
 
 
 def create_app(
@@ -1687,29 +588,9 @@ def create_app(
     `validate_responses` refuses (with a 500 in the API's error shape) answers whose status is
     not documented for the operation or whose body does not match the documented type.
     """
-    app = FastAPI(
-        title=_TITLE,
-        version=_VERSION,
-        openapi_url=None,
-        docs_url=None,
-        redoc_url=None,
-        redirect_slashes=False,  # a trailing-slash redirect would be an undocumented 307
+    return build_app(
+        handlers,
+        _SPEC,
+        validate_responses=validate_responses,
+        max_body_size=max_body_size,
     )
-    for op in sorted(_OPERATIONS, key=_route_order):
-        app.add_route(
-            _route_path(op),
-            _endpoint(
-                op,
-                handlers,
-                validate_responses=validate_responses,
-                max_body_size=max_body_size,
-            ),
-            methods=[op.method],
-            name=op.operation_id,
-            include_in_schema=False,
-        )
-    app.add_exception_handler(HTTPException, _http_error)
-    app.add_exception_handler(Exception, _unhandled_error)
-    app.add_middleware(_Compress, minimum_size=_GZIP_MINIMUM_SIZE)
-    app.add_middleware(_ResponseHeaders)
-    return app

@@ -1,5 +1,6 @@
 """Render one generated package: models from datamodel-code-generator, the rest from the
-templates, which receive only the IR."""
+templates, which receive only the IR. The runtimes (`_runtime.py` for the client and, with a
+server, `_server_runtime.py`) are static files copied verbatim."""
 
 from __future__ import annotations
 
@@ -22,6 +23,9 @@ def render_package(api: Api, models: Models) -> dict[str, str]:
         if (template_root() / template).is_file():
             files[name] = env.get_template(template).render(api=api)
     files["models.py"] = models.source
-    files["_runtime.py"] = (template_root() / "runtime" / "_runtime.py").read_text("utf-8")
+    runtime = template_root() / "runtime"
+    files["_runtime.py"] = (runtime / "_runtime.py").read_text("utf-8")
+    if "server.py" in files:
+        files["_server_runtime.py"] = (runtime / "_server_runtime.py").read_text("utf-8")
     files["py.typed"] = ""
     return format_sources(files, api.package)

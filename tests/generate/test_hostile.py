@@ -35,7 +35,7 @@ HOSTILE = Path(__file__).resolve().with_name("hostile")
 CORPUS = sorted(p.name for p in HOSTILE.iterdir() if p.suffix in (".yaml", ".json"))
 PACKAGE = "pkg"
 HAS_FASTAPI = importlib.util.find_spec("fastapi") is not None
-#: what one generated package holds (server.py only when its template exists)
+#: what one generated package holds (server.py and its runtime only when its template exists)
 EXPECTED_FILES = {
     ".apicontract-manifest.json",
     "__init__.py",
@@ -267,7 +267,8 @@ def test_generates(corpus: dict[str, Outcome], name: str) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Traceback" not in result.stdout + result.stderr
     files = {p.name for p in outcome.package.iterdir()}
-    assert EXPECTED_FILES <= files <= EXPECTED_FILES | {"server.py"}, files
+    assert EXPECTED_FILES <= files <= EXPECTED_FILES | {"server.py", "_server_runtime.py"}, files
+    assert ("server.py" in files) == ("_server_runtime.py" in files), files
 
 
 @pytest.mark.parametrize("name", CORPUS)
