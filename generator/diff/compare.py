@@ -296,86 +296,44 @@ class SchemaComparer:
         for name in sorted(set(old_props) | set(new_props) | old_required | new_required):
             in_old, in_new = name in old_props, name in new_props
             was_req, is_req = name in old_required, name in new_required
-            old_side = old_props[name].side() if in_old else o.loc.side()
-            new_side = new_props[name].side() if in_new else n.loc.side()
+            sides = (
+                old_props[name].side() if in_old else o.loc.side(),
+                new_props[name].side() if in_new else n.loc.side(),
+            )
             label = repr(name)
+
+            def prop(rule: str, message: str) -> None:
+                level.partials.append(Partial(rule, (name,), *sides, message))  # noqa: B023
+
             if d == "request":
                 if in_old and not in_new and not is_req:
                     if n.closed:
-                        add(
-                            "request-property-refused",
-                            f"property {label} removed from a closed object",
-                            old_side,
-                            new_side,
-                        )
+                        prop("request-property-refused", f"{label} removed from a closed object")
                     else:
-                        add(
-                            "request-property-removed",
-                            f"property {label} is no longer documented",
-                            old_side,
-                            new_side,
-                        )
+                        prop("request-property-removed", f"{label} is no longer documented")
                 elif is_req and not was_req:
                     if in_old or (not in_new and name in o.properties):
-                        add(
-                            "request-property-became-required",
-                            f"property {label} is now required",
-                            old_side,
-                            new_side,
-                        )
+                        prop("request-property-became-required", f"{label} is now required")
                     else:
-                        add(
-                            "request-property-added-required",
-                            f"new required property {label}",
-                            old_side,
-                            new_side,
-                        )
+                        prop("request-property-added-required", f"new required property {label}")
                 elif in_new and not in_old:
-                    add(
-                        "request-property-added",
-                        f"new optional property {label}",
-                        old_side,
-                        new_side,
-                    )
+                    prop("request-property-added", f"new optional property {label}")
                 elif was_req and not is_req:
-                    add(
-                        "request-property-became-optional",
-                        f"property {label} is now optional",
-                        old_side,
-                        new_side,
+                    prop("request-property-became-optional", f"{label} is now optional")
+            elif in_old and not in_new:
+                prop("response-property-removed", f"{label} was removed")
+            elif in_new and not in_old:
+                if o.closed:
+                    prop(
+                        "response-property-added-to-closed-object",
+                        f"new property {label} in an object that allowed no others",
                     )
-            else:
-                if in_old and not in_new:
-                    add(
-                        "response-property-removed",
-                        f"property {label} was removed",
-                        old_side,
-                        new_side,
-                    )
-                elif in_new and not in_old:
-                    if o.closed:
-                        add(
-                            "response-property-added-to-closed-object",
-                            f"new property {label} in an object that allowed no others",
-                            old_side,
-                            new_side,
-                        )
-                    else:
-                        add("response-property-added", f"new property {label}", old_side, new_side)
-                elif was_req and not is_req:
-                    add(
-                        "response-property-became-optional",
-                        f"property {label} is no longer required",
-                        old_side,
-                        new_side,
-                    )
-                elif is_req and not was_req:
-                    add(
-                        "response-property-became-required",
-                        f"property {label} is now required",
-                        old_side,
-                        new_side,
-                    )
+                else:
+                    prop("response-property-added", f"new property {label}")
+            elif was_req and not is_req:
+                prop("response-property-became-optional", f"{label} is no longer required")
+            elif is_req and not was_req:
+                prop("response-property-became-required", f"{label} is now always present")
             if in_old and in_new:
                 level.children.append((name, old_props[name], new_props[name]))
 
