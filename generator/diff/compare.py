@@ -107,7 +107,7 @@ class SchemaComparer:
             if level is None:
                 level = self._levels[key] = self._level(old_loc, new_loc, direction)
             for p in level.partials:
-                found.append(Partial(p.rule, path, p.old, p.new, p.message))
+                found.append(Partial(p.rule, (*path, *p.path), p.old, p.new, p.message))
             for segment, child_old, child_new in level.children:
                 queue.append((child_old, child_new, (*path, segment)))
         self._results[root] = found
