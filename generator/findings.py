@@ -44,9 +44,10 @@ class Finding:
         )
 
     def render(self) -> str:
+        where = f" [{self.pointer}]" if self.pointer else ""  # no pointer: the whole file
         return (
             f"{self.file}:{self.line}:{self.column}: {self.severity.value} {self.rule}: "
-            f"{self.message} [{self.pointer}]"
+            f"{self.message}{where}"
         )
 
 
