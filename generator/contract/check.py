@@ -26,6 +26,7 @@ from generator.findings import Finding, InputError, Severity
 from generator.spec import pointer as jp
 from generator.spec.load import Workspace
 from generator.spec.parse import DEFAULT_LIMITS, Limits
+from generator.spec.shape import mapping
 
 _INTEGER = re.compile(r"-?\d+")
 _NUMBER = re.compile(r"-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
@@ -593,7 +594,7 @@ def _coerce(values: list[str], param: ParamSpec) -> Any:
     schema = param.schema
     kind = _main_type(schema)
     if kind == "array":
-        items = schema.get("items") if isinstance(schema.get("items"), dict) else {}
+        items = mapping(schema.get("items"))
         raw: list[str] = []
         for value in values:
             raw.extend(

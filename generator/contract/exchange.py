@@ -74,7 +74,7 @@ class Message:
             )
         else:
             return ()
-        result = []
+        result: list[tuple[str, str]] = []
         for item in items:
             if not isinstance(item, (tuple, list)) or len(item) != 2:
                 continue

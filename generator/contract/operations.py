@@ -11,6 +11,7 @@ from typing import Any
 
 from generator.spec import pointer as jp
 from generator.spec.load import Document, RefProblem, Workspace
+from generator.spec.shape import mapping
 from generator.spec.walk import HTTP_METHODS
 
 
@@ -106,7 +107,7 @@ class OperationIndex:
         self.root = workspace.root
         data = self.root.data if isinstance(self.root.data, dict) else {}
         self.operations: list[OperationSpec] = []
-        paths = data.get("paths") if isinstance(data.get("paths"), dict) else {}
+        paths = mapping(data.get("paths"))
         for path, item in paths.items():
             doc, item_ptr, item = self._deref(self.root, jp.join("/paths", path), item)
             if not isinstance(item, dict):
@@ -207,7 +208,7 @@ class OperationIndex:
                 body_required = bool(request.get("required"))
                 body_pointer = bptr
         responses: dict[str, ResponseSpec] = {}
-        raw_responses = op.get("responses") if isinstance(op.get("responses"), dict) else {}
+        raw_responses = mapping(op.get("responses"))
         for status, response in raw_responses.items():
             rdoc, rptr, resolved = self._deref(doc, jp.join(op_ptr, "responses", status), response)
             if not isinstance(resolved, dict):

@@ -35,6 +35,7 @@ from generator.naming import (
 from generator.render.models import Models
 from generator.spec import pointer as jp
 from generator.spec.load import Document, RefProblem, Workspace
+from generator.spec.shape import mapping
 from generator.spec.walk import HTTP_METHODS
 
 IDEMPOTENT_METHODS = {"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"}
@@ -213,7 +214,7 @@ class IrBuilder:
         found: list[Located] = []
         seen: set[tuple[str, str]] = set()
         for _, _, op_doc, op_ptr, op in self._iter_operations():
-            responses = op.get("responses") if isinstance(op.get("responses"), dict) else {}
+            responses = mapping(op.get("responses"))
             for status, response in responses.items():
                 if str(status)[:1] not in ("4", "5"):
                     continue
@@ -242,7 +243,7 @@ class IrBuilder:
         success_flag = retryable_flag = None
         shape = ErrorShape.PLAIN
         for _, _, schema in errors:
-            props = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+            props = mapping(schema.get("properties"))
             for name, prop in props.items():
                 _, _, prop = self.deref(self.root, "", prop)
                 if not isinstance(prop, dict):
@@ -264,7 +265,7 @@ class IrBuilder:
                 if param[2].get("in") == "header":
                     wire = str(param[2].get("name", ""))
                     headers.setdefault(wire.lower(), wire)
-            responses = op.get("responses") if isinstance(op.get("responses"), dict) else {}
+            responses = mapping(op.get("responses"))
             for status, response in responses.items():
                 statuses.add(str(status))
                 _, _, resolved = self.deref(op_doc, jp.join(op_ptr, "responses", status), response)
@@ -303,7 +304,7 @@ class IrBuilder:
         return PyType.model(model_class(names[0])) if names else None
 
     def _iter_operations(self) -> list[tuple[str, str, Document, str, dict[str, Any]]]:
-        result = []
+        result: list[tuple[str, str, Document, str, dict[str, Any]]] = []
         paths = self.data.get("paths")
         if not isinstance(paths, dict):
             return result
@@ -432,7 +433,7 @@ class IrBuilder:
         )
         if cursor is None:
             return None
-        responses = op.get("responses") if isinstance(op.get("responses"), dict) else {}
+        responses = mapping(op.get("responses"))
         if "200" not in responses:
             return None
         schemas = self._media_schemas(op_doc, jp.join(op_ptr, "responses", "200"), responses["200"])
@@ -479,7 +480,7 @@ class IrBuilder:
                         required=bool(request.get("required")),
                         description=str(request.get("description") or ""),
                     )
-            responses = op.get("responses") if isinstance(op.get("responses"), dict) else {}
+            responses = mapping(op.get("responses"))
             built, result, accepted = self._result(doc, op_ptr, responses, errors)
             operations.append(
                 Operation(
@@ -502,7 +503,7 @@ class IrBuilder:
                 )
             )
         operations = _without_iterator_clashes(operations)
-        info = self.data.get("info") if isinstance(self.data.get("info"), dict) else {}
+        info = mapping(self.data.get("info"))
         schemes = (self.data.get("components") or {}).get("securitySchemes") or {}
         bearer = (
             any(

@@ -76,11 +76,11 @@ def _composed(schema: dict[str, Any]) -> bool:
 
 
 def generate_models(workspace: Workspace) -> Models:
-    from datamodel_code_generator import (
+    from datamodel_code_generator import InputFileType, PythonVersion, generate
+    from datamodel_code_generator.enums import (
         DataModelType,
-        InputFileType,
-        PythonVersion,
-        generate,
+        OpenAPIScope,
+        ReadOnlyWriteOnlyModelType,
     )
 
     data = prepared_spec(workspace)
@@ -108,8 +108,12 @@ def generate_models(workspace: Workspace) -> Models:
                     field_constraints=True,
                     use_standard_collections=True,
                     use_union_operator=True,
-                    read_only_write_only_model_type="request-response",
-                    openapi_scopes=["schemas", "paths", "parameters"],
+                    read_only_write_only_model_type=ReadOnlyWriteOnlyModelType.RequestResponse,
+                    openapi_scopes=[
+                        OpenAPIScope.Schemas,
+                        OpenAPIScope.Paths,
+                        OpenAPIScope.Parameters,
+                    ],
                     formatters=[],
                     disable_timestamp=True,
                     custom_file_header=HEADER,

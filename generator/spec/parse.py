@@ -84,7 +84,7 @@ def _scalar(event: yaml.ScalarEvent) -> tuple[Any, str | None]:
     """Return the JSON value of a scalar event and, if its tag is unsupported, that tag."""
     tag = event.tag
     if tag is None or tag == "!":
-        tag = _resolver.resolve(ScalarNode, event.value, event.implicit)
+        tag = _resolver.resolve(ScalarNode, event.value, event.implicit)  # type: ignore[no-untyped-call]
     value = event.value
     if tag == "tag:yaml.org,2002:str" or tag == "tag:yaml.org,2002:timestamp":
         return value, None
@@ -190,7 +190,8 @@ def parse_yaml(text: str, limits: Limits = DEFAULT_LIMITS) -> Parsed:
         container[key] = value
 
     def mark_of(event: yaml.Event) -> tuple[int, int]:
-        return event.start_mark.line + 1, event.start_mark.column + 1
+        mark = event.start_mark
+        return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
 
     def expect_key() -> bool:
         return bool(stack) and isinstance(stack[-1].container, dict) and stack[-1].key is None

@@ -133,7 +133,7 @@ def _servers(source: dict[str, Any]) -> list[dict[str, str]]:
 
 def _is_body(param: Any, body_params: set[str]) -> bool:
     if isinstance(param, dict) and isinstance(param.get("$ref"), str):
-        return param["$ref"].startswith("#/components/requestBodies/")
+        return str(param["$ref"]).startswith("#/components/requestBodies/")
     return isinstance(param, dict) and param.get("in") in ("body", "formData")
 
 
@@ -172,14 +172,14 @@ def _request_body(params: list[dict[str, Any]], consumes: list[str]) -> dict[str
         return result
     properties = {p["name"]: {k: p[k] for k in _PARAM_SCHEMA_KEYS if k in p} for p in params}
     required = [p["name"] for p in params if p.get("required")]
-    schema: dict[str, Any] = {"type": "object", "properties": properties}
+    form: dict[str, Any] = {"type": "object", "properties": properties}
     if required:
-        schema["required"] = required
+        form["required"] = required
     media = [
         c for c in consumes if c in ("application/x-www-form-urlencoded", "multipart/form-data")
     ]
     return {
-        "content": {ct: {"schema": schema} for ct in media or ["application/x-www-form-urlencoded"]}
+        "content": {ct: {"schema": form} for ct in media or ["application/x-www-form-urlencoded"]}
     }
 
 

@@ -12,7 +12,7 @@ Two walks, both iterative (deep documents never hit the recursion limit):
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -146,7 +146,7 @@ class OpenApiWalker:
 
     # -- OpenAPI objects -----------------------------------------------------------------
     def _components(self, doc: Document, pointer: str, components: dict[str, Any]) -> None:
-        handlers = {
+        handlers: dict[str, Callable[[Document, str, Any], None]] = {
             "schemas": lambda d, p, v: self._schema(d, p, v),
             "parameters": lambda d, p, v: self._parameter(d, p, v, "request"),
             "headers": lambda d, p, v: self._parameter(d, p, v, "response"),
