@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from generator.spec import pointer as jp
 from generator.spec.load import Document, RefProblem, Workspace
+from generator.spec.shape import sequence
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
@@ -167,7 +168,7 @@ class OpenApiWalker:
         doc, pointer, item = followed
         if not isinstance(item, dict):
             return
-        for index, param in enumerate(_list(item.get("parameters"))):
+        for index, param in enumerate(sequence(item.get("parameters"))):
             self._parameter(doc, jp.join(pointer, "parameters", index), param, "request")
         for method in HTTP_METHODS:
             operation = item.get(method)
@@ -175,7 +176,7 @@ class OpenApiWalker:
                 self._operation(doc, jp.join(pointer, method), operation)
 
     def _operation(self, doc: Document, pointer: str, operation: dict[str, Any]) -> None:
-        for index, param in enumerate(_list(operation.get("parameters"))):
+        for index, param in enumerate(sequence(operation.get("parameters"))):
             self._parameter(doc, jp.join(pointer, "parameters", index), param, "request")
         if "requestBody" in operation:
             self._body(doc, jp.join(pointer, "requestBody"), operation["requestBody"], "request")
@@ -339,14 +340,10 @@ class OpenApiWalker:
                 if isinstance(schema.get(keyword), dict):
                     self._schema_todo.append((doc, jp.join(pointer, keyword), schema[keyword]))
             for keyword in SUBSCHEMA_LIST:
-                for index, sub in enumerate(_list(schema.get(keyword))):
+                for index, sub in enumerate(sequence(schema.get(keyword))):
                     self._schema_todo.append((doc, jp.join(pointer, keyword, index), sub))
             for keyword in SUBSCHEMA_MAP:
                 entries = schema.get(keyword)
                 if isinstance(entries, dict):
                     for name, sub in entries.items():
                         self._schema_todo.append((doc, jp.join(pointer, keyword, name), sub))
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
