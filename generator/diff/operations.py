@@ -19,6 +19,7 @@ from generator.diff.compare import Direction, SchemaComparer, render_path
 from generator.diff.model import Change, Side
 from generator.diff.schema import Loc, Normalizer
 from generator.spec.load import Workspace
+from generator.spec.shape import mapping, sequence
 from generator.spec.walk import HTTP_METHODS
 
 _TEMPLATE = re.compile(r"\{[^}/]*\}")
@@ -117,10 +118,41 @@ class SpecDiff:
                 )
             elif n is not None:
                 self.record(n, "operation-added", "", None, n.loc.side(), f"{n.endpoint} was added")
+        self._servers()
         unique = {
             (c.rule, c.operation, c.location, c.message, c.old, c.new): c for c in self.changes
         }
         return sorted(unique.values(), key=Change.sort_key)
+
+    def _servers(self) -> None:
+        old, new = _servers(self.old), _servers(self.new)
+        root_old, root_new = Loc(self.old.workspace.root, ""), Loc(self.new.workspace.root, "")
+        for url in sorted(set(old) - set(new)):
+            side_new = (new[min(new)] if new else root_new).side()
+            self.changes.append(
+                Change(
+                    "server-removed",
+                    "servers",
+                    "",
+                    url,
+                    old[url].side(),
+                    side_new,
+                    f"server {url} is no longer listed",
+                )
+            )
+        for url in sorted(set(new) - set(old)):
+            side_old = (old[min(old)] if old else root_old).side()
+            self.changes.append(
+                Change(
+                    "server-added",
+                    "servers",
+                    "",
+                    url,
+                    side_old,
+                    new[url].side(),
+                    f"server {url} is newly listed",
+                )
+            )
 
     def record(
         self,
@@ -253,6 +285,16 @@ class _OperationDiff:
                         old.loc,
                         new.loc,
                         f"{location} is now optional",
+                    )
+                if _serialization(old) != _serialization(new):
+                    was_style, now_style = _serialization(old), _serialization(new)
+                    self.emit(
+                        "request-parameter-style-changed",
+                        location,
+                        old.loc,
+                        new.loc,
+                        f"serialized as style={was_style[0]}, explode={was_style[1]}; now "
+                        f"style={now_style[0]}, explode={now_style[1]}",
                     )
                 old_schema, new_schema = old.schema(), new.schema()
                 if old_schema is not None and new_schema is not None:
@@ -414,6 +456,30 @@ class _OperationDiff:
                     now.loc,
                     f"{location} is newly documented",
                 )
+
+
+def _serialization(param: Entry) -> tuple[str, bool]:
+    """A parameter's effective style and explode, with OpenAPI's defaults filled in."""
+    where = param.value.get("in")
+    style = param.value.get("style")
+    if not isinstance(style, str):
+        style = "form" if where in ("query", "cookie") else "simple"
+    explode = param.value.get("explode")
+    return style, explode if isinstance(explode, bool) else style == "form"
+
+
+def _servers(norm: Normalizer) -> dict[str, Loc]:
+    """The root servers by URL, with `{variables}` replaced by their defaults."""
+    found: dict[str, Loc] = {}
+    for index, server in enumerate(sequence(norm.workspace.root.data.get("servers"))):
+        if not isinstance(server, dict) or not isinstance(server.get("url"), str):
+            continue
+        url = server["url"]
+        for name, variable in mapping(server.get("variables")).items():
+            if isinstance(variable, dict) and "default" in variable:
+                url = url.replace("{" + str(name) + "}", str(variable["default"]))
+        found[url.rstrip("/")] = Loc(norm.workspace.root, f"/servers/{index}")
+    return found
 
 
 def _requirements(norm: Normalizer, op: Operation) -> frozenset[frozenset[str]]:

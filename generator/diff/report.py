@@ -67,7 +67,10 @@ def render_text(result: DiffResult, fail_on: Level | None) -> str:
     for change in _ordered(result.changes):
         lines.append("")
         lines.append(
-            clean(f"{change.level.label} {change.rule}: {change.operation} ({change.endpoint})")
+            clean(
+                f"{change.level.label} {change.rule}: {change.operation}"
+                + (f" ({change.endpoint})" if change.endpoint else "")
+            )
         )
         if change.location:
             lines.append(clean(f"  at  {change.location}"))

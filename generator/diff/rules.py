@@ -56,6 +56,13 @@ _TABLE: tuple[tuple[str, Level, str], ...] = (
         _I,
         "The operation accepts an additional way to authenticate.",
     ),
+    (
+        "server-removed",
+        _W,
+        "A server URL is no longer listed: clients configured for it (generated clients offer "
+        "the listed servers as presets) must move.",
+    ),
+    ("server-added", _I, "A new server URL is listed."),
     # request parameters and bodies
     (
         "request-parameter-added-required",
@@ -75,6 +82,12 @@ _TABLE: tuple[tuple[str, Level, str], ...] = (
     ),
     ("request-parameter-added", _I, "A new optional parameter; callers may ignore it."),
     ("request-parameter-became-optional", _I, "A required parameter became optional."),
+    (
+        "request-parameter-style-changed",
+        _B,
+        "How a parameter is serialized changed (style or explode): callers encoding it the old "
+        "way send something the server reads differently.",
+    ),
     (
         "request-body-added-required",
         _B,

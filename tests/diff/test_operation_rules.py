@@ -192,3 +192,45 @@ def test_default_responses_keep_their_spelling(pair: Pair) -> None:
     (change,) = pair.changes(old, make_spec(response=BODY))
     assert (change.rule, change.location) == ("response-status-removed", "response default")
     assert change.message == "response default is no longer documented"
+
+
+def test_parameter_serialization(pair: Pair) -> None:
+    def spec(**style: Any) -> dict[str, Any]:
+        return make_spec(
+            response=BODY,
+            parameters=with_param(
+                name="ids", schema={"type": "array", "items": {"type": "string"}}, **style
+            ),
+        )
+
+    # OpenAPI's defaults for a query parameter are style form, explode true
+    assert pair.rules(spec(), spec(style="form", explode=True)) == []
+    (change,) = pair.changes(spec(), spec(explode=False))
+    assert change.rule == "request-parameter-style-changed"
+    assert change.message == "serialized as style=form, explode=True; now style=form, explode=False"
+    assert pair.rules(spec(), spec(style="pipeDelimited")) == ["request-parameter-style-changed"]
+
+
+def test_servers(pair: Pair) -> None:
+    def spec(*urls: str, **variables: str) -> dict[str, Any]:
+        base = make_spec(response=BODY)
+        base["servers"] = [{"url": url} for url in urls]
+        if variables:
+            base["servers"][0]["variables"] = {k: {"default": v} for k, v in variables.items()}
+        return base
+
+    old = spec("https://rest.zuora.com", "https://rest.apisandbox.zuora.com/")
+    new = spec("https://rest.zuora.com", "https://rest.test.zuora.com")
+    changes = pair.changes(old, new)
+    assert sorted((c.rule, c.location) for c in changes) == [
+        ("server-added", "https://rest.test.zuora.com"),
+        ("server-removed", "https://rest.apisandbox.zuora.com"),
+    ]
+    assert all(c.operation == "servers" for c in changes)
+    # a variable with its default spells the same URL
+    assert (
+        pair.rules(
+            old, spec("https://{host}", "https://rest.apisandbox.zuora.com", host="rest.zuora.com")
+        )
+        == []
+    )
