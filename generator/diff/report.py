@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
 from typing import Any
 
 from generator.contract.report.junit import attr, body
@@ -90,6 +92,17 @@ def render_text(result: DiffResult, fail_on: Level | None) -> str:
     verdict = "" if fail_on is None else f"; {failing} at or above {fail_on.label}"
     lines.append(f"summary: {summary(result)}{verdict}")
     return "\n".join(lines) + "\n"
+
+
+SCHEMA_FILE = "diff-report.schema.json"
+
+
+@cache
+def report_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of `apicontract diff --format json`."""
+    text = resources.files(__package__ or "generator.diff").joinpath(SCHEMA_FILE)
+    data: dict[str, Any] = json.loads(text.read_text(encoding="utf-8"))
+    return data
 
 
 def render_json(result: DiffResult, fail_on: Level | None) -> str:

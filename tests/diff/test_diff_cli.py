@@ -9,9 +9,11 @@ import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from generator.diff import RULES
+from generator.diff.report import report_schema
 from tests.conftest import ROOT, CliRunner
 
 QS = ROOT / "specs" / "quickstart" / "fulfillments.yaml"
@@ -70,6 +72,7 @@ def test_json_report(cli: CliRunner, breaking: Path) -> None:
     done = cli("diff", QS, breaking, "--format", "json")
     assert done.returncode == 1
     report = json.loads(done.stdout)
+    jsonschema.validate(report, report_schema())
     changes = report["changes"]
     assert changes and all(KEYS <= set(c) for c in changes)
     narrowed = [c for c in changes if c["rule"] == "request-range-narrowed"]
@@ -140,6 +143,7 @@ def test_ignore_file_accepts_known_changes_with_a_reason(
     assert f"({PAGED} ignored)" in done.stdout
     assert "ignore entry for operation-removed / deleteFulfillment matched no change" in done.stdout
     report = json.loads(cli("diff", QS, breaking, "--format", "json", cwd=tmp_path).stdout)
+    jsonschema.validate(report, report_schema())
     assert {c["reason"] for c in report["ignored"]} == {"Zuora refuses 50+ in practice (TICKET-7)"}
     assert all(c["rule"] != "request-range-narrowed" for c in report["changes"])
     # an explicit --ignore file wins; a bad one is unreadable input naming the line
