@@ -359,6 +359,21 @@ def _error_body(
 # Operations as data
 # --------------------------------------------------------------------------------------------
 
+# Parameters several operations take, declared once
+_PARAM_ID: Final = Param("id", "id_", "path", str, required=True)
+_PARAM_IDEMPOTENCY_KEY: Final = Param(
+    "Idempotency-Key", "idempotency_key_", "header", str, argument=False
+)
+_PARAM_KEY: Final = Param("key", "key", "path", str, required=True)
+_PARAM_ZUORA_ENTITY_IDS: Final = Param(
+    "Zuora-Entity-Ids", "zuora_entity_ids", "header", str
+)
+_PARAM_ZUORA_ORG_IDS: Final = Param("Zuora-Org-Ids", "zuora_org_ids", "header", str)
+_PARAM_ZUORA_TRACK_ID: Final = Param(
+    "Zuora-Track-Id", "zuora_track_id", "header", str, argument=False
+)
+_PARAM_ZUORA_VERSION: Final = Param("Zuora-Version", "zuora_version", "header", str)
+
 _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
     Operation(
         "createFulfillments",
@@ -367,11 +382,11 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
         CreateFulfillmentsRequest,
         lambda h, r: h.create_fulfillments(r),
         params=(
-            Param("Zuora-Track-Id", "zuora_track_id", "header", str, argument=False),
-            Param("Idempotency-Key", "idempotency_key_", "header", str, argument=False),
-            Param("Zuora-Entity-Ids", "zuora_entity_ids", "header", str),
-            Param("Zuora-Org-Ids", "zuora_org_ids", "header", str),
-            Param("Zuora-Version", "zuora_version", "header", str),
+            _PARAM_ZUORA_TRACK_ID,
+            _PARAM_IDEMPOTENCY_KEY,
+            _PARAM_ZUORA_ENTITY_IDS,
+            _PARAM_ZUORA_ORG_IDS,
+            _PARAM_ZUORA_VERSION,
         ),
         body=Body(models.CreateFulfillmentsRequestRequest, required=True),
         responses={
@@ -392,12 +407,12 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
         GetFulfillmentRequest,
         lambda h, r: h.get_fulfillment(r),
         params=(
-            Param("key", "key", "path", str, required=True),
+            _PARAM_KEY,
             Param("fulfillment-items", "fulfillment_items", "query", bool),
-            Param("Zuora-Track-Id", "zuora_track_id", "header", str, argument=False),
-            Param("Zuora-Entity-Ids", "zuora_entity_ids", "header", str),
-            Param("Zuora-Org-Ids", "zuora_org_ids", "header", str),
-            Param("Zuora-Version", "zuora_version", "header", str),
+            _PARAM_ZUORA_TRACK_ID,
+            _PARAM_ZUORA_ENTITY_IDS,
+            _PARAM_ZUORA_ORG_IDS,
+            _PARAM_ZUORA_VERSION,
         ),
         responses={
             "200": models.GetFulfillmentResponseResponse,
@@ -418,11 +433,11 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
         UpdateFulfillmentRequest,
         lambda h, r: h.update_fulfillment(r),
         params=(
-            Param("key", "key", "path", str, required=True),
-            Param("Zuora-Track-Id", "zuora_track_id", "header", str, argument=False),
-            Param("Zuora-Entity-Ids", "zuora_entity_ids", "header", str),
-            Param("Zuora-Org-Ids", "zuora_org_ids", "header", str),
-            Param("Zuora-Version", "zuora_version", "header", str),
+            _PARAM_KEY,
+            _PARAM_ZUORA_TRACK_ID,
+            _PARAM_ZUORA_ENTITY_IDS,
+            _PARAM_ZUORA_ORG_IDS,
+            _PARAM_ZUORA_VERSION,
         ),
         body=Body(models.UpdateFulfillmentRequest, required=True),
         responses={
@@ -443,11 +458,11 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
         DeleteFulfillmentRequest,
         lambda h, r: h.delete_fulfillment(r),
         params=(
-            Param("key", "key", "path", str, required=True),
-            Param("Zuora-Track-Id", "zuora_track_id", "header", str, argument=False),
-            Param("Zuora-Entity-Ids", "zuora_entity_ids", "header", str),
-            Param("Zuora-Org-Ids", "zuora_org_ids", "header", str),
-            Param("Zuora-Version", "zuora_version", "header", str),
+            _PARAM_KEY,
+            _PARAM_ZUORA_TRACK_ID,
+            _PARAM_ZUORA_ENTITY_IDS,
+            _PARAM_ZUORA_ORG_IDS,
+            _PARAM_ZUORA_VERSION,
         ),
         responses={
             "200": models.SuccessResponse,
@@ -467,11 +482,11 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
         CreateFulfillmentItemsRequest,
         lambda h, r: h.create_fulfillment_items(r),
         params=(
-            Param("Zuora-Track-Id", "zuora_track_id", "header", str, argument=False),
-            Param("Idempotency-Key", "idempotency_key_", "header", str, argument=False),
-            Param("Zuora-Entity-Ids", "zuora_entity_ids", "header", str),
-            Param("Zuora-Org-Ids", "zuora_org_ids", "header", str),
-            Param("Zuora-Version", "zuora_version", "header", str),
+            _PARAM_ZUORA_TRACK_ID,
+            _PARAM_IDEMPOTENCY_KEY,
+            _PARAM_ZUORA_ENTITY_IDS,
+            _PARAM_ZUORA_ORG_IDS,
+            _PARAM_ZUORA_VERSION,
         ),
         body=Body(models.CreateFulfillmentItemsRequest, required=True),
         responses={
@@ -492,11 +507,11 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
         GetFulfillmentItemRequest,
         lambda h, r: h.get_fulfillment_item(r),
         params=(
-            Param("id", "id_", "path", str, required=True),
-            Param("Zuora-Track-Id", "zuora_track_id", "header", str, argument=False),
-            Param("Zuora-Entity-Ids", "zuora_entity_ids", "header", str),
-            Param("Zuora-Org-Ids", "zuora_org_ids", "header", str),
-            Param("Zuora-Version", "zuora_version", "header", str),
+            _PARAM_ID,
+            _PARAM_ZUORA_TRACK_ID,
+            _PARAM_ZUORA_ENTITY_IDS,
+            _PARAM_ZUORA_ORG_IDS,
+            _PARAM_ZUORA_VERSION,
         ),
         responses={
             "200": models.GetFulfillmentItemResponseResponse,
@@ -516,11 +531,11 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
         UpdateFulfillmentItemRequest,
         lambda h, r: h.update_fulfillment_item(r),
         params=(
-            Param("id", "id_", "path", str, required=True),
-            Param("Zuora-Track-Id", "zuora_track_id", "header", str, argument=False),
-            Param("Zuora-Entity-Ids", "zuora_entity_ids", "header", str),
-            Param("Zuora-Org-Ids", "zuora_org_ids", "header", str),
-            Param("Zuora-Version", "zuora_version", "header", str),
+            _PARAM_ID,
+            _PARAM_ZUORA_TRACK_ID,
+            _PARAM_ZUORA_ENTITY_IDS,
+            _PARAM_ZUORA_ORG_IDS,
+            _PARAM_ZUORA_VERSION,
         ),
         body=Body(models.UpdateFulfillmentItemRequest, required=True),
         responses={
@@ -541,11 +556,11 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
         DeleteFulfillmentItemRequest,
         lambda h, r: h.delete_fulfillment_item(r),
         params=(
-            Param("id", "id_", "path", str, required=True),
-            Param("Zuora-Track-Id", "zuora_track_id", "header", str, argument=False),
-            Param("Zuora-Entity-Ids", "zuora_entity_ids", "header", str),
-            Param("Zuora-Org-Ids", "zuora_org_ids", "header", str),
-            Param("Zuora-Version", "zuora_version", "header", str),
+            _PARAM_ID,
+            _PARAM_ZUORA_TRACK_ID,
+            _PARAM_ZUORA_ENTITY_IDS,
+            _PARAM_ZUORA_ORG_IDS,
+            _PARAM_ZUORA_VERSION,
         ),
         responses={
             "200": models.SuccessResponse,

@@ -23,12 +23,16 @@ from generator.ir.model import (
     Response,
     Role,
     Server,
+    ServerParam,
+    ServerParamUse,
+    SharedServerParam,
 )
 from generator.naming import (
     ModuleName,
     PythonIdentifier,
     class_name,
     identifier,
+    is_valid_identifier,
     model_class,
     unique,
 )
@@ -503,6 +507,7 @@ class IrBuilder:
                 )
             )
         operations = _without_iterator_clashes(operations)
+        operations, shared_params = _server_params(operations)
         info = mapping(self.data.get("info"))
         schemes = (self.data.get("components") or {}).get("securitySchemes") or {}
         bearer = (
@@ -526,6 +531,7 @@ class IrBuilder:
             bearer_auth=bearer,
             spec_digest=spec_digest,
             models=tuple(model_class(c.class_name) for c in self.models.classes),
+            shared_server_params=shared_params,
         )
 
     def _servers(self) -> tuple[Server, ...]:
@@ -569,6 +575,68 @@ def _without_iterator_clashes(operations: list[Operation]) -> list[Operation]:
             operations[clash], python_name=PythonIdentifier(f"{name}_{count}")
         )
     return operations
+
+
+def _server_param(p: Parameter) -> ServerParam:
+    return ServerParam(
+        wire_name=p.wire_name,
+        python_name=p.python_name,
+        location=p.location,
+        type=p.type,
+        required=p.required,
+        many=p.type.name == "list" and not p.type.union and not p.type.literals,
+        argument=p.role in (Role.PLAIN, Role.ASYNC),
+    )
+
+
+def _server_param_order(p: ServerParam) -> tuple[str, str, str, str, bool, bool, bool]:
+    return (
+        p.python_name,
+        p.location.value,
+        p.wire_name,
+        p.type.annotation,
+        p.required,
+        p.many,
+        p.argument,
+    )
+
+
+def _server_params(
+    operations: list[Operation],
+) -> tuple[list[Operation], tuple[SharedServerParam, ...]]:
+    """The server's `Param`s of every operation (transport parameters are the runtime's gzip
+    options, not `Param`s). One taken by two or more operations becomes a module-level constant
+    `_PARAM_<NAME>`, named from its python name (disambiguated by `unique`, in sorted order, so
+    names never depend on hashing); the others stay inline. Sharing one immutable `Param`
+    instance changes nothing at run time."""
+    from dataclasses import replace
+
+    per_operation = [
+        [_server_param(p) for p in op.parameters if p.role is not Role.TRANSPORT]
+        for op in operations
+    ]
+    # first-appearance order (deterministic), then a stable sort
+    users: dict[ServerParam, int] = {}
+    for params in per_operation:
+        for param in params:
+            users[param] = users.get(param, 0) + 1
+    shared = sorted((p for p, n in users.items() if n >= 2), key=_server_param_order)
+    # the `_` a reserved word got is not needed behind the prefix; `unique` keeps names distinct
+    names = unique([p.python_name.rstrip("_").upper() or "PARAM" for p in shared])
+    constants = {
+        p: PythonIdentifier(f"_PARAM_{name}") for p, name in zip(shared, names, strict=True)
+    }
+    for constant in constants.values():
+        if not is_valid_identifier(constant):
+            raise ValueError(f"not a usable constant name: {constant!r}")
+    built = [
+        replace(
+            op,
+            server_params=tuple(ServerParamUse(p, constants.get(p)) for p in params),
+        )
+        for op, params in zip(operations, per_operation, strict=True)
+    ]
+    return built, tuple(SharedServerParam(constants[p], p) for p in shared)
 
 
 def _unique_parameter_names(params: list[Parameter]) -> list[Parameter]:

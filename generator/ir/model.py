@@ -99,6 +99,40 @@ class Parameter:
 
 
 @dataclass(frozen=True)
+class ServerParam:
+    """One `Param(...)` of the generated server's operation table: what its runtime needs to
+    know of a path, query, header or cookie parameter."""
+
+    wire_name: str
+    python_name: PythonIdentifier
+    location: Location
+    type: PyType
+    required: bool
+    #: a list: repeated query keys, or a comma-separated header
+    many: bool
+    #: a field of the request class (else the runtime's `RequestContext` carries it)
+    argument: bool
+
+
+@dataclass(frozen=True)
+class ServerParamUse:
+    """A parameter of one operation in the server's table: a reference to the module-level
+    constant `shared` when several operations take the same parameter, else inline."""
+
+    param: ServerParam
+    shared: PythonIdentifier | None = None
+
+
+@dataclass(frozen=True)
+class SharedServerParam:
+    """A `Param(...)` that two or more operations take, declared once as the module-level
+    constant `constant` (an upper-case `_PARAM_...` name, unique in the module)."""
+
+    constant: PythonIdentifier
+    param: ServerParam
+
+
+@dataclass(frozen=True)
 class Body:
     type: PyType
     media_type: str
@@ -148,6 +182,8 @@ class Operation:
     pagination: Pagination | None = None
     #: the model of all query parameters together (names, types and constraints), if any
     query_model: PyType | None = None
+    #: the server's `Param`s of this operation (transport parameters left out), in order
+    server_params: tuple[ServerParamUse, ...] = ()
 
     @property
     def arguments(self) -> tuple[Parameter, ...]:
@@ -219,6 +255,8 @@ class Api:
     bearer_auth: bool
     spec_digest: str
     models: tuple[ClassName, ...] = field(default=())
+    #: server `Param`s taken by two or more operations, each declared once (sorted)
+    shared_server_params: tuple[SharedServerParam, ...] = field(default=())
 
     @property
     def uses_literal(self) -> bool:
