@@ -10,11 +10,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from generator import __version__
+from generator.atomic import atomic_text
 
 
 def default_cache_dir() -> Path:
@@ -51,10 +51,8 @@ class ContentCache:
     def put(self, key: str, deps: dict[str, str], value: Any) -> None:
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            with atomic_text(self.directory / f"{key}.json", durable=False) as handle:
                 json.dump({"deps": deps, "value": value}, handle)
-            os.replace(tmp, self.directory / f"{key}.json")
         except OSError:
             pass  # a cache that cannot be written only costs time
 

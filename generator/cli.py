@@ -187,6 +187,16 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
+def _allow_remote(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--allow-remote",
+        action="append",
+        default=[],
+        metavar="HOST",
+        help="allow $ref to fetch from this host (repeatable); network refs are refused otherwise",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="apicontract",
@@ -205,13 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="spec files (default: [tool.apicontract] specs, else specs/*/*.yaml)",
     )
     lint.add_argument("--format", choices=("text", "json"), default="text")
-    lint.add_argument(
-        "--allow-remote",
-        action="append",
-        default=[],
-        metavar="HOST",
-        help="allow $ref to fetch from this host (repeatable); network refs are refused otherwise",
-    )
+    _allow_remote(lint)
     lint.add_argument("--no-cache", action="store_true", help="lint even unchanged specs again")
     lint.set_defaults(run=_cmd_lint)
 
@@ -231,7 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="write nothing; print a diff of any drift and exit 1 when out of date",
     )
-    gen.add_argument("--allow-remote", action="append", default=[], metavar="HOST")
+    _allow_remote(gen)
     gen.add_argument("--no-cache", action="store_true", help="regenerate even unchanged specs")
     gen.set_defaults(run=_cmd_generate)
 
@@ -278,7 +282,7 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument(
         "--output", metavar="FILE", help="write the report to FILE instead of standard output"
     )
-    diff.add_argument("--allow-remote", action="append", default=[], metavar="HOST")
+    _allow_remote(diff)
     diff.add_argument(
         "--list-rules", action="store_true", help="print every rule with its severity and exit"
     )

@@ -38,12 +38,10 @@ the module was imported before pytest marks it for rewriting)
 from __future__ import annotations
 
 import base64
-import contextlib
 import datetime as dt
 import json
 import os
 import sys
-import tempfile
 import threading
 import weakref
 from collections.abc import Generator
@@ -54,6 +52,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from generator import __version__
+from generator.atomic import write_text
 
 if TYPE_CHECKING:  # the engine is imported on first use, so loading the plugin stays cheap
     import httpx
@@ -138,7 +137,8 @@ class _Session:
                 "entries": entries,
             }
         }
-        _atomic_write(self.record_path, json.dumps(document, indent=2, ensure_ascii=False))
+        self.record_path.parent.mkdir(parents=True, exist_ok=True)
+        write_text(self.record_path, json.dumps(document, indent=2, ensure_ascii=False))
         self.written = len(entries)
 
 
@@ -514,18 +514,3 @@ def har_entry(
             "findings": [f.to_json() for f in result.findings],
         }
     return entry
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise

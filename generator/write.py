@@ -7,12 +7,11 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator import __version__
+from generator.atomic import write_text
 from generator.naming import is_valid_identifier
 
 MANIFEST = ".apicontract-manifest.json"
@@ -71,24 +70,6 @@ def _previous_files(folder: Path) -> set[str]:
         return set()
 
 
-def _file_mode() -> int:
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, _file_mode())
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def planned(files: dict[str, str], spec_digest: str) -> dict[str, str]:
     return {**files, MANIFEST: manifest_text(files, spec_digest)}
 
@@ -111,7 +92,7 @@ def write_package(
                 continue
         except (OSError, UnicodeDecodeError):
             pass
-        _atomic_write(path, text)
+        write_text(path, text, durable=False)
         report.written.append(name)
     for name in sorted(stale):
         path = _safe_file(folder, name)

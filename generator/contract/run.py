@@ -19,7 +19,6 @@ import multiprocessing
 import os
 import signal
 import sys
-import tempfile
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
@@ -28,6 +27,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, TextIO
 
+from generator.atomic import atomic_text
 from generator.contract.check import Contract
 from generator.contract.exchange import Exchange, InvalidInput
 from generator.contract.findings import ContractFinding, ExchangeResult, Kind, Part
@@ -229,40 +229,15 @@ def _isatty(stream: Any) -> bool:
 
 @contextlib.contextmanager
 def _atomic_output(path: str) -> Iterator[TextIO]:
-    """A text file that appears at `path` only when complete (temp file + rename)."""
+    """The report file, appearing at `path` only when complete; OSError becomes CheckError."""
     target = Path(path)
     if target.is_dir():
         raise CheckError(f"{path}: cannot write: is a directory")
     try:
-        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise CheckError(f"{path}: cannot write: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
+        with atomic_text(target) as out:
             yield out
-            out.flush()
-            os.fsync(out.fileno())
-        _set_mode(temp, target)
-        os.replace(temp, target)
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
         raise CheckError(f"{path}: cannot write: {exc.strerror or exc}") from None
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
-
-
-def _set_mode(temp: str, target: Path) -> None:
-    """mkstemp makes 0600 files; give the report the mode a plain open() would."""
-    try:
-        mode = target.stat().st_mode & 0o777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    os.chmod(temp, mode)
 
 
 @contextlib.contextmanager

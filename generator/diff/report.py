@@ -126,6 +126,7 @@ def render_json(result: DiffResult, fail_on: Level | None) -> str:
 def render_junit(result: DiffResult, fail_on: Level | None) -> str:
     changes = _ordered(result.changes)
     failing = result.failing(fail_on)
+    failing_ids = {id(change) for change in failing}
     cases: list[str] = []
     for change in changes:
         name = attr(f"{change.rule} {change.location or change.endpoint}")
@@ -138,7 +139,7 @@ def render_junit(result: DiffResult, fail_on: Level | None) -> str:
                 f"new {_where(change.new)}",
             ]
         )
-        if change in failing:
+        if id(change) in failing_ids:
             cases.append(
                 f"    <testcase name={name} classname={classname}>\n"
                 f"      <failure type={attr(change.rule)} "

@@ -6,12 +6,11 @@ spec, a git revision, the ignore file) cannot be read.
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import TextIO
 
+from generator.atomic import write_text
 from generator.diff.ignore import DEFAULT_IGNORE_FILE, IgnoreEntry, load_ignores
 from generator.diff.operations import SpecDiff
 from generator.diff.report import RENDERERS, DiffResult
@@ -67,16 +66,11 @@ def run_diff(
     if output is None:
         out.write(text)
     else:
-        _write_atomic(Path(output), text)
+        try:
+            Path(output).parent.mkdir(parents=True, exist_ok=True)
+            write_text(Path(output), text)
+        except OSError as exc:
+            raise DiffInputError(
+                f"{output}: cannot write the report: {exc.strerror or exc}"
+            ) from None
     return 1 if result.failing(level) else 0
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise DiffInputError(f"{path}: cannot write the report: {exc.strerror or exc}") from None

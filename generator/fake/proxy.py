@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import sys
 import threading
 import time
@@ -20,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from generator.atomic import write_text
 from generator.contract import Contract
 from generator.fake.app import FakeSetupError
 
@@ -51,9 +51,7 @@ class HarRecorder:
                 "entries": self.entries,
             }
         }
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        tmp.write_text(json.dumps(har, indent=1), "utf-8")
-        os.replace(tmp, self.path)
+        write_text(self.path, json.dumps(har, indent=1), durable=False)
 
 
 def _content(body: bytes, mime: str) -> dict[str, Any]:
