@@ -3,8 +3,13 @@
 
     python3 dev.py run     # create/update .venv, lint every spec, regenerate generated/
     python3 dev.py test    # create/update .venv, then run the whole test suite
+    python3 dev.py lock    # re-resolve every dependency and rewrite requirements.lock
 
-The install step is skipped while pyproject.toml is unchanged since the last one.
+Installs go through `requirements.lock`, a pip constraints file holding every direct and
+transitive dependency (runtime, test and optional extras) at an exact version, so every machine
+resolves the same versions whatever its package index offers today. pyproject.toml keeps the
+compatible ranges that `pip install apicontract` users get. The install step is skipped while
+pyproject.toml and the lock are unchanged since the last one.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import tempfile
 import venv
 from pathlib import Path
 
@@ -21,32 +27,71 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".apicontract-installed"
+LOCK = ROOT / "requirements.lock"
+#: the extras the lock covers (and `dev.py test` installs)
+EXTRAS = "test"
+PIP = ["-m", "pip", "--disable-pip-version-check"]
 
 
-def ensure_venv() -> None:
+def _python_bin(folder: Path) -> Path:
+    return folder / ("Scripts" if os.name == "nt" else "bin") / PYTHON.name
+
+
+def _check_python() -> None:
     if sys.version_info < (3, 11):  # noqa: UP036 - dev.py may run on an older python3
         sys.exit(f"Python 3.11 or newer is required (this is {sys.version.split()[0]})")
+
+
+def ensure_venv(extras: str) -> None:
+    _check_python()
+    if not LOCK.is_file():
+        sys.exit(f"{LOCK.name} is missing: run `python3 dev.py lock` to create it")
     if not PYTHON.exists():
         print(f"creating {VENV}", flush=True)
         venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    hasher = hashlib.sha256()
+    for part in ((ROOT / "pyproject.toml").read_bytes(), LOCK.read_bytes(), extras.encode()):
+        hasher.update(hashlib.sha256(part).digest())
+    wanted = hasher.hexdigest()
     if STAMP.exists() and STAMP.read_text().strip() == wanted:
         return
-    print("installing apicontract and its test dependencies into .venv", flush=True)
+    target = f"{ROOT}[{extras}]" if extras else str(ROOT)
+    print(f"installing apicontract into .venv (versions from {LOCK.name})", flush=True)
     subprocess.run(
-        [
-            str(PYTHON),
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "-e",
-            f"{ROOT}[test]",
-        ],
+        [str(PYTHON), *PIP, "install", "--quiet", "-c", str(LOCK), "-e", target],
         check=True,
     )
     STAMP.write_text(wanted + "\n")
+
+
+def lock() -> int:
+    """Resolve pyproject's ranges afresh in a throw-away environment and pin what pip chose."""
+    _check_python()
+    with tempfile.TemporaryDirectory(prefix="apicontract-lock-") as tmp:
+        env_dir = Path(tmp) / "venv"
+        venv.EnvBuilder(with_pip=True).create(env_dir)
+        python = str(_python_bin(env_dir))
+        print(f"resolving apicontract[{EXTRAS}] in a fresh environment", flush=True)
+        subprocess.run([python, *PIP, "install", "--quiet", f"{ROOT}[{EXTRAS}]"], check=True)
+        frozen = subprocess.run(
+            [python, *PIP, "freeze", "--exclude-editable"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    pins = sorted(
+        (line.strip() for line in frozen.splitlines() if "==" in line),
+        key=lambda line: line.split("==")[0].lower(),
+    )
+    pins = [p for p in pins if p.split("==")[0].lower() != "apicontract"]
+    header = (
+        "# Every dependency of apicontract (runtime, test and extras) at an exact version.\n"
+        "# A pip constraints file: dev.py installs with `pip install -c requirements.lock`.\n"
+        "# Regenerate with `python3 dev.py lock`; never edit by hand.\n"
+    )
+    LOCK.write_text(header + "\n".join(pins) + "\n")
+    print(f"wrote {LOCK.name}: {len(pins)} pinned packages")
+    return 0
 
 
 def run(*args: str) -> int:
@@ -55,11 +100,13 @@ def run(*args: str) -> int:
 
 def main() -> int:
     command = sys.argv[1] if len(sys.argv) > 1 else ""
-    if command not in ("run", "test"):
+    if command not in ("run", "test", "lock"):
         print(__doc__)
         return 2
     try:
-        ensure_venv()
+        if command == "lock":
+            return lock()
+        ensure_venv(EXTRAS if command == "test" else "")
     except subprocess.CalledProcessError as exc:
         print(f"installation failed (exit {exc.returncode})", file=sys.stderr)
         return 2

@@ -307,6 +307,15 @@ def parse_yaml(text: str, limits: Limits = DEFAULT_LIMITS) -> Parsed:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         reason = exc.problem or str(exc)
+        if "maximum nesting depth" in reason:
+            # libyaml (bundled with newer PyYAML wheels) has its own nesting limit, which can
+            # be lower than ours: whichever layer refuses first, it is the same refusal
+            raise ParseError(
+                "nesting-limit",
+                f"nesting deeper than the YAML parser's limit is refused ({reason})",
+                line,
+                col,
+            ) from None
         if exc.context:
             reason = f"{exc.context}: {reason}"
         raise ParseError("yaml-syntax", f"cannot parse: {reason}", line, col) from None

@@ -11,7 +11,7 @@ from typing import ClassVar
 import pytest
 
 from generator.lint import LintOptions, lint_file
-from generator.spec.parse import Limits
+from generator.spec.parse import Limits, ParseError, parse_yaml
 from tests.conftest import CliRunner
 
 HEADER = "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\n"
@@ -168,3 +168,12 @@ def test_json_duplicate_keys_are_found(tmp_path: Path) -> None:
     assert [(f.rule, f.line, f.pointer) for f in report.findings] == [
         ("yaml-duplicate-key", 2, "/paths")
     ]
+
+
+def test_nesting_limit_whichever_layer_refuses_first() -> None:
+    """Our own depth limit and libyaml's (bundled with newer PyYAML wheels) are one rule."""
+    deep = "x: " + "[" * 3000 + "]" * 3000 + "\n"
+    for limits in (Limits(max_depth=50), Limits(max_depth=1_000_000)):
+        with pytest.raises(ParseError) as caught:
+            parse_yaml(deep, limits)
+        assert caught.value.rule == "nesting-limit", (limits, caught.value.message)
