@@ -12,8 +12,8 @@ from typing import Any
 
 from generator.cache import ContentCache, default_cache_dir, local_dependencies
 from generator.findings import Finding, InputError, Severity
+from generator.load.parse import DEFAULT_LIMITS, Limits
 from generator.naming import ModuleName, module_name
-from generator.spec.parse import DEFAULT_LIMITS, Limits
 
 
 @dataclass
@@ -45,10 +45,10 @@ def build_package(
     # imported here: a cached answer needs none of the heavy machinery
     from generator.ir.build import build_api
     from generator.lint.engine import gate_workspace
+    from generator.load.workspace import Workspace
     from generator.render.format import FormatError
     from generator.render.models import ModelGenerationError, generate_models
     from generator.render.package import render_package
-    from generator.spec.load import Workspace
 
     shown = display if display is not None else str(spec)
     result = PackageResult(shown, module_name(package))
@@ -58,7 +58,7 @@ def build_package(
         result.findings = [exc.finding]
         result.unreadable = True
         return result
-    from generator.spec.swagger2 import is_swagger2, upgrade
+    from generator.load.swagger2 import is_swagger2, upgrade
 
     if is_swagger2(workspace.root.data):
         workspace.root.data = upgrade(workspace.root.data)

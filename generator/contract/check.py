@@ -23,10 +23,10 @@ from generator.contract.exchange import (
 from generator.contract.findings import ContractFinding, ExchangeResult, Kind, Part
 from generator.contract.operations import ContentSpec, OperationIndex, OperationSpec, ParamSpec
 from generator.findings import Finding, InputError, Severity
-from generator.spec import pointer as jp
-from generator.spec.load import Workspace
-from generator.spec.parse import DEFAULT_LIMITS, Limits
-from generator.spec.shape import mapping
+from generator.load import pointer as jp
+from generator.load.parse import DEFAULT_LIMITS, Limits
+from generator.load.shape import mapping
+from generator.load.workspace import Workspace
 
 _INTEGER = re.compile(r"-?\d+")
 _NUMBER = re.compile(r"-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")

@@ -21,9 +21,9 @@ from typing import Any
 
 import jsonschema_rs
 
-from generator.spec import pointer as jp
-from generator.spec.load import Workspace
-from generator.spec.walk import OpenApiWalker
+from generator.load import pointer as jp
+from generator.load.walk import OpenApiWalker
+from generator.load.workspace import Workspace
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 

@@ -9,10 +9,10 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.spec import pointer as jp
-from generator.spec.load import Document, RefProblem, Workspace
-from generator.spec.shape import mapping
-from generator.spec.walk import HTTP_METHODS
+from generator.load import pointer as jp
+from generator.load.shape import mapping
+from generator.load.walk import HTTP_METHODS
+from generator.load.workspace import Document, RefProblem, Workspace
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from pathlib import Path
 from generator.diff.model import Change
 from generator.diff.rules import RULES
 from generator.diff.schema import DiffInputError
-from generator.spec.parse import ParseError, parse_yaml
+from generator.load.parse import ParseError, parse_yaml
 
 DEFAULT_IGNORE_FILE = ".apicontract-ignore.yaml"
 _KEYS = {"rule", "operation", "location", "reason"}

@@ -18,9 +18,9 @@ from typing import Any
 from generator.diff.compare import Direction, SchemaComparer, render_path
 from generator.diff.model import Change, Side
 from generator.diff.schema import Loc, Normalizer
-from generator.spec.load import Workspace
-from generator.spec.shape import mapping, sequence
-from generator.spec.walk import HTTP_METHODS
+from generator.load.shape import mapping, sequence
+from generator.load.walk import HTTP_METHODS
+from generator.load.workspace import Workspace
 
 _TEMPLATE = re.compile(r"\{[^}/]*\}")
 

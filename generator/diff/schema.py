@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator.diff.model import Side
-from generator.spec import pointer as jp
-from generator.spec.load import Document, RefProblem, Workspace
+from generator.load import pointer as jp
+from generator.load.workspace import Document, RefProblem, Workspace
 
 LENGTH_MAX = ("maxLength", "maxItems", "maxProperties")
 LENGTH_MIN = ("minLength", "minItems", "minProperties")

@@ -17,8 +17,8 @@ from pathlib import Path, PurePosixPath
 
 from generator.diff.schema import DiffInputError
 from generator.findings import InputError
-from generator.spec.load import Workspace
-from generator.spec.swagger2 import is_swagger2
+from generator.load.swagger2 import is_swagger2
+from generator.load.workspace import Workspace
 
 GIT_PREFIX = "git:"
 _SPEC_SUFFIXES = (".yaml", ".yml", ".json")

@@ -27,6 +27,10 @@ from generator.ir.model import (
     ServerParamUse,
     SharedServerParam,
 )
+from generator.load import pointer as jp
+from generator.load.shape import mapping
+from generator.load.walk import HTTP_METHODS
+from generator.load.workspace import Document, RefProblem, Workspace
 from generator.naming import (
     ModuleName,
     PythonIdentifier,
@@ -37,10 +41,6 @@ from generator.naming import (
     unique,
 )
 from generator.render.models import Models
-from generator.spec import pointer as jp
-from generator.spec.load import Document, RefProblem, Workspace
-from generator.spec.shape import mapping
-from generator.spec.walk import HTTP_METHODS
 
 IDEMPOTENT_METHODS = {"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"}
 #: attribute names of the generated clients that operations must not shadow

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from generator.spec.load import Document, Workspace
-from generator.spec.walk import HTTP_METHODS, OpenApiWalker, RefSite, iter_refs
+from generator.load.walk import HTTP_METHODS, OpenApiWalker, RefSite, iter_refs
+from generator.load.workspace import Document, Workspace
 
 
 @dataclass(frozen=True)

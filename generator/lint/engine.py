@@ -9,8 +9,8 @@ from generator.cache import ContentCache, default_cache_dir, local_dependencies
 from generator.findings import Finding, InputError, Severity
 from generator.lint.context import LintContext
 from generator.lint.rules import GATE_RULES, RULES, Rule
-from generator.spec.load import Workspace
-from generator.spec.parse import DEFAULT_LIMITS, Limits
+from generator.load.parse import DEFAULT_LIMITS, Limits
+from generator.load.workspace import Workspace
 
 
 @dataclass(frozen=True)

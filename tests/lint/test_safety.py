@@ -11,7 +11,7 @@ from typing import ClassVar
 import pytest
 
 from generator.lint import LintOptions, lint_file
-from generator.spec.parse import Limits, ParseError, parse_yaml
+from generator.load.parse import Limits, ParseError, parse_yaml
 from tests.conftest import CliRunner
 
 HEADER = "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\n"

@@ -25,8 +25,8 @@ from referencing.jsonschema import DRAFT4, DRAFT202012
 
 from generator.findings import Finding
 from generator.lint.context import LintContext
-from generator.spec import pointer as jp
-from generator.spec.load import RefProblem
+from generator.load import pointer as jp
+from generator.load.workspace import RefProblem
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from generator.findings import Finding
 from generator.lint.context import LintContext
-from generator.spec import pointer as jp
+from generator.load import pointer as jp
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:

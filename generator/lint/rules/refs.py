@@ -13,8 +13,8 @@ from typing import Any
 
 from generator.findings import Finding
 from generator.lint.context import LintContext
-from generator.spec import pointer as jp
-from generator.spec.load import Document, RefProblem
+from generator.load import pointer as jp
+from generator.load.workspace import Document, RefProblem
 
 _SAME_VALUE_LISTS = ("allOf", "anyOf", "oneOf")
 

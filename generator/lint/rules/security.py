@@ -7,8 +7,8 @@ from typing import Any
 
 from generator.findings import Finding
 from generator.lint.context import LintContext
-from generator.spec import pointer as jp
-from generator.spec.load import Document
+from generator.load import pointer as jp
+from generator.load.workspace import Document
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:

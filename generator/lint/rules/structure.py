@@ -26,8 +26,8 @@ from openapi_spec_validator.validation.exceptions import (
 from generator.findings import Finding
 from generator.lint.context import LintContext
 from generator.lint.rules import refs
-from generator.spec import pointer as jp
-from generator.spec.load import RefProblem
+from generator.load import pointer as jp
+from generator.load.workspace import RefProblem
 
 _COVERED_ELSEWHERE = (DuplicateOperationIDError, ExtraParametersError, UnresolvableParameterError)
 

@@ -2,7 +2,7 @@
 
 * A file `$ref` may not leave the root spec's folder (symlinks are resolved before the check).
 * A network `$ref` (http/https) is refused unless its host was allowed explicitly.
-* Every document is parsed by `generator.spec.parse` with its size, depth and alias limits.
+* Every document is parsed by `generator.load.parse` with its size, depth and alias limits.
 
 Problems are reported as data (`RefProblem`, `InputError`), never as tracebacks.
 """
@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from generator.findings import Finding, InputError, Severity
-from generator.spec import pointer as jp
-from generator.spec.parse import (
+from generator.load import pointer as jp
+from generator.load.parse import (
     DEFAULT_LIMITS,
     Limits,
     Parsed,

@@ -21,7 +21,7 @@ import yaml
 from yaml.nodes import ScalarNode
 
 from generator.findings import Finding, Severity
-from generator.spec import pointer as jp
+from generator.load import pointer as jp
 
 try:  # libyaml is much faster; fall back to the pure-Python parser where it is missing
     from yaml import CSafeLoader as _Loader

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from generator.spec import pointer as jp
-from generator.spec.parse import Limits, ParseError, parse_yaml
+from generator.load import pointer as jp
+from generator.load.parse import Limits, ParseError, parse_yaml
 
 
 def test_values_are_json_compatible() -> None:

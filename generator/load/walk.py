@@ -16,9 +16,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from generator.spec import pointer as jp
-from generator.spec.load import Document, RefProblem, Workspace
-from generator.spec.shape import sequence
+from generator.load import pointer as jp
+from generator.load.shape import sequence
+from generator.load.workspace import Document, RefProblem, Workspace
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
