@@ -58,10 +58,10 @@ def build_package(
         result.findings = [exc.finding]
         result.unreadable = True
         return result
-    from generator.load.swagger2 import is_swagger2, upgrade
+    from generator.openapi.build import build_model
 
-    if is_swagger2(workspace.root.data):
-        workspace.root.data = upgrade(workspace.root.data)
+    model = build_model(workspace)
+    if model.upgraded_from is not None:
         result.findings.append(
             Finding(
                 shown,
@@ -80,8 +80,8 @@ def build_package(
     if not result.ok:
         return result
     try:
-        models = generate_models(workspace)
-        api = build_api(workspace, models, result.package)
+        models = generate_models(model)
+        api = build_api(workspace, model, models.index, result.package)
         result.files = render_package(api, models)
     except (ModelGenerationError, FormatError) as exc:
         result.findings.append(

@@ -22,11 +22,14 @@ from generator.contract.exchange import (
 )
 from generator.contract.findings import ContractFinding, ExchangeResult, Kind, Part
 from generator.contract.operations import ContentSpec, OperationIndex, OperationSpec, ParamSpec
-from generator.findings import Finding, InputError, Severity
 from generator.load import pointer as jp
 from generator.load.parse import DEFAULT_LIMITS, Limits
 from generator.load.shape import mapping
 from generator.load.workspace import Workspace
+from generator.openapi.build import build_model
+from generator.openapi.dialect import require_dialect
+from generator.openapi.media import best_match, is_json
+from generator.openapi.model import OpenApi, ParameterIn, SecurityType
 
 _INTEGER = re.compile(r"-?\d+")
 _NUMBER = re.compile(r"-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
@@ -46,33 +49,16 @@ _RANGE_KEYWORDS = {
 }
 
 
-def _media_matches(documented: str, actual: str) -> bool:
-    want = documented.split(";")[0].strip().lower()
-    have = actual.split(";")[0].strip().lower()
-    if want in ("*/*", have):
-        return True
-    if want.endswith("/*"):
-        return have.startswith(want[:-1])
-    return False
-
-
-def _is_json_media(media: str) -> bool:
-    base = media.split(";")[0].strip().lower()
-    return base == "application/json" or base.endswith("+json")
-
-
 class Contract:
     """A spec compiled for checking traffic. Load once, check any number of exchanges."""
 
-    def __init__(self, workspace: Workspace) -> None:
+    def __init__(self, workspace: Workspace, model: OpenApi | None = None) -> None:
         self.workspace = workspace
+        self.model = model if model is not None else build_model(workspace)
         self.spec = workspace.root.display
-        self.operations = OperationIndex(workspace)
-        self.request_schemas = SchemaIndex(convert(workspace, "request"))
-        self.response_schemas = SchemaIndex(convert(workspace, "response"))
-        data = workspace.root.data if isinstance(workspace.root.data, dict) else {}
-        schemes = (data.get("components") or {}).get("securitySchemes") or {}
-        self._schemes = schemes if isinstance(schemes, dict) else {}
+        self.operations = OperationIndex(self.model)
+        self.request_schemas = SchemaIndex(convert(self.model, "request"))
+        self.response_schemas = SchemaIndex(convert(self.model, "response"))
 
     @classmethod
     def load(
@@ -85,21 +71,7 @@ class Contract:
         """Raises generator.findings.InputError when the spec cannot be read, parsed, or is
         not an OpenAPI 3.0/3.1 document."""
         workspace = Workspace.open(Path(path), str(path), allow_remote, limits)
-        data = workspace.root.data
-        version = data.get("openapi") if isinstance(data, dict) else None
-        if not (isinstance(version, str) and version.startswith(("3.0", "3.1"))):
-            found = repr(version) if isinstance(data, dict) else "no mapping"
-            raise InputError(
-                Finding(
-                    workspace.root.display,
-                    1,
-                    1,
-                    "/openapi" if isinstance(data, dict) else "",
-                    Severity.ERROR,
-                    "openapi-version",
-                    f"expected an OpenAPI 3.0 or 3.1 document (`openapi: 3.x`), found {found}",
-                )
-            )
+        require_dialect(workspace.root)
         return cls(workspace)
 
     # -- public API ------------------------------------------------------------------------
@@ -161,7 +133,7 @@ class _Checker:
         request = self.x.request
         parts = urllib.parse.urlsplit(request.url)
         path = parts.path or "/"
-        op, variables, path_known = self.c.operations.match(request.method, path)
+        op, variables, path_known = self.c.operations.match(request.method, request.url)
         status = self.x.response.status if self.x.response else None
         if op is None:
             why = (
@@ -252,11 +224,11 @@ class _Checker:
         if not requirements:
             return
         for requirement in requirements:
-            if not isinstance(requirement, dict) or not requirement:
+            if not requirement.schemes:
                 return  # an empty requirement means anonymous access is allowed
-            if all(self._credential_present(name, request) for name in requirement):
+            if all(self._credential_present(name, request) for name in requirement.names):
                 return
-        names = [n for r in requirements if isinstance(r, dict) for n in r]
+        names = [n for r in requirements for n in r.names]
         self.add(
             "request",
             Part.HEADER,
@@ -269,18 +241,18 @@ class _Checker:
         )
 
     def _credential_present(self, name: str, request: Request) -> bool:
-        scheme = self.c._schemes.get(name)
-        if not isinstance(scheme, dict):
+        scheme = self.c.model.security_schemes.get(name)
+        if scheme is None:
             return True  # undefined schemes are a lint finding, not a traffic one
-        if scheme.get("type") == "apiKey":
-            where, key = scheme.get("in"), str(scheme.get("name", ""))
-            if where == "header":
+        if scheme.type is SecurityType.API_KEY:
+            key = scheme.key_name or ""
+            if scheme.key_location is ParameterIn.HEADER:
                 return request.header(key) is not None
-            if where == "query":
+            if scheme.key_location is ParameterIn.QUERY:
                 query = urllib.parse.urlsplit(request.url).query
                 return key in urllib.parse.parse_qs(query, keep_blank_values=True)
             return True
-        if scheme.get("type") in ("http", "oauth2", "openIdConnect"):
+        if scheme.type in (SecurityType.HTTP, SecurityType.OAUTH2, SecurityType.OPEN_ID_CONNECT):
             return request.header("Authorization") is not None
         return True
 
@@ -323,10 +295,12 @@ class _Checker:
         media_type = message.header("Content-Type")
         if media_type is None:
             # a JSON value given as such needs no header; raw text does
-            chosen = next((c for c in content if _is_json_media(c.media_type)), None)
+            chosen = next((c for c in content if is_json(c.media_type)), None)
             problem = "the body has no Content-Type header" if message.body is NO_BODY else None
         else:
-            chosen = next((c for c in content if _media_matches(c.media_type, media_type)), None)
+            names = [c.media_type for c in content]
+            best = best_match(names, media_type)
+            chosen = None if best is None else content[names.index(best)]
             problem = None if chosen else f"Content-Type {media_type!r} is not documented here"
         if problem is not None:
             self.add(
@@ -340,7 +314,7 @@ class _Checker:
                 jp.join(holder, "content"),
             )
             return
-        if chosen is None or not _is_json_media(chosen.media_type):
+        if chosen is None or not is_json(chosen.media_type):
             return
         value = message.body
         if value is NO_BODY:

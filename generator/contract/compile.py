@@ -22,8 +22,8 @@ from typing import Any
 import jsonschema_rs
 
 from generator.load import pointer as jp
-from generator.load.walk import OpenApiWalker
-from generator.load.workspace import Workspace
+from generator.openapi.dialect import Dialect, schema_to_2020_12
+from generator.openapi.model import OpenApi
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -36,12 +36,13 @@ class Converted:
     wrapped: set[str]
 
 
-def convert(workspace: Workspace, direction: str) -> Converted:
-    data = copy.deepcopy(workspace.root.data)
-    version30 = str(data.get("openapi", "")).startswith("3.0")
-    sites = OpenApiWalker(workspace).run().schemas
+def convert(model: OpenApi, direction: str) -> Converted:
+    root = model.root.doc
+    data = copy.deepcopy(root.data)
+    version30 = model.dialect is Dialect.OAS30
+    sites = model.schema_sites
     pointers = sorted(
-        {s.pointer for s in sites if s.doc is workspace.root},
+        {s.pointer for s in sites if s.doc is root},
         key=lambda p: (-p.count("/"), p),  # deepest first: wrapping a parent keeps children
     )
     wrapped: set[str] = set()
@@ -51,7 +52,7 @@ def convert(workspace: Workspace, direction: str) -> Converted:
         except KeyError:
             continue
         if isinstance(schema, dict):
-            if _convert_schema(schema, version30, direction, workspace, data):
+            if _convert_schema(schema, version30, direction, data):
                 wrapped.add(pointer)
     data["$schema"] = DIALECT
     return Converted(direction, data, wrapped)
@@ -77,7 +78,6 @@ def _convert_schema(
     schema: dict[str, Any],
     version30: bool,
     direction: str,
-    workspace: Workspace,
     data: dict[str, Any],
 ) -> bool:
     """Convert one schema object in place; True when it had to be wrapped for `nullable`."""
@@ -92,27 +92,7 @@ def _convert_schema(
                     schema["required"] = [r for r in required if r != name]
     if not version30:
         return False
-    for bound, exclusive in (("maximum", "exclusiveMaximum"), ("minimum", "exclusiveMinimum")):
-        if isinstance(schema.get(exclusive), bool):
-            if schema.pop(exclusive) and bound in schema:
-                schema[exclusive] = schema.pop(bound)
-    nullable = schema.pop("nullable", False) is True
-    if "$ref" in schema:
-        ref = schema["$ref"]
-        schema.clear()
-        schema["$ref"] = ref
-    if not nullable:
-        return False
-    kind = schema.get("type")
-    if isinstance(kind, str):
-        schema["type"] = [kind, "null"]
-        if isinstance(schema.get("enum"), list) and None not in schema["enum"]:
-            schema["enum"] = [*schema["enum"], None]
-        return False
-    rest = dict(schema)
-    schema.clear()
-    schema["anyOf"] = [rest, {"type": "null"}]
-    return True
+    return schema_to_2020_12(schema)
 
 
 class SchemaIndex:

@@ -23,11 +23,12 @@ from generator.diff.schema import (
     LENGTH_MAX,
     LENGTH_MIN,
     Bound,
-    Loc,
     Normalizer,
     Schema,
     canonical,
+    side,
 )
+from generator.load.workspace import Loc
 
 Direction = Literal["request", "response"]
 
@@ -126,7 +127,7 @@ class SchemaComparer:
         out = level.partials
 
         def add(rule: str, message: str, old: Side | None = None, new: Side | None = None) -> None:
-            out.append(Partial(rule, (), old or o.loc.side(), new or n.loc.side(), message))
+            out.append(Partial(rule, (), old or side(o.loc), new or side(n.loc), message))
 
         if (o.variants is None) != (n.variants is None):
             self._variants(o, n, d, level, add)
@@ -297,8 +298,8 @@ class SchemaComparer:
             in_old, in_new = name in old_props, name in new_props
             was_req, is_req = name in old_required, name in new_required
             sides = (
-                old_props[name].side() if in_old else o.loc.side(),
-                new_props[name].side() if in_new else n.loc.side(),
+                side(old_props[name]) if in_old else side(o.loc),
+                side(new_props[name]) if in_new else side(n.loc),
             )
             label = repr(name)
 
@@ -355,37 +356,37 @@ class SchemaComparer:
             level.children.append((segment, old_loc, new_loc))
         for loc in lost:
             label = self.old.schema(loc).name or f"#{old.index(loc) + 1}"
-            side = self.old.schema(loc).loc.side()
+            where = side(self.old.schema(loc).loc)
             if d == "request":
                 add(
                     "request-variant-removed",
                     f"{keyword} alternative {label} is no longer accepted",
-                    side,
+                    where,
                     None,
                 )
             else:
                 add(
                     "response-constraint-tightened",
                     f"{keyword} alternative {label} removed",
-                    side,
+                    where,
                     None,
                 )
         for loc in gained:
             label = self.new.schema(loc).name or f"#{new.index(loc) + 1}"
-            side = self.new.schema(loc).loc.side()
+            where = side(self.new.schema(loc).loc)
             if d == "request":
                 add(
                     "request-constraint-relaxed",
                     f"new {keyword} alternative {label} accepted",
                     None,
-                    side,
+                    where,
                 )
             else:
                 add(
                     "response-variant-added",
                     f"new {keyword} alternative {label} may be returned",
                     None,
-                    side,
+                    where,
                 )
 
     def _pair(

@@ -11,52 +11,46 @@ spec still counts as documented when a range (`2XX`) or `default` response cover
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
 from generator.diff.compare import Direction, SchemaComparer, render_path
 from generator.diff.model import Change, Side
-from generator.diff.schema import Loc, Normalizer
-from generator.load.shape import mapping, sequence
-from generator.load.walk import HTTP_METHODS
-from generator.load.workspace import Workspace
+from generator.diff.schema import Normalizer, side
+from generator.load.workspace import Loc, Workspace
+from generator.openapi.build import build_model
+from generator.openapi.media import parse as media_parse
+from generator.openapi.model import (
+    MediaType,
+    OpenApi,
+    Parameter,
+    ParameterIn,
+    Response,
+    SchemaRef,
+)
+from generator.openapi.model import Operation as SpecOperation
 
 _TEMPLATE = re.compile(r"\{[^}/]*\}")
 
 
-@dataclass(frozen=True)
-class Entry:
-    """A named part of an operation (parameter, body, response, header, media type) after
-    `$ref`s: its name as written, where it is, and what it says."""
-
-    name: str
-    loc: Loc
-    value: dict[str, Any]
-
-    @property
-    def required(self) -> bool:
-        return self.value.get("required") is True
-
-    def schema(self) -> Loc | None:
-        """The schema of a parameter or header (`schema`, else the first `content` entry's)."""
-        if isinstance(self.value.get("schema"), (dict, bool)):
-            return self.loc.child("schema")
-        content = self.value.get("content")
-        if isinstance(content, dict):
-            for media, entry in content.items():
-                if isinstance(entry, dict) and "schema" in entry:
-                    return self.loc.child("content", media, "schema")
-        return None
-
-
 @dataclass
 class Operation:
-    method: str
-    path: str
-    loc: Loc
-    data: dict[str, Any]
-    parameters: dict[tuple[str, str], Entry] = field(default_factory=dict)
+    """One side's operation, with its parameters keyed for pairing."""
+
+    model: SpecOperation
+    parameters: dict[tuple[str, str], Parameter] = field(default_factory=dict)
+
+    @property
+    def method(self) -> str:
+        return self.model.method
+
+    @property
+    def path(self) -> str:
+        return self.model.path
+
+    @property
+    def loc(self) -> Loc:
+        return self.model.loc
 
     @property
     def endpoint(self) -> str:
@@ -64,60 +58,43 @@ class Operation:
 
     @property
     def operation_id(self) -> str | None:
-        value = self.data.get("operationId")
-        return value if isinstance(value, str) and value else None
+        return self.model.operation_id
 
 
 def route_key(path: str) -> str:
     return _TEMPLATE.sub("{}", path.rstrip("/") or "/")
 
 
-def _entries(
-    norm: Normalizer, parent: Loc, mapping: Any, key: Callable[[str], str] = str.lower
-) -> dict[str, Entry]:
-    """The entries of a name -> object map (`$ref`s followed), keyed for pairing."""
-    if not isinstance(mapping, dict):
-        return {}
-    found: dict[str, Entry] = {}
-    for name in mapping:
-        entry = _entry(norm, parent, mapping, str(name))
-        if entry is not None:
-            found[key(str(name))] = entry
-    return found
-
-
-def _entry(norm: Normalizer, parent: Loc, data: dict[str, Any], name: str) -> Entry | None:
-    """`data[name]` with its `$ref`s followed, when it is an object."""
-    if name not in data:
-        return None
-    loc, value, _, _ = norm.deref(parent.child(name), data[name])
-    return Entry(name, loc, value) if isinstance(value, dict) else None
-
-
 def _media_key(name: str) -> str:
-    return name.split(";")[0].strip().lower()
+    return media_parse(name).essence
+
+
+def _schema_loc(schema: SchemaRef | None) -> Loc | None:
+    return None if schema is None else schema.at
 
 
 class SpecDiff:
     def __init__(self, old: Workspace, new: Workspace) -> None:
         self.old = Normalizer(old)
         self.new = Normalizer(new)
+        self.old_model = build_model(old)
+        self.new_model = build_model(new)
         self.schemas = SchemaComparer(self.old, self.new)
         self.changes: list[Change] = []
 
     def run(self) -> list[Change]:
-        old_ops = dict(self._operations(self.old))
-        new_ops = dict(self._operations(self.new))
+        old_ops = dict(_operations(self.old_model))
+        new_ops = dict(_operations(self.new_model))
         for key in sorted(set(old_ops) | set(new_ops)):
             o, n = old_ops.get(key), new_ops.get(key)
             if o is not None and n is not None:
                 _OperationDiff(self, o, n).run()
             elif o is not None:
                 self.record(
-                    o, "operation-removed", "", o.loc.side(), None, f"{o.endpoint} was removed"
+                    o, "operation-removed", "", side(o.loc), None, f"{o.endpoint} was removed"
                 )
             elif n is not None:
-                self.record(n, "operation-added", "", None, n.loc.side(), f"{n.endpoint} was added")
+                self.record(n, "operation-added", "", None, side(n.loc), f"{n.endpoint} was added")
         self._servers()
         unique = {
             (c.rule, c.operation, c.location, c.message, c.old, c.new): c for c in self.changes
@@ -125,23 +102,23 @@ class SpecDiff:
         return sorted(unique.values(), key=Change.sort_key)
 
     def _servers(self) -> None:
-        old, new = _servers(self.old), _servers(self.new)
+        old, new = _servers(self.old_model), _servers(self.new_model)
         root_old, root_new = Loc(self.old.workspace.root, ""), Loc(self.new.workspace.root, "")
         for url in sorted(set(old) - set(new)):
-            side_new = (new[min(new)] if new else root_new).side()
+            side_new = side(new[min(new)] if new else root_new)
             self.changes.append(
                 Change(
                     "server-removed",
                     "servers",
                     "",
                     url,
-                    old[url].side(),
+                    side(old[url]),
                     side_new,
                     f"server {url} is no longer listed",
                 )
             )
         for url in sorted(set(new) - set(old)):
-            side_old = (old[min(old)] if old else root_old).side()
+            side_old = side(old[min(old)] if old else root_old)
             self.changes.append(
                 Change(
                     "server-added",
@@ -149,7 +126,7 @@ class SpecDiff:
                     "",
                     url,
                     side_old,
-                    new[url].side(),
+                    side(new[url]),
                     f"server {url} is newly listed",
                 )
             )
@@ -167,32 +144,17 @@ class SpecDiff:
         name = op.operation_id or (other and other.operation_id) or op.endpoint
         self.changes.append(Change(rule, name, op.endpoint, location, old, new, message))
 
-    def _operations(self, norm: Normalizer) -> Iterator[tuple[tuple[str, str], Operation]]:
-        root = Loc(norm.workspace.root, "")
-        paths = norm.workspace.root.data.get("paths")
-        if not isinstance(paths, dict):
-            return
-        for path, item in paths.items():
-            item_loc, item_value, _, _ = norm.deref(root.child("paths", path), item)
-            if not isinstance(item_value, dict):
-                continue
-            for method in HTTP_METHODS:
-                if not isinstance(item_value.get(method), dict):
-                    continue
-                op = Operation(method, str(path), item_loc.child(method), item_value[method])
-                template = _TEMPLATE.findall(str(path))
-                for source in (item_loc, op.loc):  # operation parameters override shared ones
-                    params = norm.value(source.child("parameters"))
-                    for index, raw in enumerate(params if isinstance(params, list) else []):
-                        loc, value, _, _ = norm.deref(source.child("parameters", index), raw)
-                        if not isinstance(value, dict):
-                            continue
-                        where, name = str(value.get("in", "")), str(value.get("name", ""))
-                        key = (where, name.lower() if where == "header" else name)
-                        if where == "path" and "{" + name + "}" in template:
-                            key = ("path", str(template.index("{" + name + "}")))
-                        op.parameters[key] = Entry(name, loc, value)
-                yield (method, route_key(str(path))), op
+
+def _operations(model: OpenApi) -> Iterator[tuple[tuple[str, str], Operation]]:
+    for spec_op in model.operations:
+        op = Operation(spec_op)
+        template = _TEMPLATE.findall(spec_op.path)
+        for param in spec_op.parameters:
+            key = (param.location.value, param.key[1])
+            if param.location is ParameterIn.PATH and "{" + param.name + "}" in template:
+                key = ("path", str(template.index("{" + param.name + "}")))
+            op.parameters[key] = param
+        yield (spec_op.method, route_key(spec_op.path)), op
 
 
 class _OperationDiff:
@@ -204,8 +166,8 @@ class _OperationDiff:
     def emit(
         self, rule: str, location: str, old: Loc | None, new: Loc | None, message: str
     ) -> None:
-        old_side = old.side() if old is not None else None
-        new_side = new.side() if new is not None else None
+        old_side = side(old) if old is not None else None
+        new_side = side(new) if new is not None else None
         self.spec.record(self.n, rule, location, old_side, new_side, message, self.o)
 
     def schema(self, location: str, old: Loc, new: Loc, direction: Direction) -> None:
@@ -224,7 +186,7 @@ class _OperationDiff:
                 n.loc.child("operationId"),
                 f"operationId {o.operation_id} became {n.operation_id}",
             )
-        if n.data.get("deprecated") is True and o.data.get("deprecated") is not True:
+        if n.model.deprecated and not o.model.deprecated:
             self.emit("operation-deprecated", "", o.loc, n.loc, f"{n.endpoint} is now deprecated")
         self.security()
         self.parameters()
@@ -233,13 +195,11 @@ class _OperationDiff:
 
     # -- security ------------------------------------------------------------------------------
     def security(self) -> None:
-        old, new = _requirements(self.spec.old, self.o), _requirements(self.spec.new, self.n)
+        old, new = _requirements(self.o), _requirements(self.n)
         if old == new:
             return
-        where_old, where_new = (
-            _security_loc(self.spec.old, self.o),
-            _security_loc(self.spec.new, self.n),
-        )
+        where_old = _security_loc(self.spec.old_model, self.o)
+        where_new = _security_loc(self.spec.new_model, self.n)
         # a requirement still works when some new alternative asks for no more than it gave
         lost = set() if frozenset() in new else {r for r in old if not any(a <= r for a in new)}
         if lost:
@@ -286,8 +246,8 @@ class _OperationDiff:
                         new.loc,
                         f"{location} is now optional",
                     )
-                if _serialization(old) != _serialization(new):
-                    was_style, now_style = _serialization(old), _serialization(new)
+                if (old.style, old.explode) != (new.style, new.explode):
+                    was_style, now_style = (old.style, old.explode), (new.style, new.explode)
                     self.emit(
                         "request-parameter-style-changed",
                         location,
@@ -296,7 +256,8 @@ class _OperationDiff:
                         f"serialized as style={was_style[0]}, explode={was_style[1]}; now "
                         f"style={now_style[0]}, explode={now_style[1]}",
                     )
-                old_schema, new_schema = old.schema(), new.schema()
+                old_schema = _schema_loc(old.effective_schema)
+                new_schema = _schema_loc(new.effective_schema)
                 if old_schema is not None and new_schema is not None:
                     self.schema(location, old_schema, new_schema, "request")
             elif new is not None:
@@ -320,8 +281,7 @@ class _OperationDiff:
 
     # -- request body --------------------------------------------------------------------------
     def body(self) -> None:
-        old = _entry(self.spec.old, self.o.loc, self.o.data, "requestBody")
-        new = _entry(self.spec.new, self.n.loc, self.n.data, "requestBody")
+        old, new = self.o.model.request_body, self.n.model.request_body
         label = "request body"
         if old is None and new is not None:
             rule = "request-body-added-required" if new.required else "request-body-added"
@@ -357,35 +317,39 @@ class _OperationDiff:
                     new.loc,
                     "the request body is now optional",
                 )
-            self.content(label, old, new, "request")
+            self.content(label, old.content, old.loc, new.content, new.loc, "request")
 
-    def content(self, label: str, old: Entry, new: Entry, d: Direction) -> None:
-        old_media = _entries(
-            self.spec.old, old.loc.child("content"), old.value.get("content"), _media_key
-        )
-        new_media = _entries(
-            self.spec.new, new.loc.child("content"), new.value.get("content"), _media_key
-        )
+    def content(
+        self,
+        label: str,
+        old: tuple[MediaType, ...],
+        old_holder: Loc,
+        new: tuple[MediaType, ...],
+        new_holder: Loc,
+        d: Direction,
+    ) -> None:
+        old_media = {_media_key(m.name): m for m in old}
+        new_media = {_media_key(m.name): m for m in new}
         verb = "accepted" if d == "request" else "produced"
         for media in sorted(set(old_media) | set(new_media)):
             location = f"{label} {media}"
             was, now = old_media.get(media), new_media.get(media)
             if was is not None and now is not None:
-                if "schema" in was.value and "schema" in now.value:
-                    self.schema(location, was.loc.child("schema"), now.loc.child("schema"), d)
+                if was.schema is not None and now.schema is not None:
+                    self.schema(location, was.schema.at, now.schema.at, d)
             elif was is not None:
                 self.emit(
                     f"{d}-media-type-removed",
                     location,
                     was.loc,
-                    new.loc,
+                    new_holder,
                     f"{label}: {media} is no longer {verb}",
                 )
             elif now is not None:
                 self.emit(
                     f"{d}-media-type-added",
                     location,
-                    old.loc,
+                    old_holder,
                     now.loc,
                     f"{label}: {media} is now {verb}",
                 )
@@ -393,11 +357,11 @@ class _OperationDiff:
     # -- responses -----------------------------------------------------------------------------
     def responses(self) -> None:
         o, n = self.o, self.n
-        old = _entries(self.spec.old, o.loc.child("responses"), o.data.get("responses"), str.upper)
-        new = _entries(self.spec.new, n.loc.child("responses"), n.data.get("responses"), str.upper)
-        for code in sorted(set(old) | set(new)):
+        old = {r.status: r for r in o.model.responses}
+        new = {r.status: r for r in n.model.responses}
+        for code in sorted(set(old) | set(new), key=_status_order):
             was, now = old.get(code), new.get(code)
-            label = f"response {(now or was).name}"  # type: ignore[union-attr]
+            label = f"response {code}"
             if was is not None:
                 cover = now if now is not None else new.get(_covering(code, new) or "")
                 if cover is None:
@@ -410,7 +374,7 @@ class _OperationDiff:
                     )
                 else:
                     self.headers(label, was, cover)
-                    self.content(label, was, cover, "response")
+                    self.content(label, was.content, was.loc, cover.content, cover.loc, "response")
             elif now is not None and _covering(code, old) is None:
                 self.emit(
                     "response-status-added",
@@ -420,12 +384,10 @@ class _OperationDiff:
                     f"{label} is newly documented",
                 )
 
-    def headers(self, label: str, old: Entry, new: Entry) -> None:
-        old_h = _entries(self.spec.old, old.loc.child("headers"), old.value.get("headers"))
-        new_h = _entries(self.spec.new, new.loc.child("headers"), new.value.get("headers"))
-        for name in sorted(
-            (set(old_h) | set(new_h)) - {"content-type"}
-        ):  # OpenAPI ignores that one
+    def headers(self, label: str, old: Response, new: Response) -> None:
+        old_h = {h.key: h for h in old.headers}
+        new_h = {h.key: h for h in new.headers}
+        for name in sorted(set(old_h) | set(new_h)):
             was, now = old_h.get(name), new_h.get(name)
             location = f"{label} header {(now or was).name}"  # type: ignore[union-attr]
             if was is not None and now is not None:
@@ -437,9 +399,10 @@ class _OperationDiff:
                         now.loc,
                         f"{location} may now be missing",
                     )
-                old_schema, new_schema = was.schema(), now.schema()
+                old_schema = was.schema or (was.content.schema if was.content else None)
+                new_schema = now.schema or (now.content.schema if now.content else None)
                 if old_schema is not None and new_schema is not None:
-                    self.schema(location, old_schema, new_schema, "response")
+                    self.schema(location, old_schema.at, new_schema.at, "response")
             elif was is not None:
                 self.emit(
                     "response-header-removed",
@@ -458,46 +421,34 @@ class _OperationDiff:
                 )
 
 
-def _serialization(param: Entry) -> tuple[str, bool]:
-    """A parameter's effective style and explode, with OpenAPI's defaults filled in."""
-    where = param.value.get("in")
-    style = param.value.get("style")
-    if not isinstance(style, str):
-        style = "form" if where in ("query", "cookie") else "simple"
-    explode = param.value.get("explode")
-    return style, explode if isinstance(explode, bool) else style == "form"
-
-
-def _servers(norm: Normalizer) -> dict[str, Loc]:
+def _servers(model: OpenApi) -> dict[str, Loc]:
     """The root servers by URL, with `{variables}` replaced by their defaults."""
-    found: dict[str, Loc] = {}
-    for index, server in enumerate(sequence(norm.workspace.root.data.get("servers"))):
-        if not isinstance(server, dict) or not isinstance(server.get("url"), str):
-            continue
-        url = server["url"]
-        for name, variable in mapping(server.get("variables")).items():
-            if isinstance(variable, dict) and "default" in variable:
-                url = url.replace("{" + str(name) + "}", str(variable["default"]))
-        found[url.rstrip("/")] = Loc(norm.workspace.root, f"/servers/{index}")
-    return found
+    return {server.default_url.rstrip("/"): server.loc for server in model.servers}
 
 
-def _requirements(norm: Normalizer, op: Operation) -> frozenset[frozenset[str]]:
+def _requirements(op: Operation) -> frozenset[frozenset[str]]:
     """The operation's security alternatives; `{}` (anonymous) when none is required."""
-    value = op.data.get("security", norm.workspace.root.data.get("security"))
-    if not isinstance(value, list) or not value:
+    requirements = op.model.security
+    if not requirements:
         return frozenset({frozenset()})
-    return frozenset(frozenset(str(k) for k in req) for req in value if isinstance(req, dict))
+    return frozenset(frozenset(r.names) for r in requirements)
 
 
-def _security_loc(norm: Normalizer, op: Operation) -> Loc:
-    if "security" in op.data:
-        return op.loc.child("security")
-    return Loc(norm.workspace.root, "/security")
+def _security_loc(model: OpenApi, op: Operation) -> Loc:
+    own = op.model.security_loc
+    if own is not None:
+        return own
+    return model.root.child("security")
 
 
-def _covering(code: str, codes: dict[str, Entry]) -> str | None:
+def _status_order(code: str) -> tuple[int, str]:
+    """Status keys in the order reports list them: exact codes and ranges by number, then
+    `default` (as the spec spells it, it sorts last)."""
+    return (1, code) if code == "default" else (0, code)
+
+
+def _covering(code: str, codes: dict[str, Response]) -> str | None:
     """The range or default response that documents `code` when it has no entry of its own."""
-    if len(code) == 3 and code[0].isdigit() and f"{code[0]}XX" in codes:
+    if len(code) == 3 and code.isdigit() and f"{code[0]}XX" in codes:
         return f"{code[0]}XX"
-    return "DEFAULT" if "DEFAULT" in codes else None
+    return "default" if "default" in codes else None

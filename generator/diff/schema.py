@@ -22,7 +22,8 @@ from typing import Any
 
 from generator.diff.model import Side
 from generator.load import pointer as jp
-from generator.load.workspace import Document, RefProblem, Workspace
+from generator.load.workspace import Loc, RefProblem, Workspace
+from generator.openapi.dialect import Dialect, dialect_of
 
 LENGTH_MAX = ("maxLength", "maxItems", "maxProperties")
 LENGTH_MIN = ("minLength", "minItems", "minProperties")
@@ -32,23 +33,9 @@ class DiffInputError(Exception):
     """A spec the diff cannot read (exit code 2); the message names file and pointer."""
 
 
-@dataclass(frozen=True)
-class Loc:
-    """Where a value sits: the document and the JSON pointer inside it."""
-
-    doc: Document
-    pointer: str
-
-    @property
-    def key(self) -> tuple[str, str]:
-        return (self.doc.uri, self.pointer)
-
-    def side(self) -> Side:
-        line, _ = self.doc.position(self.pointer)
-        return Side(self.doc.display, line, self.pointer)
-
-    def child(self, *tokens: str | int) -> Loc:
-        return Loc(self.doc, jp.join(self.pointer, *tokens))
+def side(loc: Loc) -> Side:
+    """How a report shows a location: the file, the line and the pointer."""
+    return Side(loc.doc.display, loc.line, loc.pointer)
 
 
 @dataclass(frozen=True)
@@ -131,8 +118,7 @@ class Normalizer:
 
     def __init__(self, workspace: Workspace) -> None:
         self.workspace = workspace
-        version = str(workspace.root.data.get("openapi", ""))
-        self.version30 = version.startswith("3.0")
+        self.version30 = dialect_of(workspace.root.data) is Dialect.OAS30
         self._cache: dict[tuple[str, str], Schema] = {}  # by the schema's own location
         self._at: dict[tuple[str, str], Schema] = {}  # by a location that leads to it
         self._busy: set[tuple[str, str]] = set()

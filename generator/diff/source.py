@@ -17,8 +17,8 @@ from pathlib import Path, PurePosixPath
 
 from generator.diff.schema import DiffInputError
 from generator.findings import InputError
-from generator.load.swagger2 import is_swagger2
 from generator.load.workspace import Workspace
+from generator.openapi.dialect import is_swagger2, version_problem
 
 GIT_PREFIX = "git:"
 _SPEC_SUFFIXES = (".yaml", ".yml", ".json")
@@ -45,13 +45,13 @@ def _open(path: Path, display: str, allow_remote: tuple[str, ...]) -> Workspace:
         workspace = Workspace.open(path, display, allow_remote)
     except InputError as exc:
         raise DiffInputError(exc.finding.render()) from None
-    data = workspace.root.data
-    if is_swagger2(data):
+    if is_swagger2(workspace.root.data):
         raise DiffInputError(
             f"{display}: Swagger 2.0 is not compared; convert it to OpenAPI 3 first"
         )
-    if not isinstance(data, dict) or not str(data.get("openapi", "")).startswith("3."):
-        raise DiffInputError(f"{display}:1: expected an OpenAPI 3.0 or 3.1 document [/openapi]")
+    problem = version_problem(workspace.root)
+    if problem is not None:
+        raise DiffInputError(problem.render())
     return workspace
 
 

@@ -11,7 +11,6 @@ import importlib
 import importlib.util
 import itertools
 import json
-import re
 import sys
 import threading
 import time
@@ -19,7 +18,7 @@ import zlib
 from collections.abc import Mapping
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Literal
+from typing import Literal
 
 from fastapi import FastAPI
 from starlette.datastructures import Headers
@@ -58,12 +57,17 @@ class FakeSetupError(Exception):
 
 
 def detect_style(spec: Path) -> Style:
-    """By the spec's paths: `/v1/fulfillments` -> v1, `/fulfillments/bulk_create` -> quickstart."""
+    """By the spec's paths: `/v1/fulfillments` -> v1, `/fulfillments/bulk_create` -> quickstart.
+    The spec is read by the safe loader and the OpenAPI model, like everywhere else."""
+    from generator.findings import InputError
+    from generator.load.workspace import Workspace
+    from generator.openapi.build import build_model
+
     try:
-        text = spec.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FakeSetupError(f"{spec}: cannot read: {exc}") from None
-    paths = _paths(spec, text)
+        model = build_model(Workspace.open(spec))
+    except InputError as exc:
+        raise FakeSetupError(exc.finding.render()) from None
+    paths = {op.path for op in model.operations}
     if "/v1/fulfillments" in paths:
         return "v1"
     if "/fulfillments/bulk_create" in paths:
@@ -72,18 +76,6 @@ def detect_style(spec: Path) -> Style:
         f"{spec}: not a Fulfillments spec the fake knows (no /v1/fulfillments or "
         "/fulfillments/bulk_create path); give --style v1|quickstart with a shipped spec"
     )
-
-
-def _paths(spec: Path, text: str) -> set[str]:
-    try:
-        import yaml
-
-        data: Any = yaml.safe_load(text)
-    except Exception:
-        data = None
-    if isinstance(data, dict) and isinstance(data.get("paths"), dict):
-        return {str(p) for p in data["paths"]}
-    return set(re.findall(r"^\s*['\"]?(/[^'\"\s:]*)['\"]?\s*:", text, re.MULTILINE))
 
 
 def load_server(spec: Path, style: Style, cache_dir: Path | None = None) -> ModuleType:

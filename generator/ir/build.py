@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from generator.ir.classes import ClassIndex
 from generator.ir.model import (
     ANY,
     NONE,
@@ -29,8 +30,7 @@ from generator.ir.model import (
 )
 from generator.load import pointer as jp
 from generator.load.shape import mapping
-from generator.load.walk import HTTP_METHODS
-from generator.load.workspace import Document, RefProblem, Workspace
+from generator.load.workspace import Document, Loc, RefProblem, Workspace
 from generator.naming import (
     ModuleName,
     PythonIdentifier,
@@ -40,7 +40,17 @@ from generator.naming import (
     model_class,
     unique,
 )
-from generator.render.models import Models
+from generator.openapi.media import MediaKind
+from generator.openapi.model import (
+    MediaType,
+    OpenApi,
+    OperationKind,
+    ParameterIn,
+    SchemaRef,
+    SecurityType,
+)
+from generator.openapi.model import Operation as SpecOperation
+from generator.openapi.model import Parameter as SpecParameter
 
 IDEMPOTENT_METHODS = {"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"}
 #: attribute names of the generated clients that operations must not shadow
@@ -70,37 +80,36 @@ PARAMETER_RESERVED = {
     "track_id",
 }
 
-Located = tuple[Document, str, Any]
+JSON_KINDS = (MediaKind.JSON, MediaKind.ANY)
+
+
+def _json_media(content: tuple[MediaType, ...]) -> MediaType | None:
+    """The media type the generated code speaks for a body: the first JSON one (a `*/*`
+    range counts: such specs send JSON)."""
+    return next((m for m in content if m.kind in JSON_KINDS and m.schema is not None), None)
 
 
 class IrBuilder:
-    def __init__(self, workspace: Workspace, models: Models) -> None:
+    def __init__(self, workspace: Workspace, model: OpenApi, classes: ClassIndex) -> None:
         self.ws = workspace
-        self.models = models
-        self.root = workspace.root
-        self.data: dict[str, Any] = self.root.data
+        self.model = model
+        self.classes = classes
+        self.root = model.root.doc
+        self.data: dict[str, Any] = mapping(self.root.data)
 
     # -- references and types ----------------------------------------------------------------
-    def deref(self, doc: Document, pointer: str, value: Any) -> Located:
-        try:
-            return self.ws.deref(doc, pointer, value)
-        except RefProblem:
-            return doc, pointer, {}
-
     def _classes(self, doc: Document, pointer: str) -> list[str]:
         if doc is not self.root:
             return []
         path = tuple(jp.split(pointer))
-        found = self.models.classes_at(path)
+        found = self.classes.classes_at(path)
         if found or len(path) != 3 or path[:2] != ("components", "schemas"):
             return found
         # datamodel-code-generator keeps a single class for equal component schemas whose names
         # collide (`FooBar`, `foo-bar`): use that class rather than falling back to a dict
-        schemas = (self.data.get("components") or {}).get("schemas") or {}
-        if not isinstance(schemas, dict):
-            return []
+        schemas = mapping(mapping(self.data.get("components")).get("schemas"))
         mine, spelled = schemas.get(path[2]), class_name(path[2])
-        for model in self.models.classes:
+        for model in self.classes.classes:
             other = model.source_path
             if (
                 len(other) == 3
@@ -120,6 +129,12 @@ class IrBuilder:
                     return name
         return names[0]
 
+    def _resolve(self, doc: Document, ref: str) -> tuple[Document, str, Any] | None:
+        try:
+            return self.ws.resolve(doc, ref)
+        except RefProblem:
+            return None
+
     def schema_type(
         self, doc: Document, pointer: str, schema: Any, direction: str, depth: int = 0
     ) -> PyType:
@@ -129,11 +144,10 @@ class IrBuilder:
         if names:
             return PyType.model(model_class(self._pick(names, direction)))
         if isinstance(schema.get("$ref"), str):
-            try:
-                tdoc, tptr, target = self.ws.resolve(doc, schema["$ref"])
-            except RefProblem:
+            target = self._resolve(doc, schema["$ref"])
+            if target is None:
                 return ANY
-            return self.schema_type(tdoc, tptr, target, direction, depth + 1)
+            return self.schema_type(*target, direction, depth + 1)
         for keyword in ("oneOf", "anyOf"):
             branches = schema.get(keyword)
             if isinstance(branches, list) and branches:
@@ -190,10 +204,12 @@ class IrBuilder:
             return PyType.of(simple[kind])
         return ANY
 
-    def parameter_type(self, doc: Document, pointer: str, schema: Any, depth: int = 0) -> PyType:
-        doc, pointer, schema = self.deref(doc, pointer, schema)
+    def parameter_type(self, schema: Any, depth: int = 0) -> PyType:
         if not isinstance(schema, dict) or depth > 8:
             return STR
+        if isinstance(schema.get("$ref"), str):
+            target = self._resolve(self.root, schema["$ref"])
+            return STR if target is None else self.parameter_type(target[2], depth + 1)
         enum = schema.get("enum")
         # `Literal` takes str, int and bool only (PEP 586): a float such as `nan` or `inf` would
         # render as an undefined name, so such enums keep their plain type
@@ -203,53 +219,40 @@ class IrBuilder:
         if isinstance(kind, list):
             kind = next((k for k in kind if k != "null"), "string")
         if kind == "array":
-            return PyType.of(
-                "list",
-                self.parameter_type(
-                    doc, jp.join(pointer, "items"), schema.get("items", {}), depth + 1
-                ),
-            )
+            return PyType.of("list", self.parameter_type(schema.get("items", {}), depth + 1))
         return PyType.of(
             {"integer": "int", "number": "float", "boolean": "bool"}.get(str(kind), "str")
         )
 
     # -- conventions -------------------------------------------------------------------------
-    def _error_schemas(self) -> list[Located]:
-        found: list[Located] = []
+    @property
+    def path_operations(self) -> tuple[SpecOperation, ...]:
+        return tuple(op for op in self.model.operations if op.kind is OperationKind.PATH)
+
+    def _error_schemas(self) -> list[SchemaRef]:
+        found: list[SchemaRef] = []
         seen: set[tuple[str, str]] = set()
-        for _, _, op_doc, op_ptr, op in self._iter_operations():
-            responses = mapping(op.get("responses"))
-            for status, response in responses.items():
-                if str(status)[:1] not in ("4", "5"):
+        for op in self.path_operations:
+            for response in op.responses:
+                if response.status[:1] not in ("4", "5"):
                     continue
-                for located in self._media_schemas(
-                    op_doc, jp.join(op_ptr, "responses", status), response
-                ):
-                    key = (located[0].uri, located[1])
-                    if key not in seen:
-                        seen.add(key)
-                        found.append(located)
+                for media in response.content:
+                    if media.kind is MediaKind.JSON and media.schema is not None:
+                        if media.schema.target.key not in seen:
+                            seen.add(media.schema.target.key)
+                            found.append(media.schema)
         return found
 
-    def _media_schemas(self, doc: Document, pointer: str, holder: Any) -> list[Located]:
-        doc, pointer, holder = self.deref(doc, pointer, holder)
-        content = holder.get("content") if isinstance(holder, dict) else None
-        result: list[Located] = []
-        if isinstance(content, dict):
-            for media, media_object in content.items():
-                if _is_json(media) and isinstance(media_object, dict) and "schema" in media_object:
-                    at = jp.join(pointer, "content", media, "schema")
-                    result.append(self.deref(doc, at, media_object["schema"]))
-        return result
-
     def conventions(self) -> Conventions:
-        errors = [s for s in self._error_schemas() if isinstance(s[2], dict)]
+        errors = [s for s in self._error_schemas() if isinstance(s.value, dict)]
         success_flag = retryable_flag = None
         shape = ErrorShape.PLAIN
-        for _, _, schema in errors:
-            props = mapping(schema.get("properties"))
+        for schema in errors:
+            props = mapping(schema.value.get("properties"))
             for name, prop in props.items():
-                _, _, prop = self.deref(self.root, "", prop)
+                if isinstance(prop, dict) and isinstance(prop.get("$ref"), str):
+                    target = self._resolve(schema.target.doc, prop["$ref"])
+                    prop = target[2] if target is not None else None
                 if not isinstance(prop, dict):
                     continue
                 if prop.get("type") == "boolean" and prop.get("enum") == [False]:
@@ -264,23 +267,17 @@ class IrBuilder:
         response_headers: list[str] = []
         statuses: set[str] = set()
         accepted: PyType | None = None
-        for _, _, op_doc, op_ptr, op in self._iter_operations():
-            for param in self._parameters(op_doc, op_ptr, op):
-                if param[2].get("in") == "header":
-                    wire = str(param[2].get("name", ""))
-                    headers.setdefault(wire.lower(), wire)
-            responses = mapping(op.get("responses"))
-            for status, response in responses.items():
-                statuses.add(str(status))
-                _, _, resolved = self.deref(op_doc, jp.join(op_ptr, "responses", status), response)
-                if isinstance(resolved, dict) and isinstance(resolved.get("headers"), dict):
-                    response_headers.extend(resolved["headers"])
-                if str(status) == "202" and accepted is None:
-                    schemas = self._media_schemas(
-                        op_doc, jp.join(op_ptr, "responses", status), response
-                    )
-                    if schemas:
-                        accepted = self.schema_type(*schemas[0], direction="response")
+        for op in self.path_operations:
+            for param in (*op.parameters, *op.ignored_parameters):
+                if param.location is ParameterIn.HEADER:
+                    headers.setdefault(param.name.lower(), param.name)
+            for response in op.responses:
+                statuses.add(response.status)
+                response_headers.extend(h.name for h in response.headers)
+                if response.status == "202" and accepted is None:
+                    media = _json_media(response.content)
+                    if media is not None and media.schema is not None:
+                        accepted = self.target_type(media.schema, "response")
         return Conventions(
             success_flag=success_flag,
             retryable_flag=retryable_flag,
@@ -300,47 +297,22 @@ class IrBuilder:
             accepted_model=accepted,
         )
 
+    def target_type(self, schema: SchemaRef, direction: str) -> PyType:
+        """The type of what a schema's `$ref` chain leads to."""
+        return self.schema_type(schema.target.doc, schema.target.pointer, schema.value, direction)
+
     # -- operations --------------------------------------------------------------------------
-    def _query_model(self, doc: Document, op_ptr: str) -> PyType | None:
+    def _query_model(self, op: SpecOperation) -> PyType | None:
         """datamodel-code-generator's model of an operation's query parameters: their wire
         names as aliases, with the spec's constraints (page_size 1..99, patterns)."""
-        names = [n for n in self._classes(doc, op_ptr) if n.endswith("ParametersQuery")]
+        names = [
+            n for n in self._classes(op.loc.doc, op.loc.pointer) if n.endswith("ParametersQuery")
+        ]
         return PyType.model(model_class(names[0])) if names else None
 
-    def _iter_operations(self) -> list[tuple[str, str, Document, str, dict[str, Any]]]:
-        result: list[tuple[str, str, Document, str, dict[str, Any]]] = []
-        paths = self.data.get("paths")
-        if not isinstance(paths, dict):
-            return result
-        for path, item in paths.items():
-            doc, item_ptr, item = self.deref(self.root, jp.join("/paths", path), item)
-            if not isinstance(item, dict):
-                continue
-            for method in HTTP_METHODS:
-                op = item.get(method)
-                if isinstance(op, dict):
-                    result.append((path, method, doc, jp.join(item_ptr, method), op))
-        return result
-
-    def _parameters(self, doc: Document, op_ptr: str, op: dict[str, Any]) -> list[Located]:
-        item_ptr = jp.parent(op_ptr)
-        item = jp.resolve(doc.data, item_ptr) if item_ptr else {}
-        merged: dict[tuple[str, str], Located] = {}
-        for base, params in (
-            (jp.join(item_ptr, "parameters"), item.get("parameters")),
-            (jp.join(op_ptr, "parameters"), op.get("parameters")),
-        ):
-            for index, param in enumerate(params if isinstance(params, list) else []):
-                located = self.deref(doc, jp.join(base, index), param)
-                value = located[2]
-                if isinstance(value, dict) and "name" in value and "in" in value:
-                    merged[(str(value["in"]), str(value["name"]))] = located
-        return list(merged.values())
-
-    def _parameter(self, located: Located, conventions: Conventions) -> Parameter:
-        doc, pointer, value = located
-        wire = str(value["name"])
-        location = Location(str(value["in"]))
+    def _parameter(self, param: SpecParameter, conventions: Conventions) -> Parameter:
+        wire = param.name
+        location = Location(param.location.value)
         lower = wire.lower()
         role = Role.PLAIN
         if location is Location.HEADER:
@@ -358,197 +330,184 @@ class IrBuilder:
                 "authorization",
             ):
                 role = Role.TRANSPORT
-        schema_at = jp.join(pointer, "schema")
-        ptype = self.parameter_type(doc, schema_at, value.get("schema", {}))
+        schema = param.effective_schema
+        ptype = self.parameter_type(schema.value if schema is not None else {})
         return Parameter(
             wire_name=wire,
             python_name=identifier(wire, reserved=PARAMETER_RESERVED),
             location=location,
             type=ptype,
-            required=bool(value.get("required")) or location is Location.PATH,
-            description=str(value.get("description") or ""),
-            deprecated=bool(value.get("deprecated")),
-            explode=value.get("explode", value.get("style", "form") == "form") is not False,
+            required=param.required,
+            description=param.description,
+            deprecated=param.deprecated,
+            explode=param.explode,
             role=role,
         )
 
     def _result(
-        self, op_doc: Document, op_ptr: str, responses: dict[str, Any], errors: set[tuple[str, str]]
+        self, op: SpecOperation, errors: set[tuple[str, str]]
     ) -> tuple[list[Response], PyType, PyType | None]:
         built: list[Response] = []
         results: list[PyType] = []
         accepted: PyType | None = None
-        for status, response in responses.items():
-            status = str(status)
-            at = jp.join(op_ptr, "responses", status)
-            _, _, resolved = self.deref(op_doc, at, response)
-            schemas = self._media_schemas(op_doc, at, response)
-            media = None
+        for response in op.responses:
+            status = response.status
+            media = _json_media(response.content)
             rtype: PyType | None = None
-            if schemas:
-                sdoc, sptr, schema = schemas[0]
-                content = resolved.get("content", {}) if isinstance(resolved, dict) else {}
-                media = next((m for m in content if _is_json(m)), None)
+            if media is not None and media.schema is not None:
                 rtype = (
-                    self._success_type(sdoc, sptr, schema, errors)
+                    self._success_type(media.schema, errors)
                     if status.startswith("2")
-                    else self.schema_type(sdoc, sptr, schema, "response")
+                    else self.target_type(media.schema, "response")
                 )
-            code = int(status) if status.isdigit() else None
-            description = (
-                str(resolved.get("description") or "") if isinstance(resolved, dict) else ""
+            built.append(
+                Response(
+                    status,
+                    response.code,
+                    rtype,
+                    response.description,
+                    media.name if media is not None else None,
+                )
             )
-            built.append(Response(status, code, rtype, description, media))
             if status == "202":
                 accepted = rtype or NONE
-            elif status.startswith("2"):
+            elif status.startswith("2") and response.code is not None:
                 results.append(rtype or NONE)
         result = PyType.one_of(*results) if results else NONE
         return built, result, accepted
 
-    def _success_type(
-        self, doc: Document, pointer: str, schema: Any, errors: set[tuple[str, str]]
-    ) -> PyType:
+    def _success_type(self, schema: SchemaRef, errors: set[tuple[str, str]]) -> PyType:
         """The type of a 2xx body, without branches that are the API's error body: those are
         the in-band failure form (v1's HTTP 200 `success: false`), which the client raises."""
-        if isinstance(schema, dict):
+        value, doc, pointer = schema.value, schema.target.doc, schema.target.pointer
+        if isinstance(value, dict):
             for keyword in ("oneOf", "anyOf"):
-                branches = schema.get(keyword)
+                branches = value.get(keyword)
                 if not isinstance(branches, list):
                     continue
                 kept: list[PyType] = []
                 dropped = False
                 for index, branch in enumerate(branches):
                     bptr = jp.join(pointer, keyword, index)
-                    tdoc, tptr, _ = self.deref(doc, bptr, branch)
-                    if (tdoc.uri, tptr) in errors:
+                    target = (doc, bptr)
+                    if isinstance(branch, dict) and isinstance(branch.get("$ref"), str):
+                        resolved = self._resolve(doc, branch["$ref"])
+                        if resolved is not None:
+                            target = (resolved[0], resolved[1])
+                    if (target[0].uri, target[1]) in errors:
                         dropped = True
                         continue
                     kept.append(self.schema_type(doc, bptr, branch, "response"))
                 if dropped and kept:
                     return PyType.one_of(*kept)
-        return self.schema_type(doc, pointer, schema, "response")
+        return self.target_type(schema, "response")
 
-    def _pagination(
-        self, op_doc: Document, op_ptr: str, op: dict[str, Any], params: list[Parameter]
-    ) -> Pagination | None:
+    def _pagination(self, op: SpecOperation, params: list[Parameter]) -> Pagination | None:
         cursor = next(
             (p for p in params if p.location is Location.QUERY and p.wire_name == "cursor"), None
         )
         if cursor is None:
             return None
-        responses = mapping(op.get("responses"))
-        if "200" not in responses:
+        response = op.response("200")
+        media = _json_media(response.content) if response is not None else None
+        if media is None or media.schema is None:
             return None
-        schemas = self._media_schemas(op_doc, jp.join(op_ptr, "responses", "200"), responses["200"])
-        if not schemas:
-            return None
-        sdoc, sptr, schema = schemas[0]
-        props = schema.get("properties") if isinstance(schema, dict) else None
+        schema = media.schema
+        props = schema.value.get("properties") if isinstance(schema.value, dict) else None
         if not isinstance(props, dict) or "next_page" not in props or "data" not in props:
             return None
-        ddoc, dptr, data = self.deref(sdoc, jp.join(sptr, "properties", "data"), props["data"])
+        data_loc = schema.target.child("properties", "data")
+        data = props["data"]
+        if isinstance(data, dict) and isinstance(data.get("$ref"), str):
+            resolved = self._resolve(data_loc.doc, data["$ref"])
+            if resolved is None:
+                return None
+            data_loc, data = Loc(resolved[0], resolved[1]), resolved[2]
         if not isinstance(data, dict) or not isinstance(data.get("items"), dict):
             return None
-        item = self.schema_type(ddoc, jp.join(dptr, "items"), data["items"], "response")
+        item = self.schema_type(
+            data_loc.doc, jp.join(data_loc.pointer, "items"), data["items"], "response"
+        )
         return Pagination(cursor=cursor.python_name, item=item)
 
     def build(self, package: ModuleName, spec_digest: str) -> Api:
         conventions = self.conventions()
-        errors = {(d.uri, p) for d, p, _ in self._error_schemas()}
-        raw = self._iter_operations()
+        errors = {s.target.key for s in self._error_schemas()}
+        raw = self.path_operations
         names = unique(
             [
-                identifier(
-                    str(op.get("operationId") or f"{method}_{path}"), reserved=CLIENT_RESERVED
-                )
-                for path, method, _, _, op in raw
+                identifier(op.operation_id or f"{op.method}_{op.path}", reserved=CLIENT_RESERVED)
+                for op in raw
             ],
             reserved=CLIENT_RESERVED,
         )
         operations: list[Operation] = []
-        for (path, method, doc, op_ptr, op), name in zip(raw, names, strict=True):
-            params = [self._parameter(p, conventions) for p in self._parameters(doc, op_ptr, op)]
+        for op, name in zip(raw, names, strict=True):
+            params = [self._parameter(p, conventions) for p in op.parameters]
             params = _unique_parameter_names(params)
             body = None
-            if "requestBody" in op:
-                _, _, request = self.deref(doc, jp.join(op_ptr, "requestBody"), op["requestBody"])
-                schemas = self._media_schemas(
-                    doc, jp.join(op_ptr, "requestBody"), op["requestBody"]
-                )
-                if schemas:
-                    content = request.get("content", {})
+            request = op.request_body
+            if request is not None:
+                media = _json_media(request.content)
+                if media is not None and media.schema is not None:
                     body = Body(
-                        type=self.schema_type(*schemas[0], direction="request"),
-                        media_type=next((m for m in content if _is_json(m)), "application/json"),
-                        required=bool(request.get("required")),
-                        description=str(request.get("description") or ""),
+                        type=self.target_type(media.schema, "request"),
+                        media_type=media.name
+                        if media.kind is MediaKind.JSON
+                        else "application/json",
+                        required=request.required,
+                        description=request.description,
                     )
-            responses = mapping(op.get("responses"))
-            built, result, accepted = self._result(doc, op_ptr, responses, errors)
+            built, result, accepted = self._result(op, errors)
             operations.append(
                 Operation(
-                    operation_id=str(op.get("operationId") or name),
+                    operation_id=op.operation_id or name,
                     python_name=PythonIdentifier(name),
-                    method=method.upper(),
-                    path=path,
-                    summary=str(op.get("summary") or ""),
-                    description=str(op.get("description") or ""),
-                    tags=tuple(str(t) for t in op.get("tags", []) if isinstance(t, str)),
-                    deprecated=bool(op.get("deprecated")),
+                    method=op.method.upper(),
+                    path=op.path,
+                    summary=op.summary,
+                    description=op.description,
+                    tags=op.tags,
+                    deprecated=op.deprecated,
                     parameters=tuple(params),
                     body=body,
                     responses=tuple(built),
                     result=result,
                     accepted=accepted,
-                    idempotent=method.upper() in IDEMPOTENT_METHODS,
-                    pagination=self._pagination(doc, op_ptr, op, params),
-                    query_model=self._query_model(doc, op_ptr),
+                    idempotent=op.method.upper() in IDEMPOTENT_METHODS,
+                    pagination=self._pagination(op, params),
+                    query_model=self._query_model(op),
                 )
             )
         operations = _without_iterator_clashes(operations)
         operations, shared_params = _server_params(operations)
-        info = mapping(self.data.get("info"))
-        schemes = (self.data.get("components") or {}).get("securitySchemes") or {}
-        bearer = (
-            any(
-                (isinstance(s, dict) and str(s.get("scheme", "")).lower() == "bearer")
-                or (isinstance(s, dict) and s.get("type") == "oauth2")
-                for s in schemes.values()
-            )
-            if isinstance(schemes, dict)
-            else False
+        info = self.model.info
+        bearer = any(
+            (s.type is SecurityType.HTTP and s.scheme == "bearer") or s.type is SecurityType.OAUTH2
+            for s in self.model.security_schemes.values()
         )
         return Api(
             package=package,
-            title=str(info.get("title") or package),
-            version=str(info.get("version") or ""),
-            description=str(info.get("description") or ""),
-            openapi_version=str(self.data.get("openapi", "")),
+            title=info.title or str(package),
+            version=info.version,
+            description=info.description,
+            openapi_version=self.model.version,
             servers=self._servers(),
             operations=tuple(operations),
             conventions=conventions,
             bearer_auth=bearer,
             spec_digest=spec_digest,
-            models=tuple(model_class(c.class_name) for c in self.models.classes),
+            models=tuple(model_class(c.class_name) for c in self.classes.classes),
             shared_server_params=shared_params,
         )
 
     def _servers(self) -> tuple[Server, ...]:
-        servers = self.data.get("servers")
-        if not isinstance(servers, list):
-            return ()
         raw = []
-        for index, server in enumerate(servers):
-            if not isinstance(server, dict) or not isinstance(server.get("url"), str):
-                continue
-            label = server.get("x-apicontract-name") or (
-                str(server.get("description") or "").split("(")[0].split(",")[0].strip()
-                or f"server {index + 1}"
+        for index, server in enumerate(self.model.servers):
+            label = server.extensions.get("x-apicontract-name") or (
+                server.description.split("(")[0].split(",")[0].strip() or f"server {index + 1}"
             )
-            raw.append(
-                (server["url"], identifier(str(label)), str(server.get("description") or ""))
-            )
+            raw.append((server.url, identifier(str(label)), server.description))
         names = unique([name for _, name, _ in raw])
         return tuple(
             Server(url, PythonIdentifier(name), desc)
@@ -646,10 +605,7 @@ def _unique_parameter_names(params: list[Parameter]) -> list[Parameter]:
     return [replace(p, python_name=PythonIdentifier(n)) for p, n in zip(params, names, strict=True)]
 
 
-def _is_json(media: str) -> bool:
-    base = media.split(";")[0].strip().lower()
-    return base == "application/json" or base.endswith("+json") or base == "*/*"
-
-
-def build_api(workspace: Workspace, models: Models, package: ModuleName) -> Api:
-    return IrBuilder(workspace, models).build(package, workspace.root.digest)
+def build_api(
+    workspace: Workspace, model: OpenApi, classes: ClassIndex, package: ModuleName
+) -> Api:
+    return IrBuilder(workspace, model, classes).build(package, workspace.root.digest)

@@ -1,24 +1,17 @@
-"""What every lint rule receives: the loaded workspace and the walks over it, computed once."""
+"""What every lint rule receives: the loaded workspace, the OpenAPI model read from it and the
+`$ref` sites of every document, each computed once."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
 
-from generator.load.walk import HTTP_METHODS, OpenApiWalker, RefSite, iter_refs
-from generator.load.workspace import Document, Workspace
+from generator.load.refs import RefSite, iter_refs
+from generator.load.workspace import Document, RefProblem, Workspace
+from generator.openapi.build import build_model
+from generator.openapi.dialect import dialect_of
+from generator.openapi.model import OpenApi, Operation, OperationKind
 
-
-@dataclass(frozen=True)
-class Operation:
-    doc: Document
-    pointer: str
-    path: str
-    method: str
-    value: dict[str, Any]
-    path_item: dict[str, Any]
-    path_item_pointer: str
+__all__ = ["LintContext", "Operation"]
 
 
 class LintContext:
@@ -30,14 +23,14 @@ class LintContext:
         return self.ws.root
 
     @cached_property
-    def version(self) -> str:
-        data = self.root.data
-        raw = data.get("openapi") if isinstance(data, dict) else None
-        return str(raw)[:3] if isinstance(raw, str) else ""
+    def model(self) -> OpenApi:
+        return build_model(self.ws)
 
     @cached_property
-    def walker(self) -> OpenApiWalker:
-        return OpenApiWalker(self.ws).run()
+    def version(self) -> str:
+        """ "3.0" or "3.1" when the document is one we read, else ""."""
+        dialect = dialect_of(self.root.data)
+        return dialect.value if dialect is not None else ""
 
     @cached_property
     def ref_sites(self) -> list[RefSite]:
@@ -54,35 +47,17 @@ class LintContext:
                 sites.append(site)
                 try:
                     target, _ = self.ws.target(doc, site.ref)
-                except Exception:
+                except RefProblem:
                     continue
                 if target.uri not in done:
                     todo.append(target)
         return sites
 
     @cached_property
-    def operations(self) -> list[Operation]:
-        found: list[Operation] = []
-        data = self.root.data
-        paths = data.get("paths") if isinstance(data, dict) else None
-        if not isinstance(paths, dict):
-            return found
-        for path, item in paths.items():
-            item_pointer = "/paths/" + path.replace("~", "~0").replace("/", "~1")
-            doc = self.root
-            if isinstance(item, dict) and isinstance(item.get("$ref"), str):
-                try:
-                    doc, item_pointer, item = self.ws.deref(doc, item_pointer, item)
-                except Exception:
-                    continue
-            if not isinstance(item, dict):
-                continue
-            for method in HTTP_METHODS:
-                op = item.get(method)
-                if isinstance(op, dict):
-                    found.append(
-                        Operation(
-                            doc, f"{item_pointer}/{method}", path, method, op, item, item_pointer
-                        )
-                    )
-        return found
+    def operations(self) -> tuple[Operation, ...]:
+        """The operations under `paths` (webhooks and callbacks are in `all_operations`)."""
+        return tuple(op for op in self.model.operations if op.kind is OperationKind.PATH)
+
+    @cached_property
+    def all_operations(self) -> tuple[Operation, ...]:
+        return self.model.all_operations()

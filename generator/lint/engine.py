@@ -9,6 +9,7 @@ from generator.cache import ContentCache, default_cache_dir, local_dependencies
 from generator.findings import Finding, InputError, Severity
 from generator.lint.context import LintContext
 from generator.lint.rules import GATE_RULES, RULES, Rule
+from generator.lint.rules import model as model_rule
 from generator.load.parse import DEFAULT_LIMITS, Limits
 from generator.load.workspace import Workspace
 
@@ -72,11 +73,15 @@ def lint_file(
 def lint_workspace(workspace: Workspace, rules: tuple[Rule, ...] = RULES) -> list[Finding]:
     ctx = LintContext(workspace)
     findings: set[Finding] = set(workspace.root.problems)
+    from_model: set[Finding] = set()
     for rule in rules:
-        findings.update(rule(ctx))
+        (from_model if rule is model_rule.check else findings).update(rule(ctx))
     for doc in workspace.documents.values():
         if doc is not workspace.root:
             findings.update(doc.problems)
+    # a place another rule reports already is not reported again from the model
+    located = {(f.file, f.pointer) for f in findings}
+    findings.update(f for f in from_model if (f.file, f.pointer) not in located)
     return sorted(findings, key=lambda f: (f.file, f.line, f.column, f.rule, f.pointer, f.message))
 
 

@@ -35,11 +35,11 @@ class Document:
 
     uri: str
     display: str
-    data: Any
+    data: Any = field(repr=False)
     digest: str
-    text: str
-    _positions: dict[str, tuple[int, int]] | None = None
-    problems: list[Finding] = field(default_factory=list)
+    text: str = field(repr=False)
+    _positions: dict[str, tuple[int, int]] | None = field(default=None, repr=False)
+    problems: list[Finding] = field(default_factory=list, repr=False)
 
     @property
     def positions(self) -> dict[str, tuple[int, int]]:
@@ -66,6 +66,37 @@ class Document:
     ) -> Finding:
         line, column = self.position(pointer)
         return Finding(self.display, line, column, pointer, severity, rule, message)
+
+
+@dataclass(frozen=True)
+class Loc:
+    """Where a value sits: the document and the RFC 6901 pointer inside it."""
+
+    doc: Document = field(compare=False)
+    pointer: str
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.doc.uri, self.pointer)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Loc) and self.key == other.key
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def __repr__(self) -> str:
+        return f"Loc({self.doc.display}#{self.pointer})"
+
+    def child(self, *tokens: str | int) -> Loc:
+        return Loc(self.doc, jp.join(self.pointer, *tokens))
+
+    @property
+    def line(self) -> int:
+        return self.doc.position(self.pointer)[0]
+
+    def finding(self, rule: str, message: str, severity: Severity = Severity.ERROR) -> Finding:
+        return self.doc.finding(self.pointer, rule, message, severity)
 
 
 class RefProblem(Exception):

@@ -75,7 +75,7 @@ def contract(spec: Path) -> Contract:
 @functools.cache
 def document(spec: Path) -> dict[str, Any]:
     """The converted request-direction document: the same schemas the engine validates."""
-    return convert(contract(spec).workspace, "request").document
+    return convert(contract(spec).model, "request").document
 
 
 @functools.cache

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from generator.load.walk import HTTP_METHODS
 from generator.load.workspace import Document, Workspace
+from generator.openapi.model import HTTP_METHODS
 from tests.conftest import ROOT
 
 V1 = ROOT / "specs/v1/fulfillments.yaml"

@@ -8,6 +8,7 @@ from generator.findings import Finding
 from generator.lint.context import LintContext
 from generator.lint.rules import (
     examples,
+    model,
     operations,
     path_params,
     refs,
@@ -27,6 +28,7 @@ RULES: tuple[Rule, ...] = (
     security.check,
     required.check,
     examples.check,
+    model.check,
 )
 
 #: what `generate` insists on before it writes code

@@ -30,7 +30,7 @@ from generator.load.workspace import RefProblem
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
-    sites = ctx.walker.examples
+    sites = ctx.model.example_sites
     if not sites or ctx.version not in ("3.0", "3.1"):
         return
     spec = DRAFT4 if ctx.version == "3.0" else DRAFT202012

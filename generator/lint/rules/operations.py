@@ -1,4 +1,7 @@
-"""Every operation has an operationId, and no two share one (generated method names need them)."""
+"""Every operation has an operationId, and no two share one (generated method names need them).
+
+Missing ids are reported for the operations under `paths`; uniqueness holds across every
+operation the spec describes, webhooks and callbacks included (OpenAPI requires it)."""
 
 from __future__ import annotations
 
@@ -6,24 +9,23 @@ from collections.abc import Iterator
 
 from generator.findings import Finding
 from generator.lint.context import LintContext
-from generator.load import pointer as jp
+from generator.openapi.model import OperationKind
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
     first: dict[str, tuple[str, str]] = {}
-    for op in ctx.operations:
-        op_id = op.value.get("operationId")
-        label = f"{op.method.upper()} {op.path}"
-        if not isinstance(op_id, str) or not op_id.strip():
-            yield op.doc.finding(op.pointer, "operation-id-missing", f"{label} has no operationId")
+    for op in ctx.all_operations:
+        if op.operation_id is None:
+            if op.kind is OperationKind.PATH:
+                yield op.loc.finding("operation-id-missing", f"{op.endpoint} has no operationId")
             continue
-        if op_id in first:
-            other_label, other_pointer = first[op_id]
-            yield op.doc.finding(
-                jp.join(op.pointer, "operationId"),
+        at = op.loc.child("operationId")
+        if op.operation_id in first:
+            other_label, other_pointer = first[op.operation_id]
+            yield at.finding(
                 "operation-id-duplicate",
-                f"operationId {op_id!r} of {label} is already used by {other_label} "
-                f"[{other_pointer}]",
+                f"operationId {op.operation_id!r} of {op.endpoint} is already used by "
+                f"{other_label} [{other_pointer}]",
             )
         else:
-            first[op_id] = (label, jp.join(op.pointer, "operationId"))
+            first[op.operation_id] = (op.endpoint, at.pointer)

@@ -12,7 +12,7 @@ from generator.load import pointer as jp
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
-    for site in ctx.walker.schemas:
+    for site in ctx.model.schema_sites:
         schema = site.schema
         required = schema.get("required")
         if schema.get("additionalProperties") is not False or not isinstance(required, list):

@@ -2,38 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterable, Iterator
 
 from generator.findings import Finding
 from generator.lint.context import LintContext
-from generator.load import pointer as jp
-from generator.load.workspace import Document
+from generator.openapi.model import SecurityRequirement
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
-    data = ctx.root.data if isinstance(ctx.root.data, dict) else {}
-    components = data.get("components")
-    schemes = components.get("securitySchemes") if isinstance(components, dict) else None
-    defined = set(schemes) if isinstance(schemes, dict) else set()
-    yield from _requirements(ctx.root, "/security", data.get("security"), defined)
-    for op in ctx.operations:
-        yield from _requirements(
-            op.doc, jp.join(op.pointer, "security"), op.value.get("security"), defined
-        )
+    model = ctx.model
+    defined = set(model.security_scheme_names)
+    yield from _requirements(model.security, defined)
+    for op in ctx.all_operations:
+        own = op.security_loc
+        if own is not None and own.doc is op.loc.doc and own.pointer.startswith(op.loc.pointer):
+            yield from _requirements(op.security, defined)
 
 
-def _requirements(doc: Document, pointer: str, value: Any, defined: set[str]) -> Iterator[Finding]:
-    if not isinstance(value, list):
-        return
-    for index, requirement in enumerate(value):
-        if not isinstance(requirement, dict):
-            continue
-        for name in requirement:
+def _requirements(
+    requirements: Iterable[SecurityRequirement], defined: set[str]
+) -> Iterator[Finding]:
+    for requirement in requirements:
+        for name in requirement.names:
             if name not in defined:
                 known = ", ".join(sorted(defined)) or "none"
-                yield doc.finding(
-                    jp.join(pointer, index, name),
+                yield requirement.loc.child(name).finding(
                     "security-scheme-undefined",
                     f"security requirement names {name!r}, which is not in "
                     f"components.securitySchemes (defined: {known})",

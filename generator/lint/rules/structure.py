@@ -28,6 +28,7 @@ from generator.lint.context import LintContext
 from generator.lint.rules import refs
 from generator.load import pointer as jp
 from generator.load.workspace import RefProblem
+from generator.openapi.dialect import version_problem
 
 _COVERED_ELSEWHERE = (DuplicateOperationIDError, ExtraParametersError, UnresolvableParameterError)
 
@@ -57,13 +58,10 @@ def check_version(ctx: LintContext) -> Iterator[Finding]:
     root = ctx.root
     if not isinstance(root.data, dict):
         yield root.finding("", "oas-structure", "a spec must be a mapping at the top level")
-    elif ctx.version not in _VALIDATORS:
-        found = root.data.get("openapi", root.data.get("swagger"))
-        yield root.finding(
-            "/openapi" if "openapi" in root.data else "",
-            "openapi-version",
-            f"expected `openapi: 3.0.x` or `3.1.x`, found {found!r}",
-        )
+        return
+    problem = version_problem(root)
+    if problem is not None:
+        yield problem
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
