@@ -9,6 +9,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from generator import __version__
 
@@ -51,6 +52,11 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     if args.package and len(args.specs) != 1:
         print("apicontract generate: --package needs exactly one SPEC", file=sys.stderr)
         return 2
+
+    def conventions_of(spec: Path) -> dict[str, Any]:
+        entry = config.entry_for(spec)
+        return dict(entry.conventions) if entry is not None else {}
+
     if args.specs:
         jobs = [(Path(s), args.package or config.package_for(Path(s))) for s in args.specs]
     else:
@@ -62,7 +68,14 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     shown_out = _shown(out_dir)
     status = 0
     work = [
-        Job(spec, package, _shown(spec), tuple(args.allow_remote), not args.no_cache)
+        Job(
+            spec,
+            package,
+            _shown(spec),
+            tuple(args.allow_remote),
+            not args.no_cache,
+            conventions=conventions_of(spec),
+        )
         for spec, package in jobs
     ]
     for job, result in zip(work, build_many(work), strict=True):
@@ -79,7 +92,9 @@ def _cmd_generate(args: argparse.Namespace) -> int:
         where = f"{shown_out}/{package}"
         try:
             if args.check:
-                diffs = check_package(out_dir, package, result.files, result.digest, shown_out)
+                diffs = check_package(
+                    out_dir, package, result.files, result.digest, shown_out, result.conventions
+                )
                 if diffs:
                     sys.stdout.write("".join(d if d.endswith("\n") else d + "\n" for d in diffs))
                     print(f"{where}: out of date with {shown_spec} ({len(diffs)} files differ)")
@@ -87,7 +102,9 @@ def _cmd_generate(args: argparse.Namespace) -> int:
                 else:
                     print(f"{where}: up to date with {shown_spec}")
                 continue
-            report = write_package(out_dir, package, result.files, result.digest)
+            report = write_package(
+                out_dir, package, result.files, result.digest, result.conventions
+            )
         except UnsafeOutputError as exc:
             print(f"{where}: {exc}", file=sys.stderr)
             status = 2
@@ -102,6 +119,48 @@ def _cmd_generate(args: argparse.Namespace) -> int:
             f"{len(report.unchanged)} unchanged{origin}"
         )
     return status
+
+
+def _cmd_conventions(args: argparse.Namespace) -> int:
+    """Each convention (configured in [tool.apicontract], declared in the spec, or guessed),
+    its value and why: exit 1 when the spec's declaration has problems."""
+    import json
+
+    from generator.config import ConfigError, load_config
+    from generator.findings import InputError
+    from generator.load.workspace import Workspace
+    from generator.openapi.build import build_model
+    from generator.openapi.conventions import decide_conventions
+    from generator.openapi.dialect import require_dialect
+
+    spec = Path(args.spec)
+    try:
+        entry = load_config(Path.cwd()).entry_for(spec)
+        workspace = Workspace.open(spec, _shown(spec), tuple(args.allow_remote))
+        require_dialect(workspace.root)
+    except ConfigError as exc:
+        print(f"apicontract conventions: {exc}", file=sys.stderr)
+        return 2
+    except InputError as exc:
+        print(exc.finding.render(), file=sys.stderr)
+        return 2
+    decided = decide_conventions(
+        workspace, build_model(workspace), entry.conventions if entry is not None else None
+    )
+    if args.format == "json":
+        document = {
+            "spec": _shown(spec),
+            "conventions": [c.to_json() for c in decided.choices],
+            "problems": [f.to_json() for f in decided.problems],
+        }
+        print(json.dumps(document, indent=2))
+    else:
+        for choice in decided.choices:
+            value = "-" if choice.value is None else json.dumps(choice.value)
+            print(f"{choice.key}: {value}  ({choice.source.value}: {choice.reason})")
+        for finding in decided.problems:
+            print(finding.render())
+    return 1 if decided.problems else 0
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
@@ -287,6 +346,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--list-rules", action="store_true", help="print every rule with its severity and exit"
     )
     diff.set_defaults(run=_cmd_diff)
+
+    conventions = commands.add_parser(
+        "conventions",
+        help="show the API conventions generated code follows, and where each comes from",
+    )
+    conventions.add_argument("spec", metavar="SPEC")
+    conventions.add_argument(
+        "--format", choices=("text", "json"), default="text", help="output format"
+    )
+    _allow_remote(conventions)
+    conventions.set_defaults(run=_cmd_conventions)
 
     serve = commands.add_parser(
         "serve", help="run a stateful fake of the API (or a checking proxy) on HTTP"

@@ -6,15 +6,19 @@
     [[tool.apicontract.specs]]
     path = "specs/v1/fulfillments.yaml"
     package = "zuora_v1"
+    conventions = { idempotency-header = "Idempotency-Key" }   # optional
 
 Specs not listed get a package name from their folder and file name (`v1_fulfillments`).
+`conventions` overrides what the spec declares or what would be guessed; its keys are those of
+`generator.openapi.conventions`.
 """
 
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from generator.naming import module_name
 
@@ -27,6 +31,8 @@ class ConfigError(Exception):
 class SpecEntry:
     path: Path
     package: str
+    #: API conventions set for this spec (`conventions = {...}`), see generator.openapi.conventions
+    conventions: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -36,11 +42,12 @@ class Config:
     source: Path | None = None
 
     def package_for(self, spec: Path) -> str:
+        entry = self.entry_for(spec)
+        return entry.package if entry is not None else default_package(spec)
+
+    def entry_for(self, spec: Path) -> SpecEntry | None:
         wanted = spec.resolve()
-        for entry in self.specs:
-            if entry.path.resolve() == wanted:
-                return entry.package
-        return default_package(spec)
+        return next((e for e in self.specs if e.path.resolve() == wanted), None)
 
 
 def default_package(spec: Path) -> str:
@@ -72,7 +79,11 @@ def load_config(directory: Path) -> Config:
         package = raw.get("package", default_package(path))
         if not isinstance(package, str) or module_name(package) != package:
             raise ConfigError(f"{where}: package {package!r} is not a valid Python package name")
-        entries.append(SpecEntry(path, package))
+        conventions = raw.get("conventions", {})
+        problem = conventions_problem(conventions)
+        if problem is not None:
+            raise ConfigError(f"{where}.conventions: {problem}")
+        entries.append(SpecEntry(path, package, dict(conventions)))
     specs = tuple(entries) if entries else discover_specs(directory)
     return Config(output=directory / output, specs=specs, source=pyproject)
 
@@ -81,3 +92,24 @@ def discover_specs(directory: Path) -> tuple[SpecEntry, ...]:
     root = directory / "specs"
     found = sorted(p for ext in ("yaml", "yml", "json") for p in root.glob(f"*/*.{ext}"))
     return tuple(SpecEntry(p, default_package(p)) for p in found)
+
+
+def conventions_problem(value: Any) -> str | None:
+    """Why a `conventions` table is unusable (None when it is fine)."""
+    from generator.openapi.conventions import KEYS, PAGINATION_KEYS
+
+    if not isinstance(value, dict):
+        return "must be a table"
+    for key, setting in value.items():
+        if key not in KEYS:
+            return f"unknown convention {key!r}; known: {', '.join(KEYS)}"
+        if key == "pagination":
+            if setting is False:
+                continue
+            if not isinstance(setting, dict) or any(
+                not isinstance(setting.get(k), str) for k in PAGINATION_KEYS
+            ):
+                return "pagination needs strings " + ", ".join(PAGINATION_KEYS)
+        elif not isinstance(setting, str):
+            return f"{key} must be a string"
+    return None

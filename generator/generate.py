@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,8 @@ class PackageResult:
     unreadable: bool = False
     cached: bool = False
     digest: str = ""
+    #: the API conventions the code follows, each with where it came from (for the manifest)
+    conventions: list[dict[str, Any]] = field(default_factory=list)
     _documents: dict[str, Any] | None = None
     _root_uri: str = ""
 
@@ -40,8 +44,10 @@ def build_package(
     display: str | None = None,
     allow_remote: tuple[str, ...] = (),
     limits: Limits = DEFAULT_LIMITS,
+    conventions: Mapping[str, Any] | None = None,
 ) -> PackageResult:
-    """Generate one package's files in memory. A spec with lint errors produces no files."""
+    """Generate one package's files in memory. A spec with lint errors produces no files.
+    `conventions` are the configured API conventions (generator.openapi.conventions)."""
     # imported here: a cached answer needs none of the heavy machinery
     from generator.ir.build import build_api
     from generator.lint.engine import gate_workspace
@@ -59,6 +65,7 @@ def build_package(
         result.unreadable = True
         return result
     from generator.openapi.build import build_model
+    from generator.openapi.conventions import decide_conventions
 
     model = build_model(workspace)
     if model.upgraded_from is not None:
@@ -79,9 +86,14 @@ def build_package(
     result.findings.extend(gate_workspace(workspace))
     if not result.ok:
         return result
+    decided = decide_conventions(workspace, model, conventions)
+    result.findings.extend(decided.problems)
+    result.conventions = [choice.to_json() for choice in decided.choices]
+    if not result.ok:
+        return result
     try:
         models = generate_models(model)
-        api = build_api(workspace, model, models.index, result.package)
+        api = build_api(workspace, model, decided, models.index, result.package)
         result.files = render_package(api, models)
     except (ModelGenerationError, FormatError) as exc:
         result.findings.append(
@@ -108,7 +120,12 @@ def _toolchain_digest() -> str:
 
 
 def _cache_slot(
-    spec: Path, package: str, shown: str, allow_remote: tuple[str, ...], cache_dir: Path | None
+    spec: Path,
+    package: str,
+    shown: str,
+    allow_remote: tuple[str, ...],
+    cache_dir: Path | None,
+    conventions: Mapping[str, Any] | None = None,
 ) -> tuple[ContentCache, str] | None:
     """Where a package's answer lives in the content cache (None when the spec is unreadable:
     building reports that properly)."""
@@ -117,7 +134,10 @@ def _cache_slot(
     except OSError:
         return None
     cache = ContentCache(cache_dir or default_cache_dir(), "generate")
-    return cache, cache.key(raw, package, shown, repr(sorted(allow_remote)), _toolchain_digest())
+    settings = json.dumps(conventions or {}, sort_keys=True)
+    return cache, cache.key(
+        raw, package, shown, repr(sorted(allow_remote)), settings, _toolchain_digest()
+    )
 
 
 def _from_cache(
@@ -133,6 +153,7 @@ def _from_cache(
         findings=[Finding.from_json(f) for f in hit["findings"]],
         cached=True,
         digest=str(hit["digest"]),
+        conventions=list(hit.get("conventions", [])),
     )
 
 
@@ -144,15 +165,22 @@ def build_package_cached(
     allow_remote: tuple[str, ...] = (),
     use_cache: bool = True,
     cache_dir: Path | None = None,
+    conventions: Mapping[str, Any] | None = None,
 ) -> PackageResult:
     """`build_package`, answered from the content cache when the spec (and every file it
-    references), the templates and the toolchain are unchanged."""
+    references), the templates, the toolchain and the settings are unchanged."""
     shown = display if display is not None else str(spec)
-    slot = _cache_slot(spec, package, shown, allow_remote, cache_dir) if use_cache else None
+    slot = (
+        _cache_slot(spec, package, shown, allow_remote, cache_dir, conventions)
+        if use_cache
+        else None
+    )
     hit = _from_cache(slot, shown, package)
     if hit is not None:
         return hit
-    result = build_package(spec, package, display=display, allow_remote=allow_remote)
+    result = build_package(
+        spec, package, display=display, allow_remote=allow_remote, conventions=conventions
+    )
     if slot is not None and result.ok and result._documents is not None:
         deps = local_dependencies(result._documents, result._root_uri)
         if deps is not None:
@@ -163,6 +191,7 @@ def build_package_cached(
                     "files": result.files,
                     "digest": result.digest,
                     "findings": [f.to_json() for f in result.findings],
+                    "conventions": result.conventions,
                 },
             )
     return result
@@ -176,6 +205,7 @@ class Job:
     allow_remote: tuple[str, ...] = ()
     use_cache: bool = True
     cache_dir: Path | None = None
+    conventions: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
 
 def _run_job(job: Job) -> PackageResult:
@@ -186,6 +216,7 @@ def _run_job(job: Job) -> PackageResult:
         allow_remote=job.allow_remote,
         use_cache=job.use_cache,
         cache_dir=job.cache_dir,
+        conventions=job.conventions,
     )
     result._documents = None  # not needed by the caller, and not picklable cheaply
     return result
@@ -194,7 +225,9 @@ def _run_job(job: Job) -> PackageResult:
 def _cached(job: Job) -> PackageResult | None:
     if not job.use_cache:
         return None
-    slot = _cache_slot(job.spec, job.package, job.display, job.allow_remote, job.cache_dir)
+    slot = _cache_slot(
+        job.spec, job.package, job.display, job.allow_remote, job.cache_dir, job.conventions
+    )
     return _from_cache(slot, job.display, job.package)
 
 

@@ -7,8 +7,10 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from generator import __version__
 from generator.atomic import write_text
@@ -29,16 +31,22 @@ class WriteReport:
     unchanged: list[str] = field(default_factory=list)
 
 
-def manifest_text(files: dict[str, str], spec_digest: str) -> str:
+def manifest_text(
+    files: dict[str, str], spec_digest: str, conventions: Sequence[Mapping[str, Any]] = ()
+) -> str:
+    """The manifest: what was generated from what, and the API conventions the code follows
+    with where each came from (configured, declared in the spec, or guessed)."""
     entries = {
         name: hashlib.sha256(text.encode()).hexdigest() for name, text in sorted(files.items())
     }
-    document = {
+    document: dict[str, Any] = {
         "generator": "apicontract",
         "version": __version__,
         "spec_sha256": spec_digest,
         "files": entries,
     }
+    if conventions:
+        document["conventions"] = list(conventions)
     return json.dumps(document, indent=2, sort_keys=True) + "\n"
 
 
@@ -70,18 +78,24 @@ def _previous_files(folder: Path) -> set[str]:
         return set()
 
 
-def planned(files: dict[str, str], spec_digest: str) -> dict[str, str]:
-    return {**files, MANIFEST: manifest_text(files, spec_digest)}
+def planned(
+    files: dict[str, str], spec_digest: str, conventions: Sequence[Mapping[str, Any]] = ()
+) -> dict[str, str]:
+    return {**files, MANIFEST: manifest_text(files, spec_digest, conventions)}
 
 
 def write_package(
-    out_dir: Path, package: str, files: dict[str, str], spec_digest: str
+    out_dir: Path,
+    package: str,
+    files: dict[str, str],
+    spec_digest: str,
+    conventions: Sequence[Mapping[str, Any]] = (),
 ) -> WriteReport:
     folder = package_dir(out_dir, package)
     folder.mkdir(parents=True, exist_ok=True)
     report = WriteReport(folder)
     stale = _previous_files(folder) - set(files)
-    everything = planned(files, spec_digest)
+    everything = planned(files, spec_digest, conventions)
     # the manifest goes last: a run cut short leaves the old manifest naming what to clean up
     for name in sorted(everything, key=lambda n: n == MANIFEST):
         path = _safe_file(folder, name)
@@ -103,11 +117,16 @@ def write_package(
 
 
 def check_package(
-    out_dir: Path, package: str, files: dict[str, str], spec_digest: str, shown_dir: str
+    out_dir: Path,
+    package: str,
+    files: dict[str, str],
+    spec_digest: str,
+    shown_dir: str,
+    conventions: Sequence[Mapping[str, Any]] = (),
 ) -> list[str]:
     """Unified diffs of every difference between what would be written and what is there."""
     folder = package_dir(out_dir, package)
-    everything = planned(files, spec_digest)
+    everything = planned(files, spec_digest, conventions)
     diffs: list[str] = []
     for name in sorted(everything):
         path = folder / name

@@ -48,4 +48,4 @@ __all__ = [
     "models",
 ]
 
-SPEC_SHA256 = "5a9fb40d916749921e40f7d40742fe8e7aea691a2cf3bdfe0833acdbca323554"
+SPEC_SHA256 = "f0d7f9cd6e6d5a95c030cf5315cb30326f5cdded39d32104695149cb4aefa9fe"

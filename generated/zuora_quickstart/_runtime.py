@@ -36,7 +36,7 @@ from collections.abc import (
 from dataclasses import dataclass
 from decimal import Decimal
 from types import TracebackType
-from typing import Any, ClassVar, Final, Generic, Protocol, Self, TypeAlias, TypeVar
+from typing import Any, ClassVar, Final, Generic, Self, TypeAlias, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -63,7 +63,6 @@ __all__ = [
     "InternalServerError",
     "MethodNotAllowedError",
     "NotFoundError",
-    "Page",
     "PaginationError",
     "PermissionDeniedError",
     "RateLimitError",
@@ -79,6 +78,7 @@ __all__ = [
     "error_for_status",
     "format_param",
     "iter_pages",
+    "page_field",
     "parse_response",
     "resolve_base_url",
     "retry_after_delay",
@@ -89,7 +89,6 @@ __all__ = [
 _log = logging.getLogger("apicontract.runtime")
 
 _T = TypeVar("_T")
-_T_co = TypeVar("_T_co", covariant=True)
 
 # --------------------------------------------------------------------------------------------
 # Constants
@@ -142,16 +141,6 @@ class Accepted(Generic[_T]):
     status_code: int
     data: _T
     request_id: str | None = None
-
-
-class Page(Protocol[_T_co]):
-    """Shape of a cursor-paginated list response (Quickstart style)."""
-
-    @property
-    def data(self) -> Sequence[_T_co] | None: ...
-
-    @property
-    def next_page(self) -> str | None: ...
 
 
 # --------------------------------------------------------------------------------------------
@@ -362,7 +351,7 @@ def error_for_status(
     body: object,
     *,
     operation_id: str | None = None,
-    request_id_header: str = "Zuora-Request-Id",
+    request_id_header: str | None = None,
     success_flag_failed: bool = False,
 ) -> ApiStatusError:
     """Build the typed error for a failed response (does not raise it).
@@ -390,7 +379,9 @@ def error_for_status(
         text=text,
         headers=response.headers,
         operation_id=operation_id,
-        request_id=response.headers.get(request_id_header),
+        request_id=response.headers.get(request_id_header)
+        if request_id_header
+        else None,
         method=method,
         url=url,
     )
@@ -656,7 +647,7 @@ def parse_response(
     operation_id: str | None = None,
     accepted_model: object = None,
     success_flag: str | None = None,
-    request_id_header: str = "Zuora-Request-Id",
+    request_id_header: str | None = None,
 ) -> object:
     """Turn a received response into the operation's return value, or raise a typed error.
 
@@ -687,7 +678,7 @@ def parse_response(
             request_id_header=request_id_header,
             success_flag_failed=True,
         )
-    request_id = response.headers.get(request_id_header)
+    request_id = response.headers.get(request_id_header) if request_id_header else None
     method = response.request.method
     url = str(response.request.url)
     common: dict[str, Any] = {
@@ -794,7 +785,7 @@ class _RequestPlan:
         accepted_model: object,
         success_flag: str | None,
         retryable_flag: str | None,
-        request_id_header: str,
+        request_id_header: str | None,
     ) -> None:
         self.method = method
         self.url = url
@@ -899,9 +890,9 @@ class _ClientCore:
     _default_server: ClassVar[str | None] = None
     _success_flag: ClassVar[str | None] = None
     _retryable_flag: ClassVar[str | None] = None
-    _idempotency_header: ClassVar[str | None] = "Idempotency-Key"
+    _idempotency_header: ClassVar[str | None] = None
     _track_id_header: ClassVar[str | None] = None
-    _request_id_header: ClassVar[str] = "Zuora-Request-Id"
+    _request_id_header: ClassVar[str | None] = None
     _accepted_model: ClassVar[type[pydantic.BaseModel] | None] = None
     _user_agent: ClassVar[str] = "apicontract-client"
 
@@ -1135,10 +1126,17 @@ class BaseClient(_ClientCore):
             retry_index += 1
 
     def _paginate(
-        self, fetch: Callable[[str | None], Page[_T]], *, max_pages: int | None = None
-    ) -> Iterator[_T]:
+        self,
+        fetch: Callable[[str | None], object],
+        *,
+        next_field: str = "next_page",
+        items_field: str = "data",
+        max_pages: int | None = None,
+    ) -> Iterator[Any]:
         """Iterate the items of a cursor-paginated list operation."""
-        return iter_pages(fetch, max_pages=max_pages)
+        return iter_pages(
+            fetch, next_field=next_field, items_field=items_field, max_pages=max_pages
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -1261,12 +1259,16 @@ class AsyncBaseClient(_ClientCore):
 
     def _paginate(
         self,
-        fetch: Callable[[str | None], Awaitable[Page[_T]]],
+        fetch: Callable[[str | None], Awaitable[object]],
         *,
+        next_field: str = "next_page",
+        items_field: str = "data",
         max_pages: int | None = None,
-    ) -> AsyncIterator[_T]:
+    ) -> AsyncIterator[Any]:
         """Iterate the items of a cursor-paginated list operation."""
-        return aiter_pages(fetch, max_pages=max_pages)
+        return aiter_pages(
+            fetch, next_field=next_field, items_field=items_field, max_pages=max_pages
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -1274,22 +1276,37 @@ class AsyncBaseClient(_ClientCore):
 # --------------------------------------------------------------------------------------------
 
 
+def page_field(page: object, wire_name: str) -> Any:
+    """A field of a page by its wire name: generated models keep wire names as aliases (the
+    Python attribute may be spelled differently); plain mappings and objects work too."""
+    fields = getattr(type(page), "model_fields", None)
+    if isinstance(fields, Mapping):
+        for name, info in fields.items():
+            if name == wire_name or getattr(info, "alias", None) == wire_name:
+                return getattr(page, name)
+    if isinstance(page, Mapping):
+        return page.get(wire_name)
+    return getattr(page, wire_name, None)
+
+
 class _CursorGuard:
     """Stops pagination when a cursor repeats or the page budget is spent."""
 
-    __slots__ = ("max_pages", "pages", "seen")
+    __slots__ = ("max_pages", "next_field", "pages", "seen")
 
-    def __init__(self, max_pages: int | None) -> None:
+    def __init__(self, max_pages: int | None, next_field: str) -> None:
         self.seen: set[str] = set()
         self.pages = 0
         self.max_pages = max_pages
+        self.next_field = next_field
 
-    def next_cursor(self, page: Page[object]) -> str | None:
+    def next_cursor(self, page: object) -> str | None:
         """The cursor to fetch next, or None at the end; raises PaginationError on a loop."""
         self.pages += 1
-        cursor = page.next_page
-        if not cursor:
+        value = page_field(page, self.next_field)
+        if not value:
             return None
+        cursor = str(value)
         if cursor in self.seen:
             raise PaginationError(
                 f"server returned cursor {cursor!r} again after {self.pages} pages; "
@@ -1302,31 +1319,40 @@ class _CursorGuard:
 
 
 def iter_pages(
-    fetch: Callable[[str | None], Page[_T]], *, max_pages: int | None = None
-) -> Iterator[_T]:
-    """Yield every item of ``data`` across pages, following ``next_page`` until it is empty.
+    fetch: Callable[[str | None], object],
+    *,
+    next_field: str = "next_page",
+    items_field: str = "data",
+    max_pages: int | None = None,
+) -> Iterator[Any]:
+    """Yield every item of ``items_field`` across pages, following ``next_field`` until it is
+    empty (both wire names of the page's fields).
 
     ``fetch`` calls the list operation with a cursor (None for the first page).
     """
-    guard = _CursorGuard(max_pages)
+    guard = _CursorGuard(max_pages, next_field)
     cursor: str | None = None
     while True:
         page = fetch(cursor)
-        yield from page.data or ()
+        yield from page_field(page, items_field) or ()
         cursor = guard.next_cursor(page)
         if cursor is None:
             return
 
 
 async def aiter_pages(
-    fetch: Callable[[str | None], Awaitable[Page[_T]]], *, max_pages: int | None = None
-) -> AsyncIterator[_T]:
+    fetch: Callable[[str | None], Awaitable[object]],
+    *,
+    next_field: str = "next_page",
+    items_field: str = "data",
+    max_pages: int | None = None,
+) -> AsyncIterator[Any]:
     """Async version of :func:`iter_pages`."""
-    guard = _CursorGuard(max_pages)
+    guard = _CursorGuard(max_pages, next_field)
     cursor: str | None = None
     while True:
         page = await fetch(cursor)
-        for item in page.data or ():
+        for item in page_field(page, items_field) or ():
             yield item
         cursor = guard.next_cursor(page)
         if cursor is None:

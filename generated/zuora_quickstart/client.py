@@ -30,7 +30,7 @@ class Client(BaseClient):
     _retryable_flag: ClassVar[str | None] = "retryable"
     _idempotency_header: ClassVar[str | None] = "idempotency-key"
     _track_id_header: ClassVar[str | None] = "zuora-track-id"
-    _request_id_header: ClassVar[str] = "Zuora-Request-Id"
+    _request_id_header: ClassVar[str | None] = "Zuora-Request-Id"
     _accepted_model: ClassVar[type[pydantic.BaseModel] | None] = models.AsyncAccepted
 
     def list_fulfillments(
@@ -130,7 +130,12 @@ class Client(BaseClient):
                 timeout=timeout,
             )
 
-        return self._paginate(fetch, max_pages=max_pages)
+        return self._paginate(
+            fetch,
+            next_field="next_page",
+            items_field="data",
+            max_pages=max_pages,
+        )
 
     @overload
     def create_fulfillment(
@@ -689,7 +694,12 @@ class Client(BaseClient):
                 timeout=timeout,
             )
 
-        return self._paginate(fetch, max_pages=max_pages)
+        return self._paginate(
+            fetch,
+            next_field="next_page",
+            items_field="data",
+            max_pages=max_pages,
+        )
 
     @overload
     def create_fulfillment_item(
@@ -1149,7 +1159,7 @@ class AsyncClient(AsyncBaseClient):
     _retryable_flag: ClassVar[str | None] = "retryable"
     _idempotency_header: ClassVar[str | None] = "idempotency-key"
     _track_id_header: ClassVar[str | None] = "zuora-track-id"
-    _request_id_header: ClassVar[str] = "Zuora-Request-Id"
+    _request_id_header: ClassVar[str | None] = "Zuora-Request-Id"
     _accepted_model: ClassVar[type[pydantic.BaseModel] | None] = models.AsyncAccepted
 
     async def list_fulfillments(
@@ -1249,7 +1259,12 @@ class AsyncClient(AsyncBaseClient):
                 timeout=timeout,
             )
 
-        return self._paginate(fetch, max_pages=max_pages)
+        return self._paginate(
+            fetch,
+            next_field="next_page",
+            items_field="data",
+            max_pages=max_pages,
+        )
 
     @overload
     async def create_fulfillment(
@@ -1808,7 +1823,12 @@ class AsyncClient(AsyncBaseClient):
                 timeout=timeout,
             )
 
-        return self._paginate(fetch, max_pages=max_pages)
+        return self._paginate(
+            fetch,
+            next_field="next_page",
+            items_field="data",
+            max_pages=max_pages,
+        )
 
     @overload
     async def create_fulfillment_item(

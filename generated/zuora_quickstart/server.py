@@ -42,6 +42,7 @@ from ._server_runtime import (
 
 __all__ = [
     "MAX_BODY_SIZE",
+    "SPEC",
     "ApiFailure",
     "CreateFulfillmentItemRequest",
     "CreateFulfillmentItemsRequest",
@@ -1587,7 +1588,10 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
     ),
 )
 
-_SPEC: Final = ServerSpec(
+#: everything spec-specific the runtime serves by: conventions (error shape, idempotency, track,
+#: request-id and entity headers, success flag) and the operations. Public so tools built on the
+#: generated server (apicontract's fake) read the conventions here rather than re-deciding them.
+SPEC: Final = ServerSpec(
     title=_TITLE,
     version=_VERSION,
     bearer_auth=_BEARER_AUTH,
@@ -1617,7 +1621,7 @@ def create_app(
     """
     return build_app(
         handlers,
-        _SPEC,
+        SPEC,
         validate_responses=validate_responses,
         max_body_size=max_body_size,
     )

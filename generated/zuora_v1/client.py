@@ -30,7 +30,7 @@ class Client(BaseClient):
     _retryable_flag: ClassVar[str | None] = None
     _idempotency_header: ClassVar[str | None] = "Idempotency-Key"
     _track_id_header: ClassVar[str | None] = "Zuora-Track-Id"
-    _request_id_header: ClassVar[str] = "Zuora-Request-Id"
+    _request_id_header: ClassVar[str | None] = "Zuora-Request-Id"
     _accepted_model: ClassVar[type[pydantic.BaseModel] | None] = None
 
     def create_fulfillments(
@@ -395,7 +395,7 @@ class AsyncClient(AsyncBaseClient):
     _retryable_flag: ClassVar[str | None] = None
     _idempotency_header: ClassVar[str | None] = "Idempotency-Key"
     _track_id_header: ClassVar[str | None] = "Zuora-Track-Id"
-    _request_id_header: ClassVar[str] = "Zuora-Request-Id"
+    _request_id_header: ClassVar[str | None] = "Zuora-Request-Id"
     _accepted_model: ClassVar[type[pydantic.BaseModel] | None] = None
 
     async def create_fulfillments(

@@ -159,8 +159,8 @@ def build_app(
             store=store,
             server=server,
             token=token,
-            idempotency_header=server._IDEMPOTENCY_HEADER,
-            entity_header=server._ENTITY_HEADER,
+            idempotency_header=server.SPEC.idempotency_header,
+            entity_header=server.SPEC.entity_header,
             max_body=server.MAX_BODY_SIZE,
         )
     )
@@ -309,7 +309,7 @@ class FakeMiddleware:
                     400,
                     "This Idempotency-Key was already used with a different request body.",
                     code="idempotency_key_reused"
-                    if self.server._SUCCESS_FLAG is None
+                    if self.server.SPEC.success_flag is None
                     else 53100050,
                 )
                 await _send_json(send, status, body)

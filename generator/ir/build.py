@@ -40,12 +40,13 @@ from generator.naming import (
     model_class,
     unique,
 )
+from generator.openapi.conventions import Conventions as Decided
+from generator.openapi.conventions import ErrorShape as DecidedShape
 from generator.openapi.media import MediaKind
 from generator.openapi.model import (
     MediaType,
     OpenApi,
     OperationKind,
-    ParameterIn,
     SchemaRef,
     SecurityType,
 )
@@ -90,9 +91,12 @@ def _json_media(content: tuple[MediaType, ...]) -> MediaType | None:
 
 
 class IrBuilder:
-    def __init__(self, workspace: Workspace, model: OpenApi, classes: ClassIndex) -> None:
+    def __init__(
+        self, workspace: Workspace, model: OpenApi, decided: Decided, classes: ClassIndex
+    ) -> None:
         self.ws = workspace
         self.model = model
+        self.decided = decided
         self.classes = classes
         self.root = model.root.doc
         self.data: dict[str, Any] = mapping(self.root.data)
@@ -244,55 +248,29 @@ class IrBuilder:
         return found
 
     def conventions(self) -> Conventions:
-        errors = [s for s in self._error_schemas() if isinstance(s.value, dict)]
-        success_flag = retryable_flag = None
-        shape = ErrorShape.PLAIN
-        for schema in errors:
-            props = mapping(schema.value.get("properties"))
-            for name, prop in props.items():
-                if isinstance(prop, dict) and isinstance(prop.get("$ref"), str):
-                    target = self._resolve(schema.target.doc, prop["$ref"])
-                    prop = target[2] if target is not None else None
-                if not isinstance(prop, dict):
-                    continue
-                if prop.get("type") == "boolean" and prop.get("enum") == [False]:
-                    success_flag = success_flag or name
-                if name == "retryable" and prop.get("type") == "boolean":
-                    retryable_flag = name
-            if {"type", "errors", "retryable"} <= set(props):
-                shape = ErrorShape.TYPED_ERRORS
-            elif {"success", "reasons"} <= set(props) and shape is ErrorShape.PLAIN:
-                shape = ErrorShape.REASONS
-        headers: dict[str, str] = {}
-        response_headers: list[str] = []
+        """The IR's conventions: the decided ones (configured, declared or guessed), plus what
+        only the IR can say (the 202 body's type, the status for invalid requests)."""
+        decided = self.decided
         statuses: set[str] = set()
         accepted: PyType | None = None
         for op in self.path_operations:
-            for param in (*op.parameters, *op.ignored_parameters):
-                if param.location is ParameterIn.HEADER:
-                    headers.setdefault(param.name.lower(), param.name)
             for response in op.responses:
                 statuses.add(response.status)
-                response_headers.extend(h.name for h in response.headers)
                 if response.status == "202" and accepted is None:
                     media = _json_media(response.content)
                     if media is not None and media.schema is not None:
                         accepted = self.target_type(media.schema, "response")
         return Conventions(
-            success_flag=success_flag,
-            retryable_flag=retryable_flag,
-            idempotency_header=headers.get("idempotency-key"),
-            track_id_header=next(
-                (w for k, w in sorted(headers.items()) if k.endswith("track-id")), None
-            ),
-            request_id_header=next(
-                (h for h in sorted(set(response_headers)) if h.lower().endswith("request-id")), None
-            ),
-            entity_id_header=next(
-                (w for k, w in sorted(headers.items()) if k.endswith(("entity-id", "entity-ids"))),
-                None,
-            ),
-            error_shape=shape,
+            success_flag=decided.success_field,
+            retryable_flag=decided.retryable_field,
+            idempotency_header=decided.idempotency_header,
+            track_id_header=decided.track_header,
+            request_id_header=decided.request_id_header,
+            entity_id_header=decided.entity_header,
+            error_shape={
+                DecidedShape.TYPED_ERRORS: ErrorShape.TYPED_ERRORS,
+                DecidedShape.REASONS: ErrorShape.REASONS,
+            }.get(decided.error_shape, ErrorShape.PLAIN),
             invalid_request_status=400 if "400" in statuses or not statuses else 422,
             accepted_model=accepted,
         )
@@ -403,8 +381,18 @@ class IrBuilder:
         return self.target_type(schema, "response")
 
     def _pagination(self, op: SpecOperation, params: list[Parameter]) -> Pagination | None:
+        """Paging, when the operation fits its decided convention: it takes the cursor query
+        parameter and its 200 JSON body has the next-cursor field and an array of items."""
+        convention = self.decided.pagination_for(op)
+        if convention is None:
+            return None
         cursor = next(
-            (p for p in params if p.location is Location.QUERY and p.wire_name == "cursor"), None
+            (
+                p
+                for p in params
+                if p.location is Location.QUERY and p.wire_name == convention.cursor_parameter
+            ),
+            None,
         )
         if cursor is None:
             return None
@@ -414,10 +402,14 @@ class IrBuilder:
             return None
         schema = media.schema
         props = schema.value.get("properties") if isinstance(schema.value, dict) else None
-        if not isinstance(props, dict) or "next_page" not in props or "data" not in props:
+        if (
+            not isinstance(props, dict)
+            or convention.next_field not in props
+            or convention.items_field not in props
+        ):
             return None
-        data_loc = schema.target.child("properties", "data")
-        data = props["data"]
+        data_loc = schema.target.child("properties", convention.items_field)
+        data = props[convention.items_field]
         if isinstance(data, dict) and isinstance(data.get("$ref"), str):
             resolved = self._resolve(data_loc.doc, data["$ref"])
             if resolved is None:
@@ -428,7 +420,12 @@ class IrBuilder:
         item = self.schema_type(
             data_loc.doc, jp.join(data_loc.pointer, "items"), data["items"], "response"
         )
-        return Pagination(cursor=cursor.python_name, item=item)
+        return Pagination(
+            cursor=cursor.python_name,
+            item=item,
+            next_field=convention.next_field,
+            items_field=convention.items_field,
+        )
 
     def build(self, package: ModuleName, spec_digest: str) -> Api:
         conventions = self.conventions()
@@ -606,6 +603,10 @@ def _unique_parameter_names(params: list[Parameter]) -> list[Parameter]:
 
 
 def build_api(
-    workspace: Workspace, model: OpenApi, classes: ClassIndex, package: ModuleName
+    workspace: Workspace,
+    model: OpenApi,
+    decided: Decided,
+    classes: ClassIndex,
+    package: ModuleName,
 ) -> Api:
-    return IrBuilder(workspace, model, classes).build(package, workspace.root.digest)
+    return IrBuilder(workspace, model, decided, classes).build(package, workspace.root.digest)

@@ -155,10 +155,13 @@ class Response:
 
 @dataclass(frozen=True)
 class Pagination:
-    """A list operation whose page carries `next_page` and `data`, taking a `cursor` argument."""
+    """A list operation taking a cursor argument, whose page names the next cursor in
+    `next_field` and holds its items in `items_field` (wire names)."""
 
     cursor: PythonIdentifier
     item: PyType
+    next_field: str = "next_page"
+    items_field: str = "data"
 
 
 @dataclass(frozen=True)

@@ -207,6 +207,7 @@ def clients(rt: ModuleType) -> tuple[type[Any], type[Any]]:
         "_retryable_flag": "retryable",
         "_idempotency_header": "Idempotency-Key",
         "_track_id_header": "Zuora-Track-Id",
+        "_request_id_header": "Zuora-Request-Id",
         "_accepted_model": AsyncAccepted,
     }
     sync_cls = type("Client", (rt.BaseClient,), dict(settings))

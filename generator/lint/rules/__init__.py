@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from generator.findings import Finding
 from generator.lint.context import LintContext
 from generator.lint.rules import (
+    conventions,
     examples,
     model,
     operations,
@@ -28,6 +29,7 @@ RULES: tuple[Rule, ...] = (
     security.check,
     required.check,
     examples.check,
+    conventions.check,
     model.check,
 )
 
