@@ -75,6 +75,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
             tuple(args.allow_remote),
             not args.no_cache,
             conventions=conventions_of(spec),
+            force=args.force,
         )
         for spec, package in jobs
     ]
@@ -86,7 +87,13 @@ def _cmd_generate(args: argparse.Namespace) -> int:
             status = 2
             continue
         if not result.ok:
-            print(f"{shown_spec}: not generated: fix the errors above first")
+            if result.refused:
+                print(
+                    f"{shown_spec}: not generated: the errors above would change the generated "
+                    "code; fix them, or pass --force to generate anyway"
+                )
+            else:
+                print(f"{shown_spec}: not generated: see the errors above")
             status = max(status, 1)
             continue
         where = f"{shown_out}/{package}"
@@ -296,6 +303,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _allow_remote(gen)
     gen.add_argument("--no-cache", action="store_true", help="regenerate even unchanged specs")
+    gen.add_argument(
+        "--force",
+        action="store_true",
+        help="generate even when the spec has errors that change the generated code "
+        "(malformed schema keywords, unreadable parameters); the errors are still printed",
+    )
     gen.set_defaults(run=_cmd_generate)
 
     check = commands.add_parser(

@@ -3,6 +3,7 @@ content. Writing, the manifest and `--check` live in `generator.write`."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
@@ -16,6 +17,7 @@ from generator.cache import ContentCache, default_cache_dir, local_dependencies
 from generator.findings import Finding, InputError, Severity
 from generator.load.parse import DEFAULT_LIMITS, Limits
 from generator.naming import ModuleName, module_name
+from generator.openapi.model import OpenApi, OperationKind
 
 
 @dataclass
@@ -29,6 +31,8 @@ class PackageResult:
     digest: str = ""
     #: the API conventions the code follows, each with where it came from (for the manifest)
     conventions: list[dict[str, Any]] = field(default_factory=list)
+    #: refused by the gate for errors that would change the generated code (`--force` skips)
+    refused: bool = False
     _documents: dict[str, Any] | None = None
     _root_uri: str = ""
 
@@ -45,9 +49,12 @@ def build_package(
     allow_remote: tuple[str, ...] = (),
     limits: Limits = DEFAULT_LIMITS,
     conventions: Mapping[str, Any] | None = None,
+    force: bool = False,
 ) -> PackageResult:
-    """Generate one package's files in memory. A spec with lint errors produces no files.
-    `conventions` are the configured API conventions (generator.openapi.conventions)."""
+    """Generate one package's files in memory. A spec with errors that would change the
+    generated code produces no files unless `force`; unresolvable references and unreadable
+    versions always stop it. `conventions` are the configured API conventions
+    (generator.openapi.conventions)."""
     # imported here: a cached answer needs none of the heavy machinery
     from generator.ir.build import build_api
     from generator.lint.engine import gate_workspace
@@ -83,9 +90,19 @@ def build_package(
     result.digest = workspace.root.digest
     result._documents = workspace.documents
     result._root_uri = workspace.root.uri
-    result.findings.extend(gate_workspace(workspace))
-    if not result.ok:
+    gate = gate_workspace(workspace)
+    result.findings.extend(gate)
+    blocking = [f for f in gate if f.severity is Severity.ERROR]
+    if any(f.rule not in CHANGES_CODE for f in blocking):
         return result
+    if blocking and not force:
+        result.refused = True
+        return result
+    if blocking:  # --force: go on, and say so under each finding
+        result.findings = [
+            _forced(f) if f.severity is Severity.ERROR else f for f in result.findings
+        ]
+    result.findings.extend(not_generated(model))
     decided = decide_conventions(workspace, model, conventions)
     result.findings.extend(decided.problems)
     result.conventions = [choice.to_json() for choice in decided.choices]
@@ -93,6 +110,10 @@ def build_package(
         return result
     try:
         models = generate_models(model)
+        result.findings.extend(
+            Finding(shown, 1, 1, "", Severity.WARNING, "generate-fallback", note)
+            for note in models.notes
+        )
         api = build_api(workspace, model, decided, models.index, result.package)
         result.files = render_package(api, models)
     except (ModelGenerationError, FormatError) as exc:
@@ -100,6 +121,47 @@ def build_package(
             Finding(shown, 1, 1, "", Severity.ERROR, "generate-failed", str(exc))
         )
     return result
+
+
+#: gate rules whose errors change the generated code without making generation impossible
+CHANGES_CODE = frozenset(
+    {
+        "schema-invalid",
+        "parameter-invalid",
+        "parameter-style-invalid",
+        "response-status-invalid",
+        "server-variable-invalid",
+        "security-scheme-invalid",
+        "oas-structure",
+    }
+)
+
+
+def _forced(finding: Finding) -> Finding:
+    """An error generation went past with --force: still shown, no longer blocking."""
+    return dataclasses.replace(
+        finding,
+        severity=Severity.WARNING,
+        message=f"{finding.message} (generated anyway: --force)",
+    )
+
+
+def not_generated(model: OpenApi) -> list[Finding]:
+    """What the spec describes that the generated package has no code for, said out loud."""
+    found: list[Finding] = []
+    for op in model.all_operations():
+        if op.kind is OperationKind.PATH:
+            continue
+        what = "webhook" if op.kind is OperationKind.WEBHOOK else f"callback {op.owner!r}"
+        found.append(
+            op.loc.finding(
+                "not-generated",
+                f"{what} {op.endpoint}: the API calls you here; no client or server code is "
+                "generated for it (its schemas are in models.py when components name them)",
+                Severity.INFO,
+            )
+        )
+    return found
 
 
 @functools.cache
@@ -166,20 +228,26 @@ def build_package_cached(
     use_cache: bool = True,
     cache_dir: Path | None = None,
     conventions: Mapping[str, Any] | None = None,
+    force: bool = False,
 ) -> PackageResult:
     """`build_package`, answered from the content cache when the spec (and every file it
     references), the templates, the toolchain and the settings are unchanged."""
     shown = display if display is not None else str(spec)
     slot = (
         _cache_slot(spec, package, shown, allow_remote, cache_dir, conventions)
-        if use_cache
+        if use_cache and not force
         else None
     )
     hit = _from_cache(slot, shown, package)
     if hit is not None:
         return hit
     result = build_package(
-        spec, package, display=display, allow_remote=allow_remote, conventions=conventions
+        spec,
+        package,
+        display=display,
+        allow_remote=allow_remote,
+        conventions=conventions,
+        force=force,
     )
     if slot is not None and result.ok and result._documents is not None:
         deps = local_dependencies(result._documents, result._root_uri)
@@ -206,6 +274,7 @@ class Job:
     use_cache: bool = True
     cache_dir: Path | None = None
     conventions: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    force: bool = False
 
 
 def _run_job(job: Job) -> PackageResult:
@@ -217,13 +286,14 @@ def _run_job(job: Job) -> PackageResult:
         use_cache=job.use_cache,
         cache_dir=job.cache_dir,
         conventions=job.conventions,
+        force=job.force,
     )
     result._documents = None  # not needed by the caller, and not picklable cheaply
     return result
 
 
 def _cached(job: Job) -> PackageResult | None:
-    if not job.use_cache:
+    if not job.use_cache or job.force:
         return None
     slot = _cache_slot(
         job.spec, job.package, job.display, job.allow_remote, job.cache_dir, job.conventions

@@ -8,8 +8,7 @@ from pathlib import Path
 from generator.cache import ContentCache, default_cache_dir, local_dependencies
 from generator.findings import Finding, InputError, Severity
 from generator.lint.context import LintContext
-from generator.lint.rules import GATE_RULES, RULES, Rule
-from generator.lint.rules import model as model_rule
+from generator.lint.rules import GATE_RULES, RULES, SECONDARY_RULES, Rule
 from generator.load.parse import DEFAULT_LIMITS, Limits
 from generator.load.workspace import Workspace
 
@@ -75,7 +74,7 @@ def lint_workspace(workspace: Workspace, rules: tuple[Rule, ...] = RULES) -> lis
     findings: set[Finding] = set(workspace.root.problems)
     from_model: set[Finding] = set()
     for rule in rules:
-        (from_model if rule is model_rule.check else findings).update(rule(ctx))
+        (from_model if rule in SECONDARY_RULES else findings).update(rule(ctx))
     for doc in workspace.documents.values():
         if doc is not workspace.root:
             findings.update(doc.problems)

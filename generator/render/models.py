@@ -28,6 +28,8 @@ class Models:
 
     source: str
     index: ClassIndex
+    #: what the run had to give up, said to the user as warnings
+    notes: tuple[str, ...] = ()
 
     @property
     def classes(self) -> tuple[ModelClass, ...]:
@@ -68,6 +70,35 @@ def _composed(schema: dict[str, Any]) -> bool:
 
 
 def generate_models(model: OpenApi) -> Models:
+    """The models module for a spec. datamodel-code-generator's request/response split (which
+    keeps readOnly fields out of request models and writeOnly ones out of response models) is
+    tried first; when it fails on a spec (a known limitation of the split with some recursive
+    or composed schemas), the models are generated again without it and `Models.notes` says
+    why, rather than refusing a spec the tool could not handle."""
+    data = prepared_spec(model)
+    try:
+        return _run(data, split=True)
+    except _GeneratorFailed as split_failure:
+        try:
+            models = _run(data, split=False)
+        except _GeneratorFailed as failure:
+            raise ModelGenerationError(
+                f"datamodel-code-generator could not generate models for this spec: {failure} "
+                "(a limitation of the model generator; lint reports what is wrong with the spec)"
+            ) from None
+        note = (
+            "datamodel-code-generator could not split request and response models "
+            f"({split_failure}); one model per schema was generated instead, so readOnly and "
+            "writeOnly properties are not kept apart by the models"
+        )
+        return Models(source=models.source, index=models.index, notes=(note,))
+
+
+class _GeneratorFailed(Exception):
+    pass
+
+
+def _run(data: dict[str, Any], *, split: bool) -> Models:
     from datamodel_code_generator import InputFileType, PythonVersion, generate
     from datamodel_code_generator.enums import (
         DataModelType,
@@ -75,14 +106,13 @@ def generate_models(model: OpenApi) -> Models:
         ReadOnlyWriteOnlyModelType,
     )
 
-    data = prepared_spec(model)
     with tempfile.TemporaryDirectory(prefix="apicontract-models-") as tmp:
         metadata_path = Path(tmp) / "metadata.json"
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 source = generate(
-                    data,
+                    copy.deepcopy(data) if split else data,
                     input_file_type=InputFileType.OpenAPI,
                     output_model_type=DataModelType.PydanticV2BaseModel,
                     target_python_version=PythonVersion.PY_311,
@@ -92,7 +122,7 @@ def generate_models(model: OpenApi) -> Models:
                     set_default_enum_member=True,
                     # its request/response split trips over recursive refs (OpenAI's spec)
                     # unless identical variants are merged
-                    dedupe_request_response_variants=True,
+                    dedupe_request_response_variants=split,
                     # generated packages need only pydantic: no email-validator
                     type_mappings=["email=string", "idn-email=string"],
                     allow_population_by_field_name=True,
@@ -100,7 +130,9 @@ def generate_models(model: OpenApi) -> Models:
                     field_constraints=True,
                     use_standard_collections=True,
                     use_union_operator=True,
-                    read_only_write_only_model_type=ReadOnlyWriteOnlyModelType.RequestResponse,
+                    read_only_write_only_model_type=(
+                        ReadOnlyWriteOnlyModelType.RequestResponse if split else None
+                    ),
                     openapi_scopes=[
                         OpenAPIScope.Schemas,
                         OpenAPIScope.Paths,
@@ -116,9 +148,9 @@ def generate_models(model: OpenApi) -> Models:
                 return Models(
                     source=f'{HEADER}\n"""This API defines no schemas."""\n', index=ClassIndex(())
                 )
-            raise ModelGenerationError(f"datamodel-code-generator failed: {exc}") from None
+            raise _GeneratorFailed(f"{type(exc).__name__}: {exc}") from None
         if not isinstance(source, str):
-            raise ModelGenerationError("datamodel-code-generator produced no single module")
+            raise _GeneratorFailed("it produced no single module")
         metadata = json.loads(metadata_path.read_text("utf-8"))
     classes = tuple(
         ModelClass(m["class_name"], tuple(m["source_path"] or ()))

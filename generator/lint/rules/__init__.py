@@ -14,6 +14,7 @@ from generator.lint.rules import (
     path_params,
     refs,
     required,
+    schemas,
     security,
     structure,
 )
@@ -30,8 +31,21 @@ RULES: tuple[Rule, ...] = (
     required.check,
     examples.check,
     conventions.check,
+    schemas.check,
     model.check,
 )
 
-#: what `generate` insists on before it writes code
-GATE_RULES: tuple[Rule, ...] = (refs.check_unresolved, refs.check_cycles, structure.check_version)
+#: rules that restate, cheaply, what the structure rule may also find: where another rule
+#: reports the same place, their finding is dropped (`lint_workspace`)
+SECONDARY_RULES: tuple[Rule, ...] = (schemas.check, model.check)
+
+#: what `generate` insists on before it writes code: references resolve, no endless cycle, a
+#: version it reads, and nothing that would change the generated types (a malformed schema
+#: keyword, a parameter the model cannot read); the full lint stays `apicontract lint`'s job
+GATE_RULES: tuple[Rule, ...] = (
+    refs.check_unresolved,
+    refs.check_cycles,
+    structure.check_version,
+    schemas.check,
+    model.check,
+)
