@@ -14,6 +14,7 @@ used by both clients; only the I/O loop differs between them.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import email.utils
 import enum
@@ -36,8 +37,19 @@ from collections.abc import (
 from dataclasses import dataclass
 from decimal import Decimal
 from types import TracebackType
-from typing import Any, ClassVar, Final, Generic, Self, TypeAlias, TypeVar
-from urllib.parse import quote
+from typing import (
+    IO,
+    Any,
+    ClassVar,
+    Final,
+    Generic,
+    Literal,
+    Self,
+    TypeAlias,
+    TypeVar,
+    cast,
+)
+from urllib.parse import parse_qsl, quote, quote_plus
 
 import httpx
 import pydantic
@@ -56,32 +68,57 @@ __all__ = [
     "ApiStatusError",
     "ApiTimeoutError",
     "AsyncBaseClient",
+    "AsyncStreamedResponse",
     "AuthenticationError",
     "BadRequestError",
     "BaseClient",
     "ConflictError",
+    "EncodedBody",
+    "Encoding",
+    "FileContent",
+    "FileValue",
     "InternalServerError",
+    "MediaKind",
     "MethodNotAllowedError",
     "NotFoundError",
     "PaginationError",
+    "ParamLocation",
+    "ParamStyle",
+    "Parameter",
     "PermissionDeniedError",
     "RateLimitError",
+    "ResponseBody",
     "ResponseValidationError",
+    "StreamedResponse",
     "UnexpectedStatusError",
     "UnprocessableEntityError",
+    "accept_header",
     "aiter_pages",
     "backoff_delay",
     "build_url",
+    "default_explode",
+    "default_style",
+    "documented_response",
+    "encode_body",
+    "encode_form_body",
     "encode_json_body",
+    "encode_multipart_body",
     "encode_path_param",
     "encode_query",
     "error_for_status",
     "format_param",
     "iter_pages",
+    "media_kind",
     "page_field",
     "parse_response",
+    "query_pairs",
     "resolve_base_url",
     "retry_after_delay",
+    "serialize_cookie_param",
+    "serialize_header_param",
+    "serialize_parameters",
+    "serialize_path_param",
+    "serialize_query_param",
     "should_retry_status",
     "validate_track_id",
 ]
@@ -127,10 +164,11 @@ JsonBody: TypeAlias = (
     pydantic.BaseModel | Mapping[str, object] | Sequence[object] | None
 )
 """A request body: a pydantic model, a JSON object or array (may nest models), or None."""
-ApiResponseSpec: TypeAlias = Mapping[int, object]
-"""Documented responses of an operation: status code -> type to validate the body with
-(a pydantic model, any type ``pydantic.TypeAdapter`` accepts, ``str``/``bytes`` for raw
-bodies), or ``None`` for a response without a body."""
+ApiResponseSpec: TypeAlias = Mapping[int | str, object]
+"""Documented responses of an operation: status code (or ``"2XX"``-style range, or
+``"default"``) -> type to validate a JSON body with (a pydantic model, any type
+``pydantic.TypeAdapter`` accepts, ``str``/``bytes`` for raw bodies), a :class:`ResponseBody`
+for a body of another media type, or ``None`` for a response without a body."""
 TokenProvider: TypeAlias = str | Callable[[], str]
 
 
@@ -466,22 +504,516 @@ def build_url(
     path: str,
     path_params: Mapping[str, Primitive] | None = None,
     query: Mapping[str, QueryValue] | None = None,
+    *,
+    parameters: Sequence[Parameter] = (),
 ) -> str:
-    """Fill the ``{name}`` placeholders of ``path`` and append the encoded query."""
+    """Fill the ``{name}`` placeholders of ``path`` and append the encoded query.
+
+    ``path_params`` and ``query`` use the default styles (``simple``; ``form``, exploded);
+    the path and query entries of ``parameters`` carry their own (others are ignored here).
+    """
+    styled = [p for p in parameters if p.location in ("path", "query")]
+    path_texts, query_pairs, _, _ = serialize_parameters(styled)
+    return _fill_url(
+        base_url, path, path_params, path_texts, encode_query(query), query_pairs
+    )
+
+
+def _fill_url(
+    base_url: str,
+    path: str,
+    path_params: Mapping[str, Primitive] | None,
+    path_texts: Mapping[str, str],
+    plain_query: Sequence[tuple[str, str]],
+    encoded_query: Sequence[tuple[str, str]],
+) -> str:
     params = path_params or {}
 
     def substitute(match: re.Match[str]) -> str:
         name = match.group(1)
+        if name in path_texts:
+            return path_texts[name]
         if name not in params:
             raise ValueError(f"missing path parameter {name!r} for {path!r}")
         return encode_path_param(params[name])
 
     filled = _PATH_PARAM_RE.sub(substitute, path)
     url = base_url.rstrip("/") + "/" + filled.lstrip("/")
-    query_string = _query_string(encode_query(query))
+    query_string = "&".join(
+        part
+        for part in (
+            _query_string(plain_query),
+            "&".join(f"{k}={v}" for k, v in encoded_query),
+        )
+        if part
+    )
     if query_string:
         url += ("&" if "?" in url else "?") + query_string
     return url
+
+
+# --------------------------------------------------------------------------------------------
+# Parameter serialization (pure): OpenAPI `style` / `explode` / `allowReserved` / `content`
+# --------------------------------------------------------------------------------------------
+#
+# Written here rather than taken from an RFC 6570 library: the OpenAPI styles are only partly
+# RFC 6570 (spaceDelimited, pipeDelimited, deepObject and cookies are not), the delimiters of
+# each style must be percent-encoded inside values so the server can split before decoding,
+# and generated code may depend on nothing but httpx and pydantic.
+
+ParamLocation: TypeAlias = Literal["path", "query", "header", "cookie"]
+"""Where a parameter goes (OpenAPI `in`)."""
+ParamStyle: TypeAlias = Literal[
+    "matrix",
+    "label",
+    "simple",
+    "form",
+    "spaceDelimited",
+    "pipeDelimited",
+    "deepObject",
+    "cookie",
+]
+"""How a parameter is serialized (OpenAPI `style`; `cookie` is OpenAPI 3.2's)."""
+
+_DEFAULT_STYLES: Final[Mapping[str, ParamStyle]] = {
+    "path": "simple",
+    "query": "form",
+    "header": "simple",
+    "cookie": "form",
+}
+_LOCATION_STYLES: Final[Mapping[str, frozenset[str]]] = {
+    "path": frozenset({"simple", "label", "matrix"}),
+    "query": frozenset({"form", "spaceDelimited", "pipeDelimited", "deepObject"}),
+    "header": frozenset({"simple"}),
+    "cookie": frozenset({"form", "cookie"}),
+}
+#: RFC 3986 reserved characters kept by `allowReserved`, less those a query string or the
+#: form encoding gives a meaning to (`# [ ] & = +`): those stay percent-encoded.
+_RESERVED_KEPT: Final = ":/?@!$'()*,;"
+_PERCENT_TRIPLE: Final = re.compile(r"%[0-9A-Fa-f]{2}")
+_HEADER_FORBIDDEN: Final = frozenset("\r\n\0")
+_COOKIE_FORBIDDEN: Final = frozenset(';,\r\n\0"\\')
+
+
+@dataclass(frozen=True, slots=True)
+class Parameter:
+    """One parameter of a call: its value and how the spec says to serialize it.
+
+    ``value`` is a scalar, a sequence (an OpenAPI array), a mapping or a pydantic model (an
+    object), or None (not sent). ``style`` None means the location's default (``simple`` for
+    path and header, ``form`` for query and cookie); ``explode`` None means true for ``form``
+    and ``cookie``, false otherwise. ``content_type`` marks a parameter declared with
+    ``content`` instead of ``schema``: its value is serialized as that media type (JSON
+    compactly) and sent as one string; ``style`` and ``explode`` are then ignored.
+    """
+
+    name: str
+    location: ParamLocation
+    value: object
+    style: ParamStyle | None = None
+    explode: bool | None = None
+    allow_reserved: bool = False
+    content_type: str | None = None
+
+
+def default_style(location: ParamLocation) -> ParamStyle:
+    """The style OpenAPI gives a parameter in ``location`` when it declares none."""
+    return _DEFAULT_STYLES[location]
+
+
+def default_explode(style: ParamStyle) -> bool:
+    """The ``explode`` OpenAPI gives a parameter of ``style`` when it declares none."""
+    return style in ("form", "cookie")
+
+
+@dataclass(frozen=True, slots=True)
+class _Shaped:
+    """A parameter value reduced to text: a primitive, an array of items or an object's pairs."""
+
+    kind: Literal["primitive", "array", "object"]
+    text: str = ""
+    items: tuple[str, ...] = ()
+    pairs: tuple[tuple[str, str], ...] = ()
+
+
+def _scalar_text(value: object, what: str) -> str:
+    if isinstance(value, Primitive):
+        return format_param(value)
+    raise TypeError(
+        f"{what}: a {type(value).__name__} inside an array or object cannot be serialized "
+        "with a style (only one level is defined); declare the parameter with `content`"
+    )
+
+
+def _shape(value: object, what: str) -> _Shaped | None:
+    """Classify ``value`` as primitive, array or object (None: undefined, not sent)."""
+    if value is None:
+        return None
+    if isinstance(value, pydantic.BaseModel):
+        value = value.model_dump(mode="json", by_alias=True, exclude_none=True)
+        if value is None:
+            return None
+    if isinstance(value, Mapping):
+        pairs = tuple(
+            (str(key), _scalar_text(item, what))
+            for key, item in value.items()
+            if item is not None
+        )
+        return _Shaped("object", pairs=pairs)
+    if isinstance(value, bytes | bytearray | memoryview):
+        raise TypeError(
+            f"{what}: bytes cannot be sent as a parameter; decode them first"
+        )
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        return _Shaped("primitive", text=_scalar_text(value, what))
+    items = tuple(_scalar_text(item, what) for item in value if item is not None)
+    return _Shaped("array", items=items)
+
+
+def _content_text(value: object, media_type: str, *, ascii_only: bool = False) -> str:
+    """The text of a ``content`` parameter (or form field) serialized as ``media_type``."""
+    if media_kind(media_type) == "json":
+        return json.dumps(
+            _jsonable(value),
+            ensure_ascii=ascii_only,
+            separators=(",", ":"),
+            allow_nan=False,
+        )
+    if isinstance(value, Primitive):
+        return format_param(value)
+    raise TypeError(f"cannot serialize a {type(value).__name__} as {media_type}")
+
+
+def _param_shape(
+    name: str, value: object, content_type: str | None, *, ascii_only: bool = False
+) -> _Shaped | None:
+    what = f"parameter {name!r}"
+    if content_type is None:
+        return _shape(value, what)
+    if value is None:
+        return None
+    return _Shaped(
+        "primitive", text=_content_text(value, content_type, ascii_only=ascii_only)
+    )
+
+
+def _pct(text: str) -> str:
+    """Percent-encode everything but RFC 3986's unreserved characters."""
+    return quote(text, safe="")
+
+
+def _pct_reserved(text: str) -> str:
+    """Reserved expansion (``allowReserved``): reserved characters and existing ``%XX``
+    triples pass; what a query string cannot carry literally is still encoded."""
+    out: list[str] = []
+    start = 0
+    for match in _PERCENT_TRIPLE.finditer(text):
+        out.append(quote(text[start : match.start()], safe=_RESERVED_KEPT))
+        out.append(match.group())
+        start = match.end()
+    out.append(quote(text[start:], safe=_RESERVED_KEPT))
+    return "".join(out)
+
+
+def _pct_label(text: str) -> str:
+    """Percent-encode a label value, ``.`` included (it delimits label values)."""
+    return _pct(text).replace(".", "%2E")
+
+
+def _check_style(name: str, location: str, style: str) -> None:
+    if style not in _LOCATION_STYLES[location]:
+        allowed = ", ".join(sorted(_LOCATION_STYLES[location]))
+        raise ValueError(
+            f"parameter {name!r}: style {style!r} is not defined for {location} parameters "
+            f"(use one of: {allowed})"
+        )
+
+
+def serialize_path_param(
+    name: str,
+    value: object,
+    *,
+    style: ParamStyle = "simple",
+    explode: bool = False,
+    content_type: str | None = None,
+) -> str:
+    """The percent-encoded text that replaces ``{name}`` in the path.
+
+    ``simple``: ``blue`` / ``blue,black`` / ``R,100,G,200`` (explode: ``R=100,G=200``);
+    ``label``: ``.blue`` / ``.blue,black`` (explode: ``.blue.black``, ``.R=100.G=200``);
+    ``matrix``: ``;color=blue`` / ``;color=blue,black`` (explode: ``;color=blue;color=black``,
+    ``;R=100;G=200``). Delimiters inside values are percent-encoded, ``/`` always is.
+    Raises ValueError for a missing value or an empty expansion.
+    """
+    _check_style(name, "path", style)
+    shaped = _param_shape(name, value, content_type)
+    if shaped is None:
+        raise ValueError(f"missing path parameter {name!r}")
+    if style == "label":
+        text = "." + _expand(
+            shaped, name, sep=".", named=False, explode=explode, enc=_pct_label
+        )
+    elif style == "matrix":
+        text = ";" + _expand(
+            shaped, name, sep=";", named=True, explode=explode, enc=_pct
+        )
+    else:
+        text = _expand(shaped, name, sep=",", named=False, explode=explode, enc=_pct)
+    if text == "":
+        raise ValueError(f"path parameter {name!r} must not be empty")
+    if text in (".", ".."):  # a dot segment: clients and servers would drop it
+        text = "%2E" + text[1:] if style == "label" else text.replace(".", "%2E")
+    return text
+
+
+def _expand(
+    shaped: _Shaped,
+    name: str,
+    *,
+    sep: str,
+    named: bool,
+    explode: bool,
+    enc: Callable[[str], str],
+) -> str:
+    """RFC 6570 expansion of one variable, without the operator's leading character."""
+    key = _pct(name)
+
+    def named_value(label: str, text: str) -> str:
+        return f"{label}={text}" if text else label
+
+    if shaped.kind == "primitive":
+        text = enc(shaped.text)
+        return named_value(key, text) if named else text
+    if shaped.kind == "array":
+        items = [enc(item) for item in shaped.items]
+        if explode:
+            return sep.join(named_value(key, item) if named else item for item in items)
+        joined = ",".join(items)
+        return named_value(key, joined) if named else joined
+    if explode:
+        return sep.join(named_value(enc(k), enc(v)) for k, v in shaped.pairs)
+    joined = ",".join(f"{enc(k)},{enc(v)}" for k, v in shaped.pairs)
+    return named_value(key, joined) if named else joined
+
+
+def _check_delimiter(name: str, texts: Sequence[str], delimiter: str) -> None:
+    for text in texts:
+        if delimiter in text:
+            raise ValueError(
+                f"parameter {name!r}: the value {text!r} holds the style's delimiter "
+                f"{delimiter!r}, which a server could not tell apart from it"
+            )
+
+
+def query_pairs(
+    name: str,
+    value: object,
+    *,
+    style: ParamStyle = "form",
+    explode: bool = True,
+    enc: Callable[[str], str] = _pct,
+    content_type: str | None = None,
+) -> list[tuple[str, str]]:
+    """The (name, value) pairs of one query-style parameter, each encoded with ``enc``.
+
+    Used for query strings (``enc`` percent-encodes) and for the fields of form and multipart
+    bodies (multipart passes an ``enc`` that leaves text as it is). An empty array is sent as
+    ``name=`` (the OpenAPI table's form of an undefined value); None and an empty exploded
+    object send nothing. ``spaceDelimited`` and ``pipeDelimited`` with ``explode`` true are
+    undefined by OpenAPI and sent like ``form`` (one pair per item).
+    """
+    _check_style(name, "query", style)
+    shaped = _param_shape(name, value, content_type)
+    if shaped is None:
+        return []
+    key = enc(name)
+    if shaped.kind == "primitive":
+        if style == "deepObject":
+            raise ValueError(f"parameter {name!r}: deepObject serializes objects only")
+        return [(key, enc(shaped.text))]
+    if style == "deepObject":
+        if shaped.kind != "object":
+            raise ValueError(f"parameter {name!r}: deepObject serializes objects only")
+        return [(f"{key}{enc('[')}{enc(k)}{enc(']')}", enc(v)) for k, v in shaped.pairs]
+    if shaped.kind == "array":
+        if explode:
+            return [(key, enc(item)) for item in shaped.items] or [(key, "")]
+        flat: Sequence[str] = shaped.items
+    else:
+        if explode:
+            return [(enc(k), enc(v)) for k, v in shaped.pairs]
+        flat = [text for pair in shaped.pairs for text in pair]
+    delimiter = {"spaceDelimited": " ", "pipeDelimited": "|"}.get(style, ",")
+    if delimiter != ",":
+        _check_delimiter(name, flat, delimiter)
+    return [
+        (key, (enc(delimiter) if delimiter != "," else ",").join(enc(t) for t in flat))
+    ]
+
+
+def serialize_query_param(
+    name: str,
+    value: object,
+    *,
+    style: ParamStyle = "form",
+    explode: bool = True,
+    allow_reserved: bool = False,
+    content_type: str | None = None,
+) -> list[tuple[str, str]]:
+    """The percent-encoded (name, value) pairs one query parameter adds to the query string.
+
+    ``form``: ``color=blue`` / ``color=blue,black`` (explode: ``color=blue&color=black``,
+    ``R=100&G=200``); ``spaceDelimited``: ``color=blue%20black``; ``pipeDelimited``:
+    ``color=blue%7Cblack``; ``deepObject``: ``color%5BR%5D=100``. ``allow_reserved`` leaves
+    RFC 3986 reserved characters (but ``# [ ] & = +``) and ``%XX`` triples unencoded.
+    """
+    return query_pairs(
+        name,
+        value,
+        style=style,
+        explode=explode,
+        enc=_pct_reserved if allow_reserved and content_type is None else _pct,
+        content_type=content_type,
+    )
+
+
+def serialize_header_param(
+    name: str,
+    value: object,
+    *,
+    style: ParamStyle = "simple",
+    explode: bool = False,
+    content_type: str | None = None,
+) -> str | None:
+    """The header value of one header parameter (None: not sent).
+
+    ``simple`` style, never percent-encoded: ``blue`` / ``blue,black`` / ``R,100,G,200``
+    (explode: ``R=100,G=200``). Raises ValueError for a value a header cannot carry (CR, LF,
+    NUL or non-ASCII text; a JSON ``content`` value is written with ASCII escapes) and for an
+    item holding the ``,`` delimiter (or an exploded key holding ``=``), which no server could
+    tell apart.
+    """
+    _check_style(name, "header", style)
+    shaped = _param_shape(name, value, content_type, ascii_only=True)
+    if shaped is None or (
+        shaped.kind != "primitive" and not (shaped.items or shaped.pairs)
+    ):
+        return None
+    if shaped.kind != "primitive":
+        texts = [*shaped.items, *(text for pair in shaped.pairs for text in pair)]
+        _check_delimiter(name, texts, ",")
+        if explode:
+            _check_delimiter(name, [key for key, _ in shaped.pairs], "=")
+    text = _expand(shaped, name, sep=",", named=False, explode=explode, enc=str)
+    if not text.isascii() or any(char in _HEADER_FORBIDDEN for char in text):
+        raise ValueError(
+            f"header parameter {name!r}: {text!r} cannot be sent in a header "
+            "(only ASCII without CR, LF or NUL)"
+        )
+    return text
+
+
+def _cookie_text(name: str, text: str, *, is_name: bool = False) -> str:
+    forbidden = _COOKIE_FORBIDDEN | {"="} if is_name else _COOKIE_FORBIDDEN
+    if not text.isascii() or any(c in forbidden or c.isspace() for c in text):
+        raise ValueError(
+            f"cookie parameter {name!r}: {text!r} cannot be sent as a cookie with style "
+            "'cookie', which applies no escaping (use style 'form' to percent-encode)"
+        )
+    return text
+
+
+def serialize_cookie_param(
+    name: str,
+    value: object,
+    *,
+    style: ParamStyle = "form",
+    explode: bool = True,
+    content_type: str | None = None,
+) -> list[str]:
+    """The ``name=value`` pairs one cookie parameter adds to the ``Cookie`` header.
+
+    ``form`` percent-encodes names and values: ``color=blue`` / ``color=blue,black``
+    (explode: one cookie per item, ``color=blue; color=black``, or per property,
+    ``R=100; G=200``). ``cookie`` (OpenAPI 3.2) is the same without any encoding; values
+    that would need escaping are refused.
+    """
+    _check_style(name, "cookie", style)
+    shaped = _param_shape(name, value, content_type)
+    if shaped is None:
+        return []
+
+    def enc(text: str) -> str:
+        return _pct(text) if style == "form" else _cookie_text(name, text)
+
+    def enc_name(text: str) -> str:
+        return _pct(text) if style == "form" else _cookie_text(name, text, is_name=True)
+
+    key = enc_name(name)
+    if shaped.kind == "primitive":
+        return [f"{key}={enc(shaped.text)}"]
+    if shaped.kind == "array":
+        if explode:
+            return [f"{key}={enc(item)}" for item in shaped.items] or [f"{key}="]
+        return [f"{key}=" + ",".join(enc(item) for item in shaped.items)]
+    if explode:
+        return [f"{enc_name(k)}={enc(v)}" for k, v in shaped.pairs]
+    return [f"{key}=" + ",".join(f"{enc(k)},{enc(v)}" for k, v in shaped.pairs)]
+
+
+def _resolved(parameter: Parameter) -> tuple[ParamStyle, bool]:
+    style = parameter.style or default_style(parameter.location)
+    explode = default_explode(style) if parameter.explode is None else parameter.explode
+    return style, explode
+
+
+def serialize_parameters(
+    parameters: Sequence[Parameter],
+) -> tuple[dict[str, str], list[tuple[str, str]], list[tuple[str, str]], list[str]]:
+    """Serialize every parameter of a call by its location, style and explode.
+
+    Returns the path texts (name -> text replacing ``{name}``), the encoded query pairs, the
+    header (name, value) pairs and the cookie ``name=value`` pairs, each in the given order.
+    """
+    path: dict[str, str] = {}
+    query: list[tuple[str, str]] = []
+    headers: list[tuple[str, str]] = []
+    cookies: list[str] = []
+    for parameter in parameters:
+        style, explode = _resolved(parameter)
+        name, value, content_type = (
+            parameter.name,
+            parameter.value,
+            parameter.content_type,
+        )
+        if parameter.location == "path":
+            path[name] = serialize_path_param(
+                name, value, style=style, explode=explode, content_type=content_type
+            )
+        elif parameter.location == "query":
+            query.extend(
+                serialize_query_param(
+                    name,
+                    value,
+                    style=style,
+                    explode=explode,
+                    allow_reserved=parameter.allow_reserved,
+                    content_type=content_type,
+                )
+            )
+        elif parameter.location == "header":
+            text = serialize_header_param(
+                name, value, style=style, explode=explode, content_type=content_type
+            )
+            if text is not None:
+                headers.append((name, text))
+        else:
+            cookies.extend(
+                serialize_cookie_param(
+                    name, value, style=style, explode=explode, content_type=content_type
+                )
+            )
+    return path, query, headers, cookies
 
 
 def _jsonable(value: object) -> object:
@@ -512,6 +1044,359 @@ def encode_json_body(body: JsonBody, *, gzip_body: bool = False) -> bytes | None
     )
     data = text.encode("utf-8")
     return gzip.compress(data, mtime=0) if gzip_body else data
+
+
+# --------------------------------------------------------------------------------------------
+# Request bodies (pure): JSON, form-urlencoded, multipart, text and binary
+# --------------------------------------------------------------------------------------------
+
+MediaKind: TypeAlias = Literal["json", "form", "multipart", "text", "binary"]
+"""What a media type is, as far as encoding and decoding bodies goes."""
+
+_TEXT_MEDIA: Final = frozenset(
+    {
+        "application/xml",
+        "application/yaml",
+        "application/x-yaml",
+        "application/javascript",
+    }
+)
+
+FileContent: TypeAlias = bytes | bytearray | memoryview | IO[bytes]
+"""The content of a file: bytes, or a binary file object (read once, when the call starts)."""
+FileValue: TypeAlias = (
+    FileContent
+    | tuple[str | None, FileContent | str]
+    | tuple[str | None, FileContent | str, str | None]
+)
+"""A file to upload: its content, or ``(filename, content)`` / ``(filename, content, type)``."""
+
+
+def media_kind(media_type: str) -> MediaKind:
+    """Classify a media type: JSON (and ``+json``), form, multipart, text (``text/*``, XML,
+    YAML) or binary (everything else, ``*/*`` included). Parameters are ignored."""
+    media = media_type.split(";", 1)[0].strip().lower()
+    if media == "application/json" or media.endswith("+json"):
+        return "json"
+    if media == "application/x-www-form-urlencoded":
+        return "form"
+    if media.startswith("multipart/"):
+        return "multipart"
+    if media.startswith("text/") or media in _TEXT_MEDIA or media.endswith("+xml"):
+        return "text"
+    return "binary"
+
+
+@dataclass(frozen=True, slots=True)
+class Encoding:
+    """How one property of a form or multipart body is sent (an OpenAPI Encoding Object).
+
+    With any of ``style``, ``explode`` or ``allow_reserved`` set, the property is serialized
+    like a query parameter of that style (the default style is ``form``); otherwise as
+    ``content_type`` (its default follows the value: text for scalars, JSON for objects,
+    ``application/octet-stream`` for files; arrays give one field or part per item).
+    """
+
+    content_type: str | None = None
+    style: ParamStyle | None = None
+    explode: bool | None = None
+    allow_reserved: bool | None = None
+
+    @property
+    def styled(self) -> bool:
+        """Whether the property is serialized by style rather than by content type."""
+        return (
+            self.style is not None
+            or self.explode is not None
+            or self.allow_reserved is not None
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class EncodedBody:
+    """A request body ready to send: its bytes and its ``Content-Type`` header value."""
+
+    content: bytes
+    content_type: str
+
+
+def _is_file(value: object) -> bool:
+    return isinstance(value, bytes | bytearray | memoryview | tuple) or callable(
+        getattr(value, "read", None)
+    )
+
+
+def _read_content(value: object, what: str) -> bytes:
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, bytearray | memoryview):
+        return bytes(value)
+    if isinstance(value, str):
+        return value.encode("utf-8")
+    read = getattr(value, "read", None)
+    if callable(read):
+        data = read()
+        if isinstance(data, str):
+            return data.encode("utf-8")
+        if isinstance(data, bytes | bytearray | memoryview):
+            return bytes(data)
+    raise TypeError(
+        f"{what}: expected bytes or a binary file object, got {type(value).__name__}"
+    )
+
+
+def _file_parts(value: object, what: str) -> tuple[str | None, bytes, str | None]:
+    """(filename, content, content type) of a file value (filename from a file object's
+    name when not given)."""
+    filename: str | None = None
+    media: str | None = None
+    content: object = value
+    if isinstance(value, tuple):
+        if len(value) not in (2, 3):
+            raise TypeError(
+                f"{what}: a file tuple is (filename, content[, content_type])"
+            )
+        filename, content = value[0], value[1]
+        media = value[2] if len(value) == 3 else None
+        if filename is not None and not isinstance(filename, str):
+            raise TypeError(
+                f"{what}: the filename of a file tuple must be a str or None"
+            )
+        if media is not None and not isinstance(media, str):
+            raise TypeError(
+                f"{what}: the content type of a file tuple must be a str or None"
+            )
+    else:
+        name = getattr(value, "name", None)
+        if isinstance(name, str) and name and not name.startswith("<"):
+            filename = name.replace("\\", "/").rsplit("/", 1)[-1]
+    return filename, _read_content(content, what), media
+
+
+def _chosen_type(declared: str | None, fallback: str) -> str:
+    """The one media type to send from an Encoding ``contentType`` (a comma-separated list
+    that may hold wildcards): its first concrete entry, else ``fallback``."""
+    for entry in (declared or "").split(","):
+        entry = entry.strip()
+        if entry and "*" not in entry.split(";", 1)[0]:
+            return entry
+    return fallback
+
+
+def _form_fields(body: object) -> list[tuple[str, object]]:
+    """The (name, value) pairs of a form body: a pydantic model's fields by alias (unset and
+    None fields left out) or a mapping's items."""
+    if isinstance(body, pydantic.BaseModel):
+        data: object = body.model_dump(
+            by_alias=True, exclude_unset=True, exclude_none=True
+        )
+    else:
+        data = body
+    if not isinstance(data, Mapping):
+        raise TypeError(
+            f"a form body must be a model or a mapping, not {type(body).__name__}"
+        )
+    return [(str(name), value) for name, value in data.items()]
+
+
+def _items(value: object) -> list[object]:
+    """The items of an array property (one field or part each), or the value alone."""
+    if isinstance(value, list):
+        return value
+    return [value]
+
+
+def _field_text(value: object, content_type: str | None, what: str) -> str:
+    """The text of one form field: JSON for objects (or a JSON content type), else text."""
+    if content_type is not None and media_kind(content_type) == "json":
+        return _content_text(value, content_type)
+    if isinstance(value, Mapping | pydantic.BaseModel | list | tuple):
+        if content_type is not None:
+            raise TypeError(
+                f"{what}: cannot send a {type(value).__name__} as {content_type}"
+            )
+        return _content_text(value, "application/json")
+    if isinstance(value, bytes | bytearray | memoryview):
+        raise TypeError(
+            f"{what}: a form-urlencoded body carries text only; encode binary data first "
+            "(for example as base64)"
+        )
+    return _scalar_text(value, what)
+
+
+def _form_quote(text: str) -> str:
+    return quote_plus(text, safe="")
+
+
+def encode_form_body(
+    body: object, encoding: Mapping[str, Encoding] | None = None
+) -> bytes:
+    """``application/x-www-form-urlencoded`` bytes of a model or mapping.
+
+    Each property goes by its ``encoding`` entry: by style (as a query parameter, ``%20`` for
+    spaces) when it sets ``style``, ``explode`` or ``allow_reserved``; else by content type
+    (JSON for objects, text for scalars, one field per array item), form-encoded with ``+``
+    for spaces. None values are left out.
+    """
+    pieces: list[str] = []
+    for name, value in _form_fields(body):
+        if value is None:
+            continue
+        rule = (encoding or {}).get(name)
+        what = f"form field {name!r}"
+        if rule is not None and rule.styled:
+            style = rule.style or "form"
+            explode = default_explode(style) if rule.explode is None else rule.explode
+            pairs = serialize_query_param(
+                name,
+                value,
+                style=style,
+                explode=explode,
+                allow_reserved=bool(rule.allow_reserved),
+            )
+            pieces.extend(f"{key}={text}" for key, text in pairs)
+            continue
+        content_type = rule.content_type if rule is not None else None
+        for item in _items(value):
+            if item is not None:
+                text = _field_text(item, content_type, what)
+                pieces.append(f"{_form_quote(name)}={_form_quote(text)}")
+    return "&".join(pieces).encode("ascii")
+
+
+def _disposition_quote(text: str) -> str:
+    """A name or filename inside a multipart ``Content-Disposition`` (as browsers write it)."""
+    return text.replace("\r", "%0D").replace("\n", "%0A").replace('"', "%22")
+
+
+def _part(
+    name: str, data: bytes, content_type: str | None, filename: str | None = None
+) -> tuple[bytes, bytes]:
+    head = f'Content-Disposition: form-data; name="{_disposition_quote(name)}"'
+    if filename is not None:
+        head += f'; filename="{_disposition_quote(filename)}"'
+    if content_type:
+        head += f"\r\nContent-Type: {content_type}"
+    return head.encode("utf-8"), data
+
+
+def _multipart_parts(
+    name: str, value: object, rule: Encoding | None
+) -> Iterator[tuple[bytes, bytes]]:
+    what = f"multipart field {name!r}"
+    if rule is not None and rule.styled:
+        style = rule.style or "form"
+        explode = default_explode(style) if rule.explode is None else rule.explode
+        for key, text in query_pairs(
+            name, value, style=style, explode=explode, enc=str
+        ):
+            yield _part(key, text.encode("utf-8"), "text/plain; charset=utf-8")
+        return
+    declared = rule.content_type if rule is not None else None
+    for item in _items(value):
+        if item is None:
+            continue
+        if declared is not None and media_kind(declared) == "json":
+            text = _content_text(item, declared)
+            yield _part(
+                name, text.encode("utf-8"), _chosen_type(declared, "application/json")
+            )
+        elif _is_file(item):
+            filename, data, media = _file_parts(item, what)
+            media = media or _chosen_type(declared, "application/octet-stream")
+            yield _part(name, data, media, filename if filename is not None else name)
+        elif isinstance(item, Mapping | pydantic.BaseModel | list):
+            text = _content_text(item, "application/json")
+            yield _part(
+                name, text.encode("utf-8"), _chosen_type(declared, "application/json")
+            )
+        else:
+            text = _scalar_text(item, what)
+            media = _chosen_type(declared, "text/plain; charset=utf-8")
+            yield _part(name, text.encode("utf-8"), media)
+
+
+def encode_multipart_body(
+    body: object,
+    encoding: Mapping[str, Encoding] | None = None,
+    *,
+    boundary: str | None = None,
+) -> EncodedBody:
+    """``multipart/form-data`` of a model or mapping: one part per property, one per item of
+    an array property.
+
+    Files (bytes, binary file objects, ``(filename, content[, type])`` tuples) go as
+    ``application/octet-stream`` (or their tuple's or encoding's type) with a filename (the
+    property name when none is known); objects as JSON; scalars as UTF-8 text. A property
+    whose encoding sets a style is split into text parts as a query parameter would be, with
+    no percent-encoding. ``boundary`` is random unless given.
+    """
+    parts: list[tuple[bytes, bytes]] = []
+    for name, value in _form_fields(body):
+        if value is not None:
+            parts.extend(_multipart_parts(name, value, (encoding or {}).get(name)))
+    chosen = boundary or f"apicontract-{uuid.uuid4().hex}"
+    marker = f"--{chosen}".encode("ascii")
+    while boundary is None and any(
+        marker in data or marker in head for head, data in parts
+    ):
+        chosen = f"apicontract-{uuid.uuid4().hex}"  # vanishingly rare: a part holds it
+        marker = f"--{chosen}".encode("ascii")
+    out = bytearray()
+    for head, data in parts:
+        out += marker + b"\r\n" + head + b"\r\n\r\n" + data + b"\r\n"
+    out += marker + b"--\r\n"
+    return EncodedBody(bytes(out), f"multipart/form-data; boundary={chosen}")
+
+
+def _with_charset(media_type: str) -> str:
+    return (
+        media_type
+        if "charset=" in media_type.lower()
+        else f"{media_type}; charset=utf-8"
+    )
+
+
+def encode_body(
+    body: object,
+    media_type: str = "application/json",
+    *,
+    encoding: Mapping[str, Encoding] | None = None,
+    boundary: str | None = None,
+) -> EncodedBody | None:
+    """Encode a request body as ``media_type``; None stays None (no body).
+
+    JSON (and ``+json``): a model (by alias, unset fields left out) or JSON data, compact
+    UTF-8. Form-urlencoded and multipart: see :func:`encode_form_body` and
+    :func:`encode_multipart_body`. ``text/*``: a str, sent as UTF-8. Anything else: bytes, a
+    binary file object or a ``(filename, content[, type])`` tuple, sent as is.
+    """
+    if body is None:
+        return None
+    kind = media_kind(media_type)
+    if kind == "json":
+        data = encode_json_body(cast(JsonBody, body))
+        content_type = media_type
+        if media_type.split(";", 1)[0].strip().lower() == "application/json":
+            content_type = "application/json; charset=utf-8"
+        return EncodedBody(data or b"", content_type)
+    if kind == "form":
+        return EncodedBody(
+            encode_form_body(body, encoding), "application/x-www-form-urlencoded"
+        )
+    if kind == "multipart":
+        return encode_multipart_body(body, encoding, boundary=boundary)
+    if kind == "text" and isinstance(body, str):
+        return EncodedBody(body.encode("utf-8"), _with_charset(media_type))
+    _, data, declared = _file_parts(body, "request body")
+    if declared is None:
+        fallback = (
+            "text/plain; charset=utf-8"
+            if kind == "text"
+            else "application/octet-stream"
+        )
+        declared = _chosen_type(media_type, fallback)
+    return EncodedBody(data, declared)
 
 
 def validate_track_id(value: str) -> str:
@@ -640,6 +1525,115 @@ def _decode_json(response: httpx.Response) -> object:
         return _NO_JSON
 
 
+@dataclass(frozen=True, slots=True)
+class ResponseBody:
+    """A documented response body with its media type, in an :data:`ApiResponseSpec`.
+
+    The media type decides the decoding: JSON is parsed, then validated as ``type``; text
+    (``text/*``, XML, YAML) is returned as ``str`` and binary (anything else) as ``bytes``,
+    validated as ``type`` unless that is ``str`` / ``bytes`` itself. A bare type in the spec
+    means a JSON body.
+    """
+
+    type: object
+    media_type: str = "application/json"
+
+
+_UNDOCUMENTED: Final = object()
+
+
+def documented_response(responses: ApiResponseSpec, status: int) -> object:
+    """What ``responses`` documents for ``status``: the exact status, else its ``2XX``-style
+    range, else ``default``; the private ``_UNDOCUMENTED`` sentinel when none matches."""
+    exact: object = _UNDOCUMENTED
+    ranged: object = _UNDOCUMENTED
+    fallback: object = _UNDOCUMENTED
+    wanted = f"{status // 100}XX"
+    for key, value in responses.items():
+        if isinstance(key, int):
+            if key == status:
+                exact = value
+        elif key.isdigit():
+            if int(key) == status:
+                exact = value
+        elif key.upper() == wanted:
+            ranged = value
+        elif key.lower() == "default":
+            fallback = value
+    for found in (exact, ranged, fallback):
+        if found is not _UNDOCUMENTED:
+            return found
+    return _UNDOCUMENTED
+
+
+def accept_header(responses: ApiResponseSpec) -> str:
+    """The ``Accept`` header for an operation: its documented media types in order, JSON
+    last with a lower weight (error bodies) when the operation answers something else."""
+    media: list[str] = []
+    for value in responses.values():
+        if isinstance(value, ResponseBody):
+            kind = media_kind(value.media_type)
+            entry = "application/json" if kind == "json" else value.media_type.strip()
+            if entry and entry not in media:
+                media.append(entry)
+    if not media or media == ["application/json"]:
+        return "application/json"
+    if "application/json" in media:
+        return ", ".join(media)
+    return ", ".join([*media, "application/json;q=0.5"])
+
+
+def _form_data(text: str) -> dict[str, str | list[str]]:
+    data: dict[str, str | list[str]] = {}
+    for key, value in parse_qsl(text, keep_blank_values=True):
+        if key not in data:
+            data[key] = value
+        else:
+            previous = data[key]
+            data[key] = (
+                [*previous, value] if isinstance(previous, list) else [previous, value]
+            )
+    return data
+
+
+def _decode_documented(
+    response: httpx.Response, documented: object, parsed: object
+) -> object:
+    """The value of a documented 2xx body; raises pydantic.ValidationError or ``_NotJson``."""
+    tp = documented.type if isinstance(documented, ResponseBody) else documented
+    kind = (
+        media_kind(documented.media_type)
+        if isinstance(documented, ResponseBody)
+        else None
+    )
+    if kind == "text":
+        text = _response_text(response)
+        return text if tp is str else _validate(tp, text)
+    if kind in ("binary", "multipart"):
+        return response.content if tp is bytes else _validate(tp, response.content)
+    if kind == "form":
+        return _validate(tp, _form_data(_response_text(response)))
+    if tp is bytes and (parsed is _NO_JSON or not isinstance(parsed, str)):
+        return response.content
+    if tp is str and parsed is _NO_JSON:
+        return _response_text(response)
+    if parsed is _NO_JSON and response.content.strip():
+        raise _NotJson
+    return _validate(tp, None if parsed is _NO_JSON else parsed)
+
+
+def _is_raw_body(documented: object) -> bool:
+    """Whether a documented body is text or binary (never to be parsed as JSON)."""
+    return (
+        isinstance(documented, ResponseBody)
+        and media_kind(documented.media_type) != "json"
+    )
+
+
+class _NotJson(Exception):
+    """A body documented as JSON is not JSON."""
+
+
 def parse_response(
     response: httpx.Response,
     responses: ApiResponseSpec,
@@ -654,10 +1648,13 @@ def parse_response(
     Non-2xx -> the status family's :class:`ApiStatusError`; 2xx with ``success_flag`` false ->
     :class:`BadRequestError`; undocumented 2xx -> :class:`UnexpectedStatusError`; a body that
     does not match its type -> :class:`ResponseValidationError`; ``None`` type -> None;
-    202 with an ``accepted_model`` -> :class:`Accepted`.
+    202 with an ``accepted_model`` -> :class:`Accepted`. A 2xx status is looked up exactly,
+    then by range (``2XX``), then as ``default``; a :class:`ResponseBody` of a text or binary
+    media type gives ``str`` or ``bytes`` (never parsed as JSON).
     """
     status = response.status_code
-    parsed = _decode_json(response)
+    raw = 200 <= status < 300 and _is_raw_body(documented_response(responses, status))
+    parsed = _NO_JSON if raw else _decode_json(response)
     body = None if parsed is _NO_JSON else parsed
     if not 200 <= status < 300:
         raise error_for_status(
@@ -690,43 +1687,41 @@ def parse_response(
         "method": method,
         "url": url,
     }
-    if status not in responses:
+    documented = documented_response(responses, status)
+    if documented is _UNDOCUMENTED:
         text = _response_text(response)
-        documented = ", ".join(str(s) for s in sorted(responses)) or "none"
+        listed = ", ".join(str(s) for s in sorted(responses, key=str)) or "none"
         raise UnexpectedStatusError(
             f"HTTP {status} from {operation_id or method + ' ' + url} is not a documented "
-            f"response (documented: {documented})",
+            f"response (documented: {listed})",
             text=text,
             **common,
         )
-    tp = responses[status]
-    if tp is None:
+    if documented is None or (
+        isinstance(documented, ResponseBody) and documented.type is None
+    ):
         return None
     value: object
-    if tp is bytes and (parsed is _NO_JSON or not isinstance(parsed, str)):
-        value = response.content
-    elif tp is str and parsed is _NO_JSON:
-        value = _response_text(response)
-    else:
-        if parsed is _NO_JSON and response.content.strip():
-            text = _response_text(response)
-            raise ResponseValidationError(
-                f"HTTP {status} from {operation_id or method + ' ' + url}: body is not valid "
-                f"JSON: {_truncate(text)}",
-                text=text,
-                **common,
-            )
-        try:
-            value = _validate(tp, body)
-        except pydantic.ValidationError as exc:
-            text = _response_text(response)
-            raise ResponseValidationError(
-                f"HTTP {status} from {operation_id or method + ' ' + url}: response body does "
-                f"not match {getattr(tp, '__name__', repr(tp))}: {exc}",
-                validation_error=exc,
-                text=text,
-                **common,
-            ) from exc
+    try:
+        value = _decode_documented(response, documented, parsed)
+    except _NotJson:
+        text = _response_text(response)
+        raise ResponseValidationError(
+            f"HTTP {status} from {operation_id or method + ' ' + url}: body is not valid "
+            f"JSON: {_truncate(text)}",
+            text=text,
+            **common,
+        ) from None
+    except pydantic.ValidationError as exc:
+        tp = documented.type if isinstance(documented, ResponseBody) else documented
+        text = _response_text(response)
+        raise ResponseValidationError(
+            f"HTTP {status} from {operation_id or method + ' ' + url}: response body does "
+            f"not match {getattr(tp, '__name__', repr(tp))}: {exc}",
+            validation_error=exc,
+            text=text,
+            **common,
+        ) from exc
     if status == 202 and accepted_model is not None:
         return Accepted(status_code=status, data=value, request_id=request_id)
     return value
@@ -941,7 +1936,10 @@ class _ClientCore:
         path_params: Mapping[str, Primitive] | None,
         query: Mapping[str, QueryValue] | None,
         headers: Mapping[str, HeaderValue] | None,
-        body: JsonBody,
+        body: object,
+        parameters: Sequence[Parameter],
+        media_type: str | None,
+        encoding: Mapping[str, Encoding] | None,
         responses: ApiResponseSpec,
         idempotent: bool | None,
         idempotency_key: str | None,
@@ -954,23 +1952,40 @@ class _ClientCore:
         method = method.upper()
         if idempotent is None:
             idempotent = method not in ("POST", "PATCH")
-        url = build_url(self.base_url, path, path_params, query)
-        content = encode_json_body(body, gzip_body=self.gzip_requests)
+        path_texts, query_pairs, header_pairs, cookie_pairs = serialize_parameters(
+            parameters
+        )
+        url = _fill_url(
+            self.base_url,
+            path,
+            path_params,
+            path_texts,
+            encode_query(query),
+            query_pairs,
+        )
+        encoded = encode_body(body, media_type or "application/json", encoding=encoding)
+        content = None if encoded is None else encoded.content
+        if content is not None and self.gzip_requests:
+            content = gzip.compress(content, mtime=0)
 
         merged = httpx.Headers(
             {
-                "Accept": "application/json",
+                "Accept": accept_header(responses),
                 "Accept-Encoding": "gzip" if self.accept_gzip else "identity",
                 "User-Agent": self._user_agent,
             }
         )
         merged.update(self._default_headers)
-        if content is not None:
-            merged["Content-Type"] = "application/json; charset=utf-8"
+        if encoded is not None:
+            merged["Content-Type"] = encoded.content_type
             if self.gzip_requests:
                 merged["Content-Encoding"] = "gzip"
         for name, value in _header_items(headers):
             merged[name] = value
+        for name, value in header_pairs:
+            merged[name] = value
+        if cookie_pairs:
+            merged["Cookie"] = "; ".join(cookie_pairs)
         if extra_headers:
             merged.update(extra_headers)
 
@@ -1009,6 +2024,73 @@ class _ClientCore:
             retryable_flag=self._retryable_flag,
             request_id_header=self._request_id_header,
         )
+
+
+# --------------------------------------------------------------------------------------------
+# Streamed responses (binary bodies read piece by piece)
+# --------------------------------------------------------------------------------------------
+
+
+class StreamedResponse:
+    """A documented 2xx response whose body is read as it arrives (sync).
+
+    Returned by the ``..._stream`` methods of a generated client inside a ``with`` block;
+    the connection is released when the block ends.
+    """
+
+    def __init__(self, response: httpx.Response, request_id_header: str | None) -> None:
+        self.response = response
+        self.status_code = response.status_code
+        self.headers = response.headers
+        self.content_type: str | None = response.headers.get("content-type")
+        self.request_id: str | None = (
+            response.headers.get(request_id_header) if request_id_header else None
+        )
+
+    def iter_bytes(self, chunk_size: int | None = None) -> Iterator[bytes]:
+        """The body in chunks (decompressed when the server compressed it)."""
+        return self.response.iter_bytes(chunk_size)
+
+    def read(self) -> bytes:
+        """The whole (rest of the) body."""
+        return self.response.read()
+
+    def close(self) -> None:
+        """Release the connection (also done when the ``with`` block ends)."""
+        self.response.close()
+
+
+class AsyncStreamedResponse:
+    """A documented 2xx response whose body is read as it arrives (async)."""
+
+    def __init__(self, response: httpx.Response, request_id_header: str | None) -> None:
+        self.response = response
+        self.status_code = response.status_code
+        self.headers = response.headers
+        self.content_type: str | None = response.headers.get("content-type")
+        self.request_id: str | None = (
+            response.headers.get(request_id_header) if request_id_header else None
+        )
+
+    def aiter_bytes(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
+        """The body in chunks (decompressed when the server compressed it)."""
+        return self.response.aiter_bytes(chunk_size)
+
+    async def read(self) -> bytes:
+        """The whole (rest of the) body."""
+        return await self.response.aread()
+
+    async def close(self) -> None:
+        """Release the connection (also done when the ``async with`` block ends)."""
+        await self.response.aclose()
+
+
+def _streamable(plan: _RequestPlan, response: httpx.Response) -> bool:
+    """Whether a response is handed to the caller as a stream: a documented 2xx."""
+    status = response.status_code
+    return 200 <= status < 300 and (
+        documented_response(plan.responses, status) is not _UNDOCUMENTED
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -1077,7 +2159,10 @@ class BaseClient(_ClientCore):
         path_params: Mapping[str, Primitive] | None = None,
         query: Mapping[str, QueryValue] | None = None,
         headers: Mapping[str, HeaderValue] | None = None,
-        body: JsonBody = None,
+        body: object = None,
+        parameters: Sequence[Parameter] = (),
+        media_type: str | None = None,
+        encoding: Mapping[str, Encoding] | None = None,
         responses: ApiResponseSpec,
         idempotent: bool | None = None,
         idempotency_key: str | None = None,
@@ -1087,7 +2172,11 @@ class BaseClient(_ClientCore):
         max_retries: int | None = None,
         operation_id: str | None = None,
     ) -> Any:
-        """Perform one logical call (with retries) and return the parsed documented response."""
+        """Perform one logical call (with retries) and return the parsed documented response.
+
+        ``parameters`` carry styled parameters (path, query, header and cookie);
+        ``media_type`` (default JSON) and ``encoding`` say how ``body`` is encoded.
+        """
         plan = self._plan(
             method,
             path,
@@ -1095,6 +2184,9 @@ class BaseClient(_ClientCore):
             query=query,
             headers=headers,
             body=body,
+            parameters=parameters,
+            media_type=media_type,
+            encoding=encoding,
             responses=responses,
             idempotent=idempotent,
             idempotency_key=idempotency_key,
@@ -1123,6 +2215,81 @@ class BaseClient(_ClientCore):
             if isinstance(outcome, _Done):
                 return outcome.value
             self._sleep(outcome.delay)
+            retry_index += 1
+
+    @contextlib.contextmanager
+    def _stream(
+        self,
+        method: str,
+        path: str,
+        *,
+        path_params: Mapping[str, Primitive] | None = None,
+        query: Mapping[str, QueryValue] | None = None,
+        headers: Mapping[str, HeaderValue] | None = None,
+        body: object = None,
+        parameters: Sequence[Parameter] = (),
+        media_type: str | None = None,
+        encoding: Mapping[str, Encoding] | None = None,
+        responses: ApiResponseSpec,
+        idempotent: bool | None = None,
+        idempotency_key: str | None = None,
+        auto_idempotency_key: bool = True,
+        extra_headers: Mapping[str, str] | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        operation_id: str | None = None,
+    ) -> Iterator[StreamedResponse]:
+        """Like :meth:`_request`, but a documented 2xx answer is handed over unread, as a
+        :class:`StreamedResponse`, for the ``with`` block; other answers are read and retried
+        or raised exactly as :meth:`_request` does."""
+        plan = self._plan(
+            method,
+            path,
+            path_params=path_params,
+            query=query,
+            headers=headers,
+            body=body,
+            parameters=parameters,
+            media_type=media_type,
+            encoding=encoding,
+            responses=responses,
+            idempotent=idempotent,
+            idempotency_key=idempotency_key,
+            auto_idempotency_key=auto_idempotency_key,
+            extra_headers=extra_headers,
+            timeout=timeout,
+            max_retries=max_retries,
+            operation_id=operation_id,
+        )
+        retry_index = 0
+        while True:
+            request = self._client.build_request(
+                plan.method,
+                plan.url,
+                headers=plan.headers_for_attempt(),
+                content=plan.content,
+                timeout=plan.timeout,
+            )
+            try:
+                response = self._client.send(request, stream=True)
+            except httpx.TransportError as exc:
+                delay = plan.on_transport_error(exc, retry_index)
+            else:
+                try:
+                    if _streamable(plan, response):
+                        yield StreamedResponse(response, plan.request_id_header)
+                        return
+                    response.read()
+                    outcome = plan.on_response(response, retry_index)
+                    if isinstance(
+                        outcome, _Done
+                    ):  # pragma: no cover - only 2xx are done
+                        yield StreamedResponse(response, plan.request_id_header)
+                        return
+                    delay = outcome.delay
+                finally:
+                    response.close()
+            self._sleep(delay)
             retry_index += 1
 
     def _paginate(
@@ -1209,7 +2376,10 @@ class AsyncBaseClient(_ClientCore):
         path_params: Mapping[str, Primitive] | None = None,
         query: Mapping[str, QueryValue] | None = None,
         headers: Mapping[str, HeaderValue] | None = None,
-        body: JsonBody = None,
+        body: object = None,
+        parameters: Sequence[Parameter] = (),
+        media_type: str | None = None,
+        encoding: Mapping[str, Encoding] | None = None,
         responses: ApiResponseSpec,
         idempotent: bool | None = None,
         idempotency_key: str | None = None,
@@ -1219,7 +2389,11 @@ class AsyncBaseClient(_ClientCore):
         max_retries: int | None = None,
         operation_id: str | None = None,
     ) -> Any:
-        """Perform one logical call (with retries) and return the parsed documented response."""
+        """Perform one logical call (with retries) and return the parsed documented response.
+
+        ``parameters`` carry styled parameters (path, query, header and cookie);
+        ``media_type`` (default JSON) and ``encoding`` say how ``body`` is encoded.
+        """
         plan = self._plan(
             method,
             path,
@@ -1227,6 +2401,9 @@ class AsyncBaseClient(_ClientCore):
             query=query,
             headers=headers,
             body=body,
+            parameters=parameters,
+            media_type=media_type,
+            encoding=encoding,
             responses=responses,
             idempotent=idempotent,
             idempotency_key=idempotency_key,
@@ -1255,6 +2432,81 @@ class AsyncBaseClient(_ClientCore):
             if isinstance(outcome, _Done):
                 return outcome.value
             await self._sleep(outcome.delay)
+            retry_index += 1
+
+    @contextlib.asynccontextmanager
+    async def _stream(
+        self,
+        method: str,
+        path: str,
+        *,
+        path_params: Mapping[str, Primitive] | None = None,
+        query: Mapping[str, QueryValue] | None = None,
+        headers: Mapping[str, HeaderValue] | None = None,
+        body: object = None,
+        parameters: Sequence[Parameter] = (),
+        media_type: str | None = None,
+        encoding: Mapping[str, Encoding] | None = None,
+        responses: ApiResponseSpec,
+        idempotent: bool | None = None,
+        idempotency_key: str | None = None,
+        auto_idempotency_key: bool = True,
+        extra_headers: Mapping[str, str] | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        operation_id: str | None = None,
+    ) -> AsyncIterator[AsyncStreamedResponse]:
+        """Like :meth:`_request`, but a documented 2xx answer is handed over unread, as an
+        :class:`AsyncStreamedResponse`, for the ``async with`` block; other answers are read
+        and retried or raised exactly as :meth:`_request` does."""
+        plan = self._plan(
+            method,
+            path,
+            path_params=path_params,
+            query=query,
+            headers=headers,
+            body=body,
+            parameters=parameters,
+            media_type=media_type,
+            encoding=encoding,
+            responses=responses,
+            idempotent=idempotent,
+            idempotency_key=idempotency_key,
+            auto_idempotency_key=auto_idempotency_key,
+            extra_headers=extra_headers,
+            timeout=timeout,
+            max_retries=max_retries,
+            operation_id=operation_id,
+        )
+        retry_index = 0
+        while True:
+            request = self._client.build_request(
+                plan.method,
+                plan.url,
+                headers=plan.headers_for_attempt(),
+                content=plan.content,
+                timeout=plan.timeout,
+            )
+            try:
+                response = await self._client.send(request, stream=True)
+            except httpx.TransportError as exc:
+                delay = plan.on_transport_error(exc, retry_index)
+            else:
+                try:
+                    if _streamable(plan, response):
+                        yield AsyncStreamedResponse(response, plan.request_id_header)
+                        return
+                    await response.aread()
+                    outcome = plan.on_response(response, retry_index)
+                    if isinstance(
+                        outcome, _Done
+                    ):  # pragma: no cover - only 2xx are done
+                        yield AsyncStreamedResponse(response, plan.request_id_header)
+                        return
+                    delay = outcome.delay
+                finally:
+                    await response.aclose()
+            await self._sleep(delay)
             retry_index += 1
 
     def _paginate(
