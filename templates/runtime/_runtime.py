@@ -517,8 +517,18 @@ def _fill_url(
             raise ValueError(f"missing path parameter {name!r} for {path!r}")
         return encode_path_param(params[name])
 
-    filled = _PATH_PARAM_RE.sub(substitute, path)
-    url = base_url.rstrip("/") + "/" + filled.lstrip("/")
+    segments = []
+    for segment in path.split("/"):
+        if "{" not in segment:
+            segments.append(segment)
+            continue
+        filled = _PATH_PARAM_RE.sub(substitute, segment)
+        if filled == "":
+            raise ValueError(f"path parameter in {segment!r} must not be empty")
+        if filled in (".", ".."):  # a dot segment, which URL normalization would drop
+            filled = "%2E" + filled[1:]
+        segments.append(filled)
+    url = base_url.rstrip("/") + "/" + "/".join(segments).lstrip("/")
     query_string = "&".join(
         part
         for part in (_query_string(plain_query), "&".join(f"{k}={v}" for k, v in encoded_query))
@@ -704,7 +714,8 @@ def serialize_path_param(
     ``label``: ``.blue`` / ``.blue,black`` (explode: ``.blue.black``, ``.R=100.G=200``);
     ``matrix``: ``;color=blue`` / ``;color=blue,black`` (explode: ``;color=blue;color=black``,
     ``;R=100;G=200``). Delimiters inside values are percent-encoded, ``/`` always is.
-    Raises ValueError for a missing value or an empty expansion.
+    Raises ValueError for a missing value (an empty path segment is refused when the URL is
+    built).
     """
     _check_style(name, "path", style)
     shaped = _param_shape(name, value, content_type)
@@ -716,10 +727,6 @@ def serialize_path_param(
         text = ";" + _expand(shaped, name, sep=";", named=True, explode=explode, enc=_pct)
     else:
         text = _expand(shaped, name, sep=",", named=False, explode=explode, enc=_pct)
-    if text == "":
-        raise ValueError(f"path parameter {name!r} must not be empty")
-    if text in (".", ".."):  # a dot segment: clients and servers would drop it
-        text = "%2E" + text[1:] if style == "label" else text.replace(".", "%2E")
     return text
 
 

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -177,7 +179,7 @@ def test_undefined_and_empty_values(runtimes: Runtimes) -> None:
     """The table's `undefined` column for an empty array; None is not sent at all."""
     rt = runtimes.client
     assert rt.serialize_path_param("color", [], style="matrix") == ";color"
-    assert rt.serialize_path_param("color", [], style="label") == "%2E"  # `.` alone is `.`
+    assert rt.serialize_path_param("color", [], style="label") == "."
     assert rt.serialize_path_param("color", "", style="matrix") == ";color"
     assert rt.serialize_query_param("color", []) == [("color", "")]
     assert rt.serialize_query_param("color", [], explode=False) == [("color", "")]
@@ -187,8 +189,29 @@ def test_undefined_and_empty_values(runtimes: Runtimes) -> None:
     assert rt.serialize_cookie_param("color", None) == []
     with pytest.raises(ValueError, match="missing path parameter"):
         rt.serialize_path_param("color", None)
+    assert rt.serialize_path_param("color", []) == ""
+
+
+def test_path_segments_stay_segments(runtimes: Runtimes) -> None:
+    """An empty segment is refused and a dot segment (which URL normalization would drop) is
+    sent encoded; both only where the placeholder is the whole segment."""
+    rt = runtimes.client
+
+    def url(path: str, value: object, style: str = "simple") -> str:
+        parameter = rt.Parameter("c", "path", value, style)
+        return rt.build_url("http://h", path, parameters=[parameter])
+
+    assert url("/x/{c}", ".") == "http://h/x/%2E"
+    assert url("/x/{c}", "..") == "http://h/x/%2E."
+    assert url("/x/{c}", [], "label") == "http://h/x/%2E"
+    exploded = rt.Parameter("c", "path", ["", ""], "label", explode=True)
+    assert rt.build_url("http://h", "/x/{c}", parameters=[exploded]) == "http://h/x/%2E."
+    assert url("/x/{c}.json", "") == "http://h/x/.json"
+    assert url("/x/{c}", "a/b") == "http://h/x/a%2Fb"
     with pytest.raises(ValueError, match="must not be empty"):
-        rt.serialize_path_param("color", [])
+        url("/x/{c}", [])
+    with pytest.raises(ValueError, match="must not be empty"):
+        url("/x/{c}/y", "")
 
 
 def test_delimiters_inside_values_are_encoded(runtimes: Runtimes) -> None:
@@ -529,3 +552,64 @@ def test_random_values_round_trip(
             assert request["color"] == value
 
         round_trip()
+
+
+# --------------------------------------------------------------------------------------------
+# RFC 6570's own examples (the uritemplate-test suite), for the operators OpenAPI styles use
+# --------------------------------------------------------------------------------------------
+
+RFC_SUITE = Path(__file__).parent / "data" / "uritemplate-test" / "spec-examples-by-section.json"
+EXPRESSION = re.compile(
+    r"^(?P<pre>[^{}]*)\{(?P<op>[;.?]?)(?P<vars>[A-Za-z_*,]+)\}(?P<post>[^{}]*)$"
+)
+
+
+def rfc_cases() -> list[tuple[str, str, list[tuple[str, bool]], dict[str, Any], list[str]]]:
+    """(section, template, [(variable, explode)], variables, accepted results) of every case
+    that is one `{...}` expression of a style OpenAPI has, over defined values only (OpenAPI's
+    table gives undefined values a form of its own)."""
+    cases = []
+    for section, block in json.loads(RFC_SUITE.read_text("utf-8")).items():
+        variables = block["variables"]
+        for template, expected in block["testcases"]:
+            match = EXPRESSION.match(template)
+            if match is None:
+                continue
+            names = [(v.rstrip("*"), v.endswith("*")) for v in match["vars"].split(",")]
+            values = [variables.get(name) for name, _ in names]
+            if any(v is None or v == [] or v == {} for v in values):
+                continue
+            if match["op"] != "?" and len(names) > 1:
+                continue  # several variables in one expression: only form has an equivalent
+            accepted = expected if isinstance(expected, list) else [expected]
+            cases.append((section, template, names, variables, accepted))
+    return cases
+
+
+RFC_CASES = rfc_cases()
+
+
+def test_rfc_suite_covers_every_operator() -> None:
+    operators = {EXPRESSION.match(case[1])["op"] for case in RFC_CASES}  # type: ignore[index]
+    assert operators == {"", ".", ";", "?"} and len(RFC_CASES) >= 30
+
+
+@pytest.mark.parametrize("case", RFC_CASES, ids=lambda case: f"{case[0][:5]} {case[1]}")
+def test_rfc6570_examples(runtimes: Runtimes, case: tuple[Any, ...]) -> None:
+    _, template, names, variables, accepted = case
+    rt = runtimes.client
+    match = EXPRESSION.match(template)
+    assert match is not None
+    op = match["op"]
+    if op == "?":
+        pairs = [
+            pair
+            for name, explode in names
+            for pair in rt.serialize_query_param(name, variables[name], explode=explode)
+        ]
+        body = "?" + "&".join(f"{k}={v}" for k, v in pairs)
+    else:
+        (name, explode), style = names[0], {"": "simple", ".": "label", ";": "matrix"}[op]
+        body = rt.serialize_path_param(name, variables[name], style=style, explode=explode)
+        body = body.replace("%2E", ".")  # label values encode `.`: the same URI (RFC 3986 6.2.2.2)
+    assert match["pre"] + body + match["post"] in accepted
