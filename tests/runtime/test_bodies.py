@@ -494,3 +494,40 @@ def test_server_refuses_undocumented_raw_answers(
         answer = http.get("/bad")
     assert answer.status_code == 500
     assert answer.json()["errors"][0]["code"] == "internal_error"
+
+
+def test_async_client_sends_styled_parameters_and_files(
+    runtimes: Runtimes, body_server: Harness
+) -> None:
+    """The async client plans calls exactly as the sync one: the same wire, the same parse."""
+    rt = runtimes.client
+    body = {
+        "file": ALL_BYTES,
+        "files": [("a.txt", "text as a file", "text/plain")],
+        "meta": {"title": "t", "labels": []},
+        "note": "n",
+        "n": 1,
+    }
+
+    async def scenario() -> None:
+        async with async_client_class(rt)(body_server.url) as client:
+            await client._request(
+                "POST",
+                "/upload",
+                body=body,
+                media_type=MULTIPART,
+                parameters=[
+                    rt.Parameter("trace", "cookie", ["a", "b"]),
+                    rt.Parameter("debug", "query", {"level": 2}, "deepObject"),
+                ],
+                responses={200: None},
+            )
+
+    asyncio.run(scenario())
+    seen = body_server.last()
+    assert seen.query_string == "debug%5Blevel%5D=2"
+    assert seen.header("cookie") == ["trace=a; trace=b"]
+    assert seen.request is not None
+    assert seen.request["body"] == UploadBody(
+        file=ALL_BYTES, files=[b"text as a file"], meta=Meta(title="t", labels=[]), note="n", n=1
+    )
