@@ -7,9 +7,10 @@ One base client (:class:`BaseClient` for sync code, :class:`AsyncBaseClient` for
 owns retries, timeouts, idempotency keys, authentication and typed errors. Generated
 per-operation methods stay thin and call :meth:`BaseClient._request`.
 
-Everything that is a pure decision (URL building, header building, retry decision, backoff
-delay, error mapping, response parsing) lives in plain functions and in :class:`_RequestPlan`,
-used by both clients; only the I/O loop differs between them.
+Everything that is a pure decision (URL building, parameter serialization per OpenAPI
+style and explode, body encoding per media type, header building, retry decision, backoff
+delay, error mapping, response decoding) lives in plain functions and in
+:class:`_RequestPlan`, used by both clients; only the I/O loop differs between them.
 """
 
 from __future__ import annotations
@@ -1837,8 +1838,8 @@ class _ClientCore:
             merged[name] = value
         for name, value in header_pairs:
             merged[name] = value
-        if cookie_pairs:
-            merged["Cookie"] = "; ".join(cookie_pairs)
+        if cookie_pairs:  # after any default Cookie header, which stays
+            merged["Cookie"] = "; ".join([*merged.get_list("cookie"), *cookie_pairs])
         if extra_headers:
             merged.update(extra_headers)
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pydantic
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -410,6 +411,21 @@ def test_table_round_trip_over_http(
     assert seen.request["color"] == value
 
 
+def test_cookie_parameters_join_default_cookies(runtimes: Runtimes, table_server: Harness) -> None:
+    rt = runtimes.client
+    client = client_class(rt)(table_server.url, default_headers={"Cookie": "session=s1"})
+    with client:
+        client._request(
+            "GET",
+            route("cookie", "form", True, "array"),
+            parameters=[rt.Parameter("color", "cookie", ["a b", "c;d"])],
+            responses={200: None},
+        )
+    seen = table_server.last()
+    assert seen.header("cookie") == ["session=s1; color=a%20b; color=c%3Bd"]
+    assert seen.request is not None and seen.request["color"] == ["a b", "c;d"]
+
+
 def test_absent_optional_parameters_are_none(runtimes: Runtimes, table_server: Harness) -> None:
     with client_class(runtimes.client)(table_server.url) as client:
         for location in ("query", "header", "cookie"):
@@ -441,6 +457,19 @@ def test_malformed_parameters_are_answered_400(runtimes: Runtimes, table_server:
 # --------------------------------------------------------------------------------------------
 
 
+class RGB(pydantic.BaseModel):
+    R: int
+    G: int
+    B: int
+
+
+class Position(pydantic.BaseModel):
+    model_config = pydantic.ConfigDict(extra="forbid")
+
+    x: int
+    y: int
+
+
 @pytest.fixture(scope="module")
 def typed_server(runtimes: Runtimes, serve: Callable[[Any, Harness], Harness]) -> Harness:
     srt = runtimes.server
@@ -455,6 +484,8 @@ def typed_server(runtimes: Runtimes, serve: Callable[[Any, Harness], Harness]) -
         srt.Param(
             "sel", "sel", "path", dict[str, Any], required=True, content_type="application/json"
         ),
+        srt.Param("rgb", "rgb", "cookie", RGB, kind="object"),
+        srt.Param("pos", "pos", "query", Position | None, kind="object"),
     ]
     op = operation(srt, "typed", "GET", "/typed/{ids}/{sel}", params=params, harness=harness)
     return serve(srt.build_app(object(), build_spec(srt, [op])), harness)
@@ -472,7 +503,13 @@ def test_typed_and_content_parameters_round_trip(runtimes: Runtimes, typed_serve
         rt.Parameter("session", "cookie", content, content_type="application/json"),
         rt.Parameter("sel", "path", content, content_type="application/json"),
     ]
-    with client_class(rt)(typed_server.url) as client:
+    parameters += [
+        rt.Parameter("rgb", "cookie", RGB(R=1, G=2, B=3)),
+        rt.Parameter("pos", "query", {"x": 5, "y": -6}),
+        rt.Parameter("utm_source", "query", "newsletter"),  # not a parameter of the operation
+    ]
+    client = client_class(rt)(typed_server.url, default_headers={"Cookie": "sid=s1"})
+    with client:
         client._request("GET", "/typed/{ids}/{sel}", parameters=parameters, responses={200: None})
     seen = typed_server.last()
     assert seen.request is not None
@@ -482,6 +519,10 @@ def test_typed_and_content_parameters_round_trip(runtimes: Runtimes, typed_serve
     for name in ("filter_", "meta", "session", "sel"):
         assert seen.request[name] == content, name
     assert seen.header("x-meta") == [json.dumps(content, separators=(",", ":"))]
+    # exploded objects take only their own properties, not other cookies or query names
+    assert seen.request["rgb"] == RGB(R=1, G=2, B=3)
+    assert seen.request["pos"] == Position(x=5, y=-6)
+    assert seen.header("cookie")[0].startswith("sid=s1; session=")
     assert seen.query_string.startswith("when=2024-02-29,1999-12-31&filter=%7B")
 
 
