@@ -815,6 +815,33 @@ def _field_shapes(tp: Any) -> dict[str, _Field]:
     return shapes
 
 
+_closed: dict[object, frozenset[str] | None] = {}
+
+
+def _closed_properties(tp: Any) -> frozenset[str] | None:
+    """The property names of an object type that takes no others (None: it takes any)."""
+    try:
+        if tp in _closed:
+            return _closed[tp]
+    except TypeError:
+        return None
+    try:
+        schema = _adapter(tp).json_schema(by_alias=True)
+    except pydantic.PydanticUserError:
+        schema = {}
+    defs = schema.get("$defs", {})
+    root = _deref(schema, defs)
+    for option in root.get("anyOf", ()):
+        if _deref(option, defs).get("type") != "null":
+            root = _deref(option, defs)
+            break
+    extra = root.get("additionalProperties")
+    names = root.get("properties")
+    closed = frozenset(names) if names and extra in (None, False) else None
+    _closed[tp] = closed
+    return closed
+
+
 def _wants_json(rule: Encoding | None, kind: ParamKind) -> bool:
     declared = rule.content_type if rule is not None else None
     if declared is not None:
@@ -1196,8 +1223,12 @@ def _param_raw(param: Param, wire: _Wire, layout: _Layout) -> Parsed | None:
         return parse_path_param(
             raw, param.wire, style=style, explode=explode, kind=kind
         )
+    if param.location == "header":
+        values = wire.request.headers.getlist(param.wire)
+        return parse_header_param(values, explode=explode, kind=kind)
+    parsed: Parsed | None
     if param.location == "query":
-        return parse_query_param(
+        parsed = parse_query_param(
             wire.query,
             param.wire,
             style=style,
@@ -1205,17 +1236,22 @@ def _param_raw(param: Param, wire: _Wire, layout: _Layout) -> Parsed | None:
             kind=kind,
             claimed=claimed,
         )
-    if param.location == "header":
-        values = wire.request.headers.getlist(param.wire)
-        return parse_header_param(values, explode=explode, kind=kind)
-    return parse_cookie_param(
-        wire.cookies,
-        param.wire,
-        style=style,
-        explode=explode,
-        kind=kind,
-        claimed=claimed,
-    )
+    else:
+        parsed = parse_cookie_param(
+            wire.cookies,
+            param.wire,
+            style=style,
+            explode=explode,
+            kind=kind,
+            claimed=claimed,
+        )
+    if isinstance(parsed, dict) and explode and style != "deepObject":
+        # an exploded object takes every name no other parameter claims: keep only the
+        # properties of a type that takes no others (other cookies, tracking parameters)
+        known = _closed_properties(param.type)
+        if known is not None:
+            parsed = {k: v for k, v in parsed.items() if k in known} or None
+    return parsed
 
 
 def _typed(param: Param, parsed: Parsed) -> object:

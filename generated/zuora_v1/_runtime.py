@@ -7,9 +7,10 @@ One base client (:class:`BaseClient` for sync code, :class:`AsyncBaseClient` for
 owns retries, timeouts, idempotency keys, authentication and typed errors. Generated
 per-operation methods stay thin and call :meth:`BaseClient._request`.
 
-Everything that is a pure decision (URL building, header building, retry decision, backoff
-delay, error mapping, response parsing) lives in plain functions and in :class:`_RequestPlan`,
-used by both clients; only the I/O loop differs between them.
+Everything that is a pure decision (URL building, parameter serialization per OpenAPI
+style and explode, body encoding per media type, header building, retry decision, backoff
+delay, error mapping, response decoding) lives in plain functions and in
+:class:`_RequestPlan`, used by both clients; only the I/O loop differs between them.
 """
 
 from __future__ import annotations
@@ -537,8 +538,18 @@ def _fill_url(
             raise ValueError(f"missing path parameter {name!r} for {path!r}")
         return encode_path_param(params[name])
 
-    filled = _PATH_PARAM_RE.sub(substitute, path)
-    url = base_url.rstrip("/") + "/" + filled.lstrip("/")
+    segments = []
+    for segment in path.split("/"):
+        if "{" not in segment:
+            segments.append(segment)
+            continue
+        filled = _PATH_PARAM_RE.sub(substitute, segment)
+        if filled == "":
+            raise ValueError(f"path parameter in {segment!r} must not be empty")
+        if filled in (".", ".."):  # a dot segment, which URL normalization would drop
+            filled = "%2E" + filled[1:]
+        segments.append(filled)
+    url = base_url.rstrip("/") + "/" + "/".join(segments).lstrip("/")
     query_string = "&".join(
         part
         for part in (
@@ -743,7 +754,8 @@ def serialize_path_param(
     ``label``: ``.blue`` / ``.blue,black`` (explode: ``.blue.black``, ``.R=100.G=200``);
     ``matrix``: ``;color=blue`` / ``;color=blue,black`` (explode: ``;color=blue;color=black``,
     ``;R=100;G=200``). Delimiters inside values are percent-encoded, ``/`` always is.
-    Raises ValueError for a missing value or an empty expansion.
+    Raises ValueError for a missing value (an empty path segment is refused when the URL is
+    built).
     """
     _check_style(name, "path", style)
     shaped = _param_shape(name, value, content_type)
@@ -759,10 +771,6 @@ def serialize_path_param(
         )
     else:
         text = _expand(shaped, name, sep=",", named=False, explode=explode, enc=_pct)
-    if text == "":
-        raise ValueError(f"path parameter {name!r} must not be empty")
-    if text in (".", ".."):  # a dot segment: clients and servers would drop it
-        text = "%2E" + text[1:] if style == "label" else text.replace(".", "%2E")
     return text
 
 
@@ -1984,8 +1992,8 @@ class _ClientCore:
             merged[name] = value
         for name, value in header_pairs:
             merged[name] = value
-        if cookie_pairs:
-            merged["Cookie"] = "; ".join(cookie_pairs)
+        if cookie_pairs:  # after any default Cookie header, which stays
+            merged["Cookie"] = "; ".join([*merged.get_list("cookie"), *cookie_pairs])
         if extra_headers:
             merged.update(extra_headers)
 
