@@ -169,6 +169,45 @@ def test_media_kinds_and_simple_bodies(runtimes: Runtimes) -> None:
     assert (patch.content, patch.content_type) == (b'{"a":1}', "application/merge-patch+json")
 
 
+MEDIA_TYPES = [
+    "application/json",
+    "application/json; charset=utf-8",
+    "text/json",
+    "application/problem+json",
+    "image/svg+json",
+    "application/x-www-form-urlencoded",
+    "multipart/form-data; boundary=x",
+    "multipart/mixed",
+    "multipart/*",
+    "text/plain",
+    "text/*",
+    "text/html; charset=iso-8859-1",
+    "application/xml",
+    "application/atom+xml",
+    "application/yaml",
+    "application/x-ndjson",
+    "application/graphql",
+    "application/octet-stream",
+    "application/pdf",
+    "image/png",
+    "image/*",
+    "application/*",
+    "*/*",
+    "video/json",
+]
+
+
+@pytest.mark.parametrize("media", MEDIA_TYPES)
+def test_runtimes_classify_media_as_the_model_does(runtimes: Runtimes, media: str) -> None:
+    """Both runtimes carry a copy of the model's classifier (generated code cannot import
+    apicontract); they must agree with it, a wildcard range being binary to them."""
+    from generator.openapi.media import MediaKind, classify
+
+    expected = "binary" if classify(media) is MediaKind.ANY else classify(media).value
+    assert runtimes.client.media_kind(media) == expected
+    assert runtimes.server.media_kind(media) == expected
+
+
 # --------------------------------------------------------------------------------------------
 # Bodies over HTTP, into the operation's model
 # --------------------------------------------------------------------------------------------
