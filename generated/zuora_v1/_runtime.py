@@ -1061,12 +1061,19 @@ def encode_json_body(body: JsonBody, *, gzip_body: bool = False) -> bytes | None
 MediaKind: TypeAlias = Literal["json", "form", "multipart", "text", "binary"]
 """What a media type is, as far as encoding and decoding bodies goes."""
 
-_TEXT_MEDIA: Final = frozenset(
+#: application/* subtypes that are character data rather than bytes
+_TEXTUAL_APPLICATION: Final = frozenset(
     {
-        "application/xml",
-        "application/yaml",
-        "application/x-yaml",
-        "application/javascript",
+        "xml",
+        "javascript",
+        "ecmascript",
+        "x-yaml",
+        "yaml",
+        "x-ndjson",
+        "graphql",
+        "sql",
+        "csv",
+        "x-www-form-urlencoded-text",
     }
 )
 
@@ -1081,16 +1088,23 @@ FileValue: TypeAlias = (
 
 
 def media_kind(media_type: str) -> MediaKind:
-    """Classify a media type: JSON (and ``+json``), form, multipart, text (``text/*``, XML,
-    YAML) or binary (everything else, ``*/*`` included). Parameters are ignored."""
-    media = media_type.split(";", 1)[0].strip().lower()
-    if media == "application/json" or media.endswith("+json"):
-        return "json"
-    if media == "application/x-www-form-urlencoded":
-        return "form"
-    if media.startswith("multipart/"):
+    """Classify a media type: JSON (``application/json``, ``text/json``, ``+json``), form,
+    multipart, text (``text/*``, ``+xml``, textual ``application/*`` such as YAML) or binary
+    (everything else, wildcard ranges such as ``*/*`` included). Parameters are ignored.
+
+    The same answers as apicontract's own classifier, copied because generated code imports
+    nothing from apicontract."""
+    kind, _, subtype = media_type.split(";", 1)[0].strip().lower().partition("/")
+    suffix = subtype.rsplit("+", 1)[1] if "+" in subtype else ""
+    if subtype == "json" or suffix == "json":
+        return "json" if kind in ("application", "text") or suffix else "text"
+    if kind == "multipart":
         return "multipart"
-    if media.startswith("text/") or media in _TEXT_MEDIA or media.endswith("+xml"):
+    if kind == "text" or suffix == "xml":
+        return "text"
+    if kind == "application" and subtype == "x-www-form-urlencoded":
+        return "form"
+    if kind == "application" and subtype in _TEXTUAL_APPLICATION:
         return "text"
     return "binary"
 
