@@ -245,6 +245,28 @@ def _cmd_diff(args: argparse.Namespace) -> int:
         return 2
 
 
+def _cmd_translate(args: argparse.Namespace) -> int:
+    from generator.translate.engine import TranslateSetupError
+    from generator.translate.run import TranslateError, translate_traffic
+
+    try:
+        summary = translate_traffic(
+            args.input,
+            args.to,
+            output=args.output,
+            mapping=args.mapping,
+            report_format=args.report_format,
+        )
+    except TranslateSetupError as exc:
+        for finding in exc.findings:
+            print(finding.render(), file=sys.stderr)
+        return 2
+    except TranslateError as exc:
+        print(f"apicontract translate: {exc}", file=sys.stderr)
+        return 2
+    return summary.exit_code
+
+
 def _shown(path: Path) -> str:
     """A path as the user would type it: relative to the working directory when inside it."""
     try:
@@ -370,6 +392,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _allow_remote(conventions)
     conventions.set_defaults(run=_cmd_conventions)
+
+    translate = commands.add_parser(
+        "translate", help="translate Zuora traffic between the v1 and Quickstart styles"
+    )
+    translate.add_argument("input", metavar="INPUT", help="HAR or JSONL traffic, or - for stdin")
+    translate.add_argument(
+        "--to", required=True, choices=("quickstart", "v1"), help="the style to translate into"
+    )
+    translate.add_argument(
+        "--output", metavar="FILE", help="write the translation to FILE (default: stdout)"
+    )
+    translate.add_argument(
+        "--mapping", metavar="FILE", help="mapping file (default: the shipped v1-quickstart one)"
+    )
+    translate.add_argument(
+        "--report-format",
+        choices=("text", "json"),
+        default="text",
+        help="how problems are reported on stderr (json: one object per line)",
+    )
+    translate.set_defaults(run=_cmd_translate)
 
     serve = commands.add_parser(
         "serve", help="run a stateful fake of the API (or a checking proxy) on HTTP"
