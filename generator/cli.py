@@ -191,10 +191,18 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from generator.fake.serve import serve
 
     if args.spec is None and args.style is None:
-        print("apicontract serve: give a SPEC or --style v1|quickstart", file=sys.stderr)
+        print("apicontract serve: give a SPEC or --style v1|quickstart|both", file=sys.stderr)
         return 2
-    spec = Path(args.spec) if args.spec is not None else SHIPPED[args.style]
-    if not spec.is_file():
+    if args.style == "both" and (args.spec is not None or args.proxy is not None):
+        print(
+            "apicontract serve: --style both serves the shipped specs; give no SPEC or --proxy",
+            file=sys.stderr,
+        )
+        return 2
+    spec = None
+    if args.style != "both":
+        spec = Path(args.spec) if args.spec is not None else SHIPPED[args.style]
+    if spec is not None and not spec.is_file():
         print(f"apicontract serve: {spec}: no such file", file=sys.stderr)
         return 2
     if args.record is not None and args.proxy is None:
@@ -420,8 +428,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("spec", nargs="?", metavar="SPEC", help="the spec to serve (or use --style)")
     serve.add_argument(
         "--style",
-        choices=("v1", "quickstart"),
-        help="API style (default: detected from SPEC; alone: serve the shipped spec)",
+        choices=("v1", "quickstart", "both"),
+        help="API style (default: detected from SPEC; alone: serve the shipped spec; both: one "
+        "store served as v1 under /v1 and as Quickstart under /v2)",
     )
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=4010, help="0 picks a free port")

@@ -17,7 +17,7 @@ import time
 import zlib
 from collections.abc import Mapping
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 from typing import Literal
 
 from fastapi import FastAPI
@@ -146,6 +146,16 @@ def build_app(
     seeds = seed if isinstance(seed, dict) or seed is None else load_seed(Path(seed))
     store = Store(db)
     service = Service(store, seed=seeds, allow_edit_booked=allow_edit_booked)
+    app = _style_app(style, server, service, store, token)
+    app.state.fake_store = store
+    app.state.fake_style = style
+    return app
+
+
+def _style_app(
+    style: Style, server: ModuleType, service: Service, store: Store, token: str | None
+) -> FastAPI:
+    """One style's generated app with the fake's handlers and middleware, over `service`."""
     handlers = (
         QuickstartHandlers(service, server)
         if style == "quickstart"
@@ -164,9 +174,55 @@ def build_app(
             max_body=server.MAX_BODY_SIZE,
         )
     )
-    app.state.fake_store = store
-    app.state.fake_style = style
     return app
+
+
+#: where `--style both` serves Quickstart: its servers' base path (v1's paths carry /v1)
+QUICKSTART_BASE = "/v2"
+
+
+class BothStyles:
+    """One tenant in both styles: Quickstart under `/v2/...` (its real base path, stripped
+    before its generated app routes), everything else to the v1 app (whose paths start with
+    `/v1`). Both apps share one store and one service, so records, numbering, idempotency and
+    the lifecycle rules are the same whichever style a call uses."""
+
+    def __init__(self, v1: ASGIApp, quickstart: ASGIApp, store: Store) -> None:
+        self.v1 = v1
+        self.quickstart = quickstart
+        self.state = SimpleNamespace(fake_store=store, fake_style="both")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "") if scope["type"] in ("http", "websocket") else ""
+        if path == QUICKSTART_BASE or path.startswith(QUICKSTART_BASE + "/"):
+            inner = dict(scope)
+            inner["path"] = path[len(QUICKSTART_BASE) :] or "/"
+            raw = scope.get("raw_path")
+            if isinstance(raw, bytes) and raw.startswith(QUICKSTART_BASE.encode()):
+                inner["raw_path"] = raw[len(QUICKSTART_BASE) :] or b"/"
+            await self.quickstart(inner, receive, send)
+            return
+        await self.v1(scope, receive, send)
+
+
+def build_both_app(
+    db: str | Path = ":memory:",
+    token: str | None = None,
+    seed: str | Path | dict[str, float] | None = None,
+    *,
+    allow_edit_booked: bool = False,
+) -> BothStyles:
+    """The shipped v1 and Quickstart fakes over ONE store (`serve --style both`): a
+    fulfillment created in either style is read, changed and deleted in the other, with the
+    same id and number."""
+    seeds = seed if isinstance(seed, dict) or seed is None else load_seed(Path(seed))
+    store = Store(db)
+    service = Service(store, seed=seeds, allow_edit_booked=allow_edit_booked)
+    apps = {
+        style: _style_app(style, load_server(SHIPPED[style], style), service, store, token)
+        for style in ("v1", "quickstart")
+    }
+    return BothStyles(apps["v1"], apps["quickstart"], store)
 
 
 def _bearer(value: str | None) -> str | None:
@@ -373,4 +429,4 @@ async def _send_json(send: Send, status: int, body: bytes, content_type: str | N
     await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
-__all__ = ["FakeSetupError", "build_app", "detect_style"]
+__all__ = ["BothStyles", "FakeSetupError", "build_app", "build_both_app", "detect_style"]

@@ -127,7 +127,7 @@ def run(app: Any, host: str, port: int, label: str) -> int:
 
 
 def serve(
-    spec: Path,
+    spec: Path | None,
     *,
     style: str | None,
     host: str,
@@ -144,9 +144,13 @@ def serve(
     `allow_edit_booked` plays a tenant granting Zuora's "Allow Edit Of Booked Order Line Items"
     permission: fields other than `state` may then be edited while a fulfillment is booked too.
     """
-    from generator.fake.app import FakeSetupError, build_app, detect_style
+    from generator.fake.app import FakeSetupError, build_app, build_both_app, detect_style
 
     try:
+        if style == "both":
+            both = build_both_app(db, token, seed, allow_edit_booked=allow_edit_booked)
+            return run(both, host, port, "fake (both: v1 under /v1, Quickstart under /v2)")
+        assert spec is not None
         chosen = style or detect_style(spec)
         if proxy is not None:
             from generator.fake.proxy import build_proxy_app

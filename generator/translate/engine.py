@@ -235,6 +235,7 @@ class _Bodies:
         if () in mapped:
             return  # the whole body went to one field
         known = mapped + list(obj.one_sided[self.frm])
+        rest: list[str] = []
         for key, value in src.items():
             path = (*prefix, key)
             if path in mapped:
@@ -253,14 +254,21 @@ class _Bodies:
             if isinstance(value, dict) and any(k[: len(path)] == path and k != path for k in known):
                 self.leftovers(obj, value, path, sptr)  # an object on the way to mapped fields
                 continue
-            reason = obj.one_sided[self.frm].get(path) or obj.rest.get(self.frm)
+            reason = obj.one_sided[self.frm].get(path)
             if reason:
                 self.drop((*sptr, *path), f"no {LABEL[self.to]} counterpart: {reason}")
+            elif self.frm in obj.rest:
+                rest.append(key)
             else:
                 self.drop(
                     (*sptr, *path),
                     f"not in the mapping ({obj.name}), so it has no {LABEL[self.to]} counterpart",
                 )
+        if rest:  # one problem for the lot: the whole shape has no room for them
+            self.drop(
+                (*sptr, *prefix),
+                f"no {LABEL[self.to]} counterpart for {', '.join(rest)}: {obj.rest[self.frm]}",
+            )
 
 
 def _strict(contract: Contract) -> Contract:
@@ -650,12 +658,13 @@ class Translator:
                     break
             if not changed:
                 finding = findings[0]
+                at = f" at {finding.pointer}" if finding.pointer else ""
                 raise _Fatal(
                     Problem(
                         finding.location,
                         finding.part.value,
-                        finding.pointer,
-                        f"the translation would not conform to the {LABEL[to]} spec: "
+                        "",
+                        f"the {LABEL[to]} translation would not conform to its spec{at}: "
                         f"{finding.message}",
                         True,
                     )
