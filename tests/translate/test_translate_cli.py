@@ -192,8 +192,10 @@ def test_har_in_gives_har_out(cli: CliRunner, both_server: LiveServer, tmp_path:
             entry["response"]["content"]["text"] = json.dumps(response["body"])
         entries.append(entry)
     source = tmp_path / "v1.har"
-    source.write_text(json.dumps({"log": {"version": "1.2", "creator": {"name": "t", "version": "1"},
-                                          "entries": entries}}))  # fmt: skip
+    creator = {"name": "t", "version": "1"}
+    source.write_text(
+        json.dumps({"log": {"version": "1.2", "creator": creator, "entries": entries}})
+    )
     assert cli("check", V1, source).returncode == 0
     out = tmp_path / "qs.har"
     assert cli("translate", "--to", "quickstart", source, "--output", out).returncode == 1
