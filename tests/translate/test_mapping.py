@@ -90,7 +90,8 @@ CHANGES: dict[str, tuple[str, str, str, str]] = {
     ),
     "status": (
         QS,
-        "        '504':\n          $ref: '#/components/responses/GatewayTimeout'\n  /fulfillments/bulk_create:",
+        "        '504':\n          $ref: '#/components/responses/GatewayTimeout'\n"
+        "  /fulfillments/bulk_create:",
         "        '504':\n          $ref: '#/components/responses/GatewayTimeout'\n"
         "        '409':\n          $ref: '#/components/responses/BadRequest'\n"
         "  /fulfillments/bulk_create:",
