@@ -25,7 +25,7 @@ import re
 import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from generator.contract.check import Contract
 from generator.contract.compile import Converted, SchemaIndex
@@ -132,6 +132,16 @@ class Result:
     problems: list[Problem] = field(default_factory=list)
     #: the source operation (`createFulfillment`), when one matched
     operation: str | None = None
+    #: source body pointers of values the mapping lists as lossy (a round trip may differ)
+    lossy: dict[str, list[str]] = field(default_factory=dict)
+
+
+class BodyTranslation(NamedTuple):
+    body: Any
+    problems: list[Problem]
+    lossy: list[str]
+    #: the target status, for a response body
+    status: int | None
 
 
 class _Fatal(Exception):
@@ -181,6 +191,7 @@ class _Bodies:
         self.status_dst = status_dst
         self.problems: list[Problem] = []
         self.origin: dict[str, str] = {}
+        self.lossy: list[str] = []
 
     def drop(self, pointer: Path_ | tuple[Any, ...], message: str) -> None:
         self.problems.append(Problem(self.location, "body", jp.from_parts(pointer), message))
@@ -205,6 +216,8 @@ class _Bodies:
         return out
 
     def value(self, fmap: Any, value: Any, sp: tuple[Any, ...], tp: tuple[Any, ...]) -> Any:
+        if fmap.lossy:
+            self.lossy.append(jp.from_parts(sp))
         if fmap.verbatim:
             return copy.deepcopy(value)
         if fmap.enum is not None:
@@ -329,44 +342,47 @@ class Translator:
     def operation(self, name: str) -> OperationMap:
         """An operation of the mapping by its name or by either style's operationId."""
         for opmap in self.m.operations:
-            if name == opmap.name or any(e.operation == name for e in opmap.endpoints.values()):
+            endpoints = [e for style in STYLES for e in opmap.sources(style)]
+            if name == opmap.name or any(e.operation == name for e in endpoints):
                 return opmap
         raise KeyError(name)
 
     def body(
-        self,
-        operation: str,
-        to: Style,
-        body: Any,
-        *,
-        response: int | None = None,
-        error: bool = False,
-    ) -> tuple[Any, list[Problem]]:
-        """Translate a request body (`response=None`) or the body of a response with that
-        source status of `operation` into style `to`, checked against the target spec like
-        a whole exchange is. Returns (the body or NO_BODY, problems); a problem with
-        `left_out` means the body cannot be given in the target style at all."""
-        opmap = self.operation(operation)
+        self, operation: str, to: Style, body: Any, *, response: int | None = None
+    ) -> BodyTranslation:
+        """Translate a request body (`response=None`), or the body of a response with that
+        source status, of `operation` (a mapped operation's name or either style's
+        operationId, `createFulfillment` included) into style `to`, checked against the
+        target spec as a whole exchange is. A problem with `left_out` means the body cannot
+        be given in the target style at all (the body is then NO_BODY)."""
         frm = other(to)
-        endpoint = opmap.endpoints[frm]
-        variables = {name: "0" * 32 for name in opmap.path_parameters[frm]}
-        request = Request(method=endpoint.method, url=endpoint.build(variables))
-        response_part = None
+        endpoint = self._endpoint(operation, frm)
+        names = re.findall(r"\{([^{}/]+)\}", endpoint.path)
+        url = endpoint.build({name: "0" * 32 for name in names})
         if response is None:
-            request = Request(method=endpoint.method, url=request.url, body=body)
+            exchange = Exchange(0, Request(method=endpoint.method, url=url, body=body))
         else:
-            response_part = Response(status=response, body=body)
-        exchange = Exchange(0, request, response_part)
+            exchange = Exchange(
+                0, Request(method=endpoint.method, url=url), Response(status=response, body=body)
+            )
         result = self.exchange(exchange, to, check_request=response is None)
         if result.translated is None:
-            return NO_BODY, result.problems
+            return BodyTranslation(NO_BODY, result.problems, [], None)
         wanted = "request" if response is None else "response"
+        lossy = result.lossy.get(wanted, [])
         problems = [p for p in result.problems if p.location == wanted and p.part == "body"]
-        problems += [p for p in result.problems if p.left_out]
         if response is None:
-            return result.translated.request_body, problems
-        del error
-        return result.translated.response_body, problems
+            return BodyTranslation(result.translated.request_body, problems, lossy, None)
+        return BodyTranslation(
+            result.translated.response_body, problems, lossy, result.translated.status
+        )
+
+    def _endpoint(self, operation: str, style: Style) -> Endpoint:
+        for opmap in self.m.operations:
+            for endpoint in opmap.sources(style):
+                if endpoint.operation == operation:
+                    return endpoint
+        return self.operation(operation).endpoints[style]
 
     # -- exchanges ---------------------------------------------------------------------------
     def exchange(self, exchange: Exchange, to: Style, *, check_request: bool = True) -> Result:
@@ -471,6 +487,7 @@ class Translator:
         headers = self._headers(request.headers, frm, to, problems, "request", mapped=True)
 
         # request body
+        lossy: dict[str, list[str]] = {}
         body: Any = NO_BODY
         request_origin: dict[str, str] = {}
         if request.has_body:
@@ -486,6 +503,7 @@ class Translator:
                 body = bodies.object(self.m.objects[opmap.request], source, (), ())
                 problems.extend(_unwrap_pointers(bodies.problems, endpoint))
                 request_origin = bodies.origin
+                lossy["request"] = _unwrap(bodies.lossy, endpoint)
 
         # response
         status: int | None = None
@@ -494,7 +512,7 @@ class Translator:
         response_origin: dict[str, str] = {}
         if exchange.response is not None:
             status, response_headers, response_body, response_origin = self._response(
-                exchange.response, opmap, endpoint, frm, to, problems
+                exchange.response, opmap, endpoint, frm, to, problems, lossy
             )
 
         path = self.m.styles[to].base_path + target.build(mapped_vars)
@@ -516,7 +534,7 @@ class Translator:
             )
         finally:
             problems.extend(_unwrap_pointers(found, endpoint))
-        return Result(translated, problems, endpoint.operation)
+        return Result(translated, problems, endpoint.operation, lossy)
 
     def _headers(
         self,
@@ -555,6 +573,7 @@ class Translator:
         frm: Style,
         to: Style,
         problems: list[Problem],
+        lossy: dict[str, list[str]],
     ) -> tuple[int, list[tuple[str, str]], Any, dict[str, str]]:
         status = response.status
         errors = self.m.errors
@@ -600,6 +619,7 @@ class Translator:
             )
             problems.extend(_unwrap_pointers(bodies.problems, endpoint))
             origin = bodies.origin
+            lossy["response"] = _unwrap(bodies.lossy, endpoint)
             if rmap is None or rmap.objects[to] is not None:
                 body = result
         headers = self._headers(response.headers, frm, to, problems, "response", mapped=False)
@@ -632,7 +652,7 @@ class Translator:
     ) -> None:
         contract = self.strict[to]
         anonymous = source.request.header("Authorization") is None
-        for _ in range(16):
+        for _ in range(8):
             findings = contract.check(translated.as_exchange()).findings
             if not check_request:
                 findings = [f for f in findings if f.location == "response"]
@@ -641,9 +661,14 @@ class Translator:
             if not findings:
                 return
             changed = False
-            for finding in findings:
+            pruned: list[tuple[str, str, str]] = []
+            for finding in sorted(findings, key=lambda f: -f.pointer.count("/")):
+                key = (finding.location, finding.part.value, finding.pointer)
+                if any(key[:2] == done[:2] and key[2].startswith(done[2] + "/") for done in pruned):
+                    continue  # inside something already dropped
                 origin = request_origin if finding.location == "request" else response_origin
                 if self._prune(translated, finding):
+                    pruned.append(key)
                     where = _origin_of(origin, finding.pointer)
                     problems.append(
                         Problem(
@@ -655,7 +680,6 @@ class Translator:
                         )
                     )
                     changed = True
-                    break
             if not changed:
                 finding = findings[0]
                 at = f" at {finding.pointer}" if finding.pointer else ""
@@ -716,20 +740,23 @@ def _wrap(body: dict[str, Any], endpoint: Endpoint) -> dict[str, Any]:
     return {endpoint.wrap.into: [element], **keep}
 
 
+def _unwrap(pointers: list[str], endpoint: Endpoint) -> list[str]:
+    """Pointers into a wrapped single body, as pointers into the body the client sent."""
+    if endpoint.wrap is None:
+        return pointers
+    prefix = "/" + jp.escape(endpoint.wrap.into) + "/0"
+    return [p[len(prefix) :] if p == prefix or p.startswith(prefix + "/") else p for p in pointers]
+
+
 def _unwrap_pointers(problems: list[Problem], endpoint: Endpoint) -> list[Problem]:
-    """Pointers into a wrapped single body point at the body the client sent."""
+    """Problems about a wrapped single body, located in the body the client sent."""
     if endpoint.wrap is None:
         return problems
-    prefix = "/" + jp.escape(endpoint.wrap.into) + "/0"
-    out = []
-    for problem in problems:
-        pointer = problem.pointer
-        if pointer == prefix or pointer.startswith(prefix + "/"):
-            pointer = pointer[len(prefix) :]
-        out.append(
-            Problem(problem.location, problem.part, pointer, problem.message, problem.left_out)
-        )
-    return out
+    pointers = _unwrap([p.pointer for p in problems], endpoint)
+    return [
+        Problem(p.location, p.part, pointer, p.message, p.left_out)
+        for p, pointer in zip(problems, pointers, strict=True)
+    ]
 
 
 def _origin_of(origin: dict[str, str], pointer: str) -> str:
