@@ -83,6 +83,15 @@ class Problem:
     pointer: str
     message: str
     left_out: bool = False
+    #: when the problem is about several members of the object at `pointer`: their names
+    members: tuple[str, ...] = ()
+
+    @property
+    def pointers(self) -> list[str]:
+        """Every source pointer the problem is about."""
+        if self.members:
+            return [jp.join(self.pointer, name) for name in self.members]
+        return [self.pointer]
 
     def render(self) -> str:
         where = f"{self.location} {self.part}"
@@ -97,6 +106,7 @@ class Problem:
             "pointer": self.pointer,
             "message": self.message,
             "left_out": self.left_out,
+            "members": list(self.members),
         }
 
 
@@ -193,8 +203,12 @@ class _Bodies:
         self.origin: dict[str, str] = {}
         self.lossy: list[str] = []
 
-    def drop(self, pointer: Path_ | tuple[Any, ...], message: str) -> None:
-        self.problems.append(Problem(self.location, "body", jp.from_parts(pointer), message))
+    def drop(
+        self, pointer: Path_ | tuple[Any, ...], message: str, members: tuple[str, ...] = ()
+    ) -> None:
+        self.problems.append(
+            Problem(self.location, "body", jp.from_parts(pointer), message, False, members)
+        )
 
     def object(self, obj: ObjectMap, src: Any, sptr: tuple[Any, ...], tptr: tuple[Any, ...]) -> Any:
         self.origin[jp.from_parts(tptr)] = jp.from_parts(sptr)
@@ -281,6 +295,7 @@ class _Bodies:
             self.drop(
                 (*sptr, *prefix),
                 f"no {LABEL[self.to]} counterpart for {', '.join(rest)}: {obj.rest[self.frm]}",
+                tuple(rest),
             )
 
 
@@ -754,7 +769,7 @@ def _unwrap_pointers(problems: list[Problem], endpoint: Endpoint) -> list[Proble
         return problems
     pointers = _unwrap([p.pointer for p in problems], endpoint)
     return [
-        Problem(p.location, p.part, pointer, p.message, p.left_out)
+        Problem(p.location, p.part, pointer, p.message, p.left_out, p.members)
         for p, pointer in zip(problems, pointers, strict=True)
     ]
 
