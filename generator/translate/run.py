@@ -23,7 +23,7 @@ from generator import __version__
 from generator.atomic import atomic_text
 from generator.contract.exchange import NO_BODY, InvalidInput
 from generator.contract.traffic import STDIN, TrafficError, check_sources, decode, read_raw
-from generator.translate.engine import Problem, Translated, Translator, status_text
+from generator.translate.engine import Problem, Result, Translated, Translator, status_text
 from generator.translate.mapping import Style
 
 __all__ = ["Summary", "TranslateError", "translate_traffic"]
@@ -88,7 +88,11 @@ def translate_traffic(
                         Problem("request", "operation", "", decoded.message, True)
                     ])  # fmt: skip
                     continue
-                result = engine.exchange(decoded, to)
+                try:
+                    result = engine.exchange(decoded, to)
+                except Exception as exc:  # an engine bug must not end a long run
+                    why = f"the translator failed on this exchange ({type(exc).__name__}: {exc})"
+                    result = Result(None, [Problem("request", "operation", "", why, True)])
                 if result.problems:
                     summary.problems += len(result.problems)
                     label = f"{decoded.request.method.upper()} {decoded.request.url}"
