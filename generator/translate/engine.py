@@ -33,7 +33,6 @@ from generator.contract.exchange import NO_BODY, Exchange, Request, Response
 from generator.contract.findings import Kind, Part
 from generator.findings import Finding, InputError
 from generator.load import pointer as jp
-from generator.load.walk import OpenApiWalker
 from generator.translate.mapping import (
     LABEL,
     STYLES,
@@ -302,8 +301,8 @@ class _Bodies:
 def _strict(contract: Contract) -> Contract:
     """A copy of `contract` whose object schemas declare every property they accept: those
     without `additionalProperties` get `unevaluatedProperties: false`."""
-    walker = OpenApiWalker(contract.workspace).run()
-    pointers = [s.pointer for s in walker.schemas if s.doc is contract.workspace.root]
+    root = contract.model.root.doc
+    pointers = [s.pointer for s in contract.model.schema_sites if s.doc is root]
     strict = copy.copy(contract)
     for name in ("request_schemas", "response_schemas"):
         index: SchemaIndex = getattr(contract, name)

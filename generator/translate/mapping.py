@@ -4,8 +4,8 @@ exist in its spec, and everything a mapped operation carries (parameters, status
 properties) must be mapped or listed as one-sided. A spec that gains a property the mapping
 does not account for is therefore a validation finding, not a field translation silently loses.
 
-The mapping names the operations and schemas it covers; the specs are read through the loader
-(`generator.load`) and the contract engine's operation index, never walked on their own.
+The mapping names the operations and schemas it covers; the specs are read through the OpenAPI
+model (`generator.openapi`, via the contract engine's `Contract`), never walked on their own.
 """
 
 from __future__ import annotations
@@ -542,8 +542,14 @@ class _Validator:
 
     # -- schemas -----------------------------------------------------------------------------
     def schema(self, style: Style, name: str) -> dict[str, Any] | None:
-        schemas = ((self.data[style] or {}).get("components") or {}).get("schemas") or {}
-        found = schemas.get(name)
+        """A `components/schemas` entry, as the OpenAPI model knows it."""
+        loc = self.contracts[style].model.schemas.get(name)
+        if loc is None or loc.doc is not self.contracts[style].workspace.root:
+            return None
+        try:
+            found = jp.resolve(loc.doc.data, loc.pointer)
+        except KeyError:
+            return None
         return found if isinstance(found, dict) else None
 
     def resolve(self, style: Style, schema: Any, depth: int = 0) -> Any:
