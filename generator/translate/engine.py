@@ -49,6 +49,8 @@ from generator.translate.mapping import (
 )
 
 _CODE = re.compile(r"\d{8}")
+#: target path -> source path of every value a body translation wrote
+Origin = dict[tuple[str, ...], tuple[str, ...]]
 #: findings about a value that can be dropped from the translation (the rest leave it out)
 _PRUNABLE = frozenset(
     {
@@ -199,7 +201,8 @@ class _Bodies:
         self.status_src = status_src
         self.status_dst = status_dst
         self.problems: list[Problem] = []
-        self.origin: dict[str, str] = {}
+        #: target path -> source path (tokens as text), turned into pointers only when needed
+        self.origin: Origin = {}
         self.lossy: list[str] = []
 
     def drop(
@@ -210,7 +213,7 @@ class _Bodies:
         )
 
     def object(self, obj: ObjectMap, src: Any, sptr: tuple[Any, ...], tptr: tuple[Any, ...]) -> Any:
-        self.origin[jp.from_parts(tptr)] = jp.from_parts(sptr)
+        self.origin[tuple(map(str, tptr))] = tuple(map(str, sptr))
         if not isinstance(src, dict):
             return copy.deepcopy(src)  # not an object: the target check reports it
         out: dict[str, Any] = dict(obj.constants[self.to])
@@ -223,7 +226,7 @@ class _Bodies:
             if not present:
                 continue
             sp, tp = (*sptr, *fmap.paths[self.frm]), (*tptr, *fmap.paths[self.to])
-            self.origin[jp.from_parts(tp)] = jp.from_parts(sp)
+            self.origin[tuple(map(str, tp))] = tuple(map(str, sp))
             out = _set(out, fmap.paths[self.to], self.value(fmap, value, sp, tp))
         self.leftovers(obj, src, (), sptr)
         return out
@@ -503,7 +506,7 @@ class Translator:
         # request body
         lossy: dict[str, list[str]] = {}
         body: Any = NO_BODY
-        request_origin: dict[str, str] = {}
+        request_origin: Origin = {}
         if request.has_body:
             source = _json_body(request, "request")
             if opmap.request is None:
@@ -523,7 +526,7 @@ class Translator:
         status: int | None = None
         response_headers: list[tuple[str, str]] = []
         response_body: Any = NO_BODY
-        response_origin: dict[str, str] = {}
+        response_origin: Origin = {}
         if exchange.response is not None:
             status, response_headers, response_body, response_origin = self._response(
                 exchange.response, opmap, endpoint, frm, to, problems, lossy
@@ -588,7 +591,7 @@ class Translator:
         to: Style,
         problems: list[Problem],
         lossy: dict[str, list[str]],
-    ) -> tuple[int, list[tuple[str, str]], Any, dict[str, str]]:
+    ) -> tuple[int, list[tuple[str, str]], Any, Origin]:
         status = response.status
         errors = self.m.errors
         source: Any = _json_body(response, "response") if response.has_body else NO_BODY
@@ -625,7 +628,7 @@ class Translator:
                 )
             )  # fmt: skip
         body: Any = NO_BODY
-        origin: dict[str, str] = {}
+        origin: Origin = {}
         if object_name is not None:
             bodies = _Bodies(self.m, frm, "response", status, target_status)
             result = bodies.object(
@@ -660,8 +663,8 @@ class Translator:
         source: Exchange,
         to: Style,
         problems: list[Problem],
-        request_origin: dict[str, str],
-        response_origin: dict[str, str],
+        request_origin: Origin,
+        response_origin: Origin,
         check_request: bool,
     ) -> None:
         contract = self.strict[to]
@@ -773,15 +776,14 @@ def _unwrap_pointers(problems: list[Problem], endpoint: Endpoint) -> list[Proble
     ]
 
 
-def _origin_of(origin: dict[str, str], pointer: str) -> str:
+def _origin_of(origin: Origin, pointer: str) -> str:
     """The source pointer a target pointer came from (its nearest mapped ancestor)."""
-    current = pointer
-    while True:
-        if current in origin:
-            return origin[current] + pointer[len(current) :]
-        if not current:
-            return pointer
-        current = jp.parent(current)
+    tokens = tuple(jp.split(pointer))
+    for length in range(len(tokens), -1, -1):
+        found = origin.get(tokens[:length])
+        if found is not None:
+            return jp.from_parts((*found, *tokens[length:]))
+    return pointer
 
 
 def status_text(status: int) -> str:
