@@ -68,13 +68,14 @@ def corpus(count: int) -> list[dict[str, object]]:
                            "orderLineItemId": f"{n + 7:032x}", "fulfillmentDate": "2024-03-14",
                            "quantity": 2, "fulfillmentType": "Return", "state": "Booked",
                            "customFields": {}}  # fmt: skip
+            answer = {"success": True, "fulfillment": fulfillment}
             lines.append({"request": {"method": "GET", "url": f"{HOST}/v1/fulfillments/{fid}",
                                       "headers": AUTH},
-                          "response": {"status": 200,
-                                       "body": {"success": True, "fulfillment": fulfillment}}})  # fmt: skip
+                          "response": {"status": 200, "body": answer}})  # fmt: skip
         elif kind == 2:
+            change = {"state": "Booked", "carrier": "DHL"}
             lines.append({"request": {"method": "PUT", "url": f"{HOST}/v1/fulfillments/{fid}",
-                                      "headers": AUTH, "body": {"state": "Booked", "carrier": "DHL"}},
+                                      "headers": AUTH, "body": change},
                           "response": {"status": 200, "body": {"success": True}}})  # fmt: skip
         else:
             error = {"success": False, "reasons": [{"code": 53100320, "message": "not editable"}]}
