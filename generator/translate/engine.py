@@ -501,7 +501,9 @@ class Translator:
             problems.append(Problem("request", "query", "/" + jp.escape(key), why))
 
         # headers
-        headers = self._headers(request.headers, frm, to, problems, "request", mapped=True)
+        headers = self._headers(
+            request.headers, frm, to, problems, "request", mapped=True, target=target
+        )
 
         # request body
         lossy: dict[str, list[str]] = {}
@@ -562,14 +564,37 @@ class Translator:
         location: str,
         *,
         mapped: bool,
+        target: Endpoint | None = None,
     ) -> list[tuple[str, str]]:
+        declared: set[str] | None = None
+        if target is not None:
+            spec = next(
+                (
+                    op
+                    for op in self.contracts[to].operations.operations
+                    if op.method == target.method and op.path == target.path
+                ),
+                None,
+            )
+            if spec is not None:
+                declared = {p.name.lower() for p in spec.parameters if p.location == "header"}
         out: list[tuple[str, str]] = []
         for name, value in headers:
             low = name.lower()
             if low == "content-length":
                 continue  # recomputed for the translated body
             if mapped and low in self.m.headers[frm]:
-                out.append((self.m.headers[frm][low], value))
+                wire = self.m.headers[frm][low]
+                if declared is not None and wire.lower() not in declared:
+                    problems.append(
+                        Problem(
+                            location, "header", "/" + jp.escape(name),
+                            f"{LABEL[to]} {target.operation if target else ''} takes no "
+                            f"{wire} header",
+                        )
+                    )  # fmt: skip
+                    continue
+                out.append((wire, value))
             elif mapped and low in self.m.one_sided_headers[frm]:
                 reason = self.m.one_sided_headers[frm][low]
                 problems.append(

@@ -89,3 +89,18 @@ def test_traffic_already_in_the_target_style_is_named_so(translator: Translator)
     )
     assert result.translated is None
     assert "it is v1 traffic already" in result.problems[0].message
+
+
+def test_a_mapped_header_the_target_operation_does_not_take_is_reported(
+    translator: Translator,
+) -> None:
+    headers = (*AUTH, ("idempotency-key", "k-1"), ("zuora-track-id", "t-1"))
+    result = translator.exchange(
+        Exchange(0, Request(method="PATCH", url=f"/v2/fulfillments/{ID}", headers=headers,
+                            body={"quantity": 1})), "v1")  # fmt: skip
+    assert result.translated is not None
+    assert ("Zuora-Track-Id", "t-1") in result.translated.request_headers
+    assert all(n.lower() != "idempotency-key" for n, _ in result.translated.request_headers)
+    [problem] = result.problems
+    assert problem.pointer == "/idempotency-key"
+    assert problem.message == "v1 updateFulfillment takes no Idempotency-Key header"
