@@ -78,8 +78,8 @@ def test_webhooks_and_callbacks_are_listed_as_not_generated(cli: CliRunner, tmp_
     done = cli("generate", spec, "--out", tmp_path / "out", "--package", "hooks")
     assert done.returncode == 0, done.stdout + done.stderr
     assert (
-        "tests/data/public/oai/webhook-example.yaml:31:5: info not-generated: webhook POST newPet: the API calls you here; no client "
-        "or server code is generated for it"
+        "tests/data/public/oai/webhook-example.yaml:31:5: info not-generated: webhook POST "
+        "newPet: the API calls you here; no client or server code is generated for it"
     ) in done.stdout
     client = (tmp_path / "out/hooks/client.py").read_text()
     assert "def list_pets(" in client and "new_pet" not in client
