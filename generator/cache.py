@@ -25,6 +25,17 @@ def default_cache_dir() -> Path:
     return Path(base) / "apicontract"
 
 
+def shown_cache_dir(directory: Path | None = None) -> str:
+    """The cache folder as messages name it (`~` for the home directory): an answer taken from
+    the cache says where it came from, since the cache is shared by every clone and project of
+    this user, so even a first run in a fresh clone can be answered from it."""
+    folder = directory or default_cache_dir()
+    try:
+        return "~/" + folder.resolve().relative_to(Path.home().resolve()).as_posix()
+    except (ValueError, RuntimeError):
+        return str(folder)
+
+
 def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 

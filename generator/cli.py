@@ -40,6 +40,7 @@ def _cmd_lint(args: argparse.Namespace) -> int:
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
+    from generator.cache import shown_cache_dir
     from generator.config import ConfigError, load_config
     from generator.generate import Job, build_many
     from generator.write import UnsafeOutputError, check_package, write_package
@@ -120,7 +121,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
             print(f"{where}: cannot write: {exc}", file=sys.stderr)
             status = 2
             continue
-        origin = " (from cache)" if result.cached else ""
+        origin = f" (from cache in {shown_cache_dir()})" if result.cached else ""
         print(
             f"{where}: {len(report.written)} written, {len(report.removed)} removed, "
             f"{len(report.unchanged)} unchanged{origin}"
@@ -191,7 +192,12 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from generator.fake.serve import serve
 
     if args.spec is None and args.style is None:
-        print("apicontract serve: give a SPEC or --style v1|quickstart|both", file=sys.stderr)
+        what = "check the proxied traffic against" if args.proxy else "serve"
+        print(
+            f"apicontract serve: give the SPEC to {what}, or --style v1|quickstart|both "
+            "for the shipped ones",
+            file=sys.stderr,
+        )
         return 2
     if args.style == "both" and (args.spec is not None or args.proxy is not None):
         print(
@@ -202,6 +208,9 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     spec = None
     if args.style != "both":
         spec = Path(args.spec) if args.spec is not None else SHIPPED[args.style]
+    if spec is not None and spec.is_dir():
+        print(f"apicontract serve: {spec}: is a directory, expected a spec file", file=sys.stderr)
+        return 2
     if spec is not None and not spec.is_file():
         print(f"apicontract serve: {spec}: no such file", file=sys.stderr)
         return 2
@@ -310,7 +319,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SPEC",
         help="spec files (default: [tool.apicontract] specs, else specs/*/*.yaml)",
     )
-    lint.add_argument("--format", choices=("text", "json"), default="text")
+    lint.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text: one line per finding and a summary (default); json: every finding with "
+        "its full detail",
+    )
     _allow_remote(lint)
     lint.add_argument("--no-cache", action="store_true", help="lint even unchanged specs again")
     lint.set_defaults(run=_cmd_lint)
@@ -351,7 +366,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="TRAFFIC",
         help="HAR 1.2 or JSONL files (one exchange per line), or - for standard input",
     )
-    check.add_argument("--format", choices=("text", "json", "junit"), default="text")
+    check.add_argument(
+        "--format",
+        choices=("text", "json", "junit"),
+        default="text",
+        help="text: a diff per exchange (default); json: one object (check-report.schema.json); "
+        "junit: one testcase per exchange",
+    )
     check.add_argument(
         "--jobs",
         type=int,
@@ -369,7 +390,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     diff.add_argument("old", nargs="?", metavar="OLD", help="old spec: a file or git:REV:PATH")
     diff.add_argument("new", nargs="?", metavar="NEW", help="new spec: a file or git:REV:PATH")
-    diff.add_argument("--format", choices=("text", "json", "junit", "github"), default="text")
+    diff.add_argument(
+        "--format",
+        choices=("text", "json", "junit", "github"),
+        default="text",
+        help="text (default); json (diff-report.schema.json); junit: one testcase per change; "
+        "github: workflow annotations on the new spec's lines",
+    )
     diff.add_argument(
         "--fail-on",
         choices=("breaking", "warning", "info", "never"),
@@ -423,16 +450,31 @@ def build_parser() -> argparse.ArgumentParser:
     translate.set_defaults(run=_cmd_translate)
 
     serve = commands.add_parser(
-        "serve", help="run a stateful fake of the API (or a checking proxy) on HTTP"
+        "serve",
+        help="run a stateful fake of the API (or a checking proxy) on HTTP",
+        usage="%(prog)s (SPEC | --style {v1,quickstart,both}) [options] "
+        "[--proxy UPSTREAM [--record FILE]]",
+        description="Serve a stateful fake of the API, or with --proxy forward to UPSTREAM and "
+        "check both directions. Either way a spec is needed: SPEC, or --style for a shipped one.",
     )
-    serve.add_argument("spec", nargs="?", metavar="SPEC", help="the spec to serve (or use --style)")
+    serve.add_argument(
+        "spec",
+        nargs="?",
+        metavar="SPEC",
+        help="the spec to serve or to check proxied traffic against (or use --style)",
+    )
     serve.add_argument(
         "--style",
         choices=("v1", "quickstart", "both"),
         help="API style (default: detected from SPEC; alone: serve the shipped spec; both: one "
         "store served as v1 under /v1 and as Quickstart under /v2)",
     )
-    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1, this machine only; 0.0.0.0 for every "
+        "interface)",
+    )
     serve.add_argument("--port", type=int, default=4010, help="0 picks a free port")
     serve.add_argument(
         "--db",
@@ -462,9 +504,38 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}  # pragma: no cover - build_parser always adds them
+
+
+def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
+    """parse_args, except that an unknown option is reported by the command it was given to,
+    with that command's usage and the closest option it does take."""
+    import difflib
+
+    words = list(sys.argv[1:] if argv is None else argv)
+    args, extras = parser.parse_known_args(words)
+    if extras:
+        name = getattr(args, "command", None) or ""
+        given_to_command = name in words and words.index(name) < words.index(extras[0])
+        command = _subcommands(parser).get(name, parser) if given_to_command else parser
+        known = [o for a in command._actions for o in a.option_strings if o.startswith("--")]
+        hint = ""
+        for extra in extras:
+            close = difflib.get_close_matches(extra.partition("=")[0], known, n=1)
+            if extra.startswith("-") and close:
+                hint = f" (did you mean {close[0]}?)"
+                break
+        command.error(f"unrecognized arguments: {' '.join(extras)}{hint}")
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = _parse(parser, argv)
     try:
         return int(args.run(args))
     except KeyboardInterrupt:

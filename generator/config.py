@@ -27,6 +27,11 @@ class ConfigError(Exception):
     pass
 
 
+#: the keys `[tool.apicontract]` and each `[[tool.apicontract.specs]]` entry understand
+SECTION_KEYS = ("output", "specs")
+SPEC_KEYS = ("path", "package", "conventions")
+
+
 @dataclass(frozen=True)
 class SpecEntry:
     path: Path
@@ -67,14 +72,22 @@ def load_config(directory: Path) -> Config:
         return Config(output=directory / "generated", specs=discover_specs(directory))
     if not isinstance(section, dict):
         raise ConfigError(f"{pyproject}: [tool.apicontract] must be a table")
+    _known_keys(pyproject, "tool.apicontract", section, SECTION_KEYS)
     output = section.get("output", "generated")
     if not isinstance(output, str):
         raise ConfigError(f"{pyproject}: tool.apicontract.output must be a string")
+    listed = section.get("specs", [])
+    if not isinstance(listed, list):
+        raise ConfigError(
+            f"{pyproject}: tool.apicontract.specs must be an array of tables "
+            "([[tool.apicontract.specs]])"
+        )
     entries = []
-    for index, raw in enumerate(section.get("specs", [])):
+    for index, raw in enumerate(listed):
         where = f"{pyproject}: tool.apicontract.specs[{index}]"
         if not isinstance(raw, dict) or not isinstance(raw.get("path"), str):
             raise ConfigError(f"{where} needs a `path` string")
+        _known_keys(pyproject, f"tool.apicontract.specs[{index}]", raw, SPEC_KEYS)
         path = directory / raw["path"]
         package = raw.get("package", default_package(path))
         if not isinstance(package, str) or module_name(package) != package:
@@ -86,6 +99,49 @@ def load_config(directory: Path) -> Config:
         entries.append(SpecEntry(path, package, dict(conventions)))
     specs = tuple(entries) if entries else discover_specs(directory)
     return Config(output=directory / output, specs=specs, source=pyproject)
+
+
+def _known_keys(
+    pyproject: Path, where: str, table: dict[str, object], keys: tuple[str, ...]
+) -> None:
+    """A misspelt key would otherwise be ignored silently (and `[[tool.apicontract.spec]]` end
+    in "no spec given"): name it, and the valid key it most resembles."""
+    import difflib
+
+    for key in table:
+        if key in keys:
+            continue
+        close = difflib.get_close_matches(key, keys, n=1, cutoff=0.5)
+        hint = f"did you mean `{close[0]}`? " if close else ""
+        raise ConfigError(
+            f"{pyproject}{_line_of(pyproject, key)}: unknown key `{where}.{key}`: {hint}"
+            f"(valid keys: {', '.join(keys)})"
+        )
+
+
+def _line_of(pyproject: Path, key: str) -> str:
+    """`:LINE` where `key` is written under [tool.apicontract] (a table header naming it, or
+    `key =` inside the section), or nothing when it cannot be told."""
+    import re
+
+    header = re.compile(r"^\s*\[\[?\s*tool\.apicontract(\.[^\]]*)?\s*\]\]?")
+    assignment = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=")
+    inside = False
+    try:
+        lines = pyproject.read_text("utf-8").splitlines()
+    except OSError:
+        return ""
+    for number, line in enumerate(lines, 1):
+        match = header.match(line)
+        if match:
+            if (match.group(1) or "").lstrip(".").split(".")[0] == key:
+                return f":{number}"
+            inside = True
+        elif line.lstrip().startswith("["):
+            inside = False
+        elif inside and assignment.match(line):
+            return f":{number}"
+    return ""
 
 
 def discover_specs(directory: Path) -> tuple[SpecEntry, ...]:

@@ -80,8 +80,13 @@ def _from_git(source: str) -> Iterator[tuple[Path, str]]:
     spec = PurePosixPath(path.lstrip("/"))
     if ".." in spec.parts:
         raise DiffInputError(f"{source}: PATH may not contain '..'")
-    _git(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], source)
+    # cat-file first: for an unknown revision or path it is the git command that says why
+    # ("invalid object name 'NOPE'"), where `rev-parse --verify --quiet` says nothing at all
     _git(["cat-file", "-e", f"{rev}:{spec.as_posix()}"], source)
+    try:
+        _git(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], source)
+    except DiffInputError:
+        raise DiffInputError(f"{source}: {rev!r} names no commit") from None
     folder = spec.parent.as_posix()
     listing = ["ls-tree", "-r", "-z", "--full-tree", rev]
     if folder != ".":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+from generator.cache import shown_cache_dir
 from generator.findings import Severity
 from generator.lint.engine import LintReport
 
@@ -23,7 +24,7 @@ def render_text(reports: Sequence[LintReport]) -> str:
     unreadable = sum(1 for r in reports if r.unreadable)
     summary = (
         f"{_plural(len(reports), 'file')} checked"
-        + (f" ({cached} unchanged, from cache)" if cached else "")
+        + (f" ({cached} unchanged, from cache in {shown_cache_dir()})" if cached else "")
         + (f", {unreadable} unreadable" if unreadable else "")
         + f": {_plural(counts[Severity.ERROR], 'error')}, "
         + f"{_plural(counts[Severity.WARNING], 'warning')}, {counts[Severity.INFO]} info"

@@ -129,7 +129,7 @@ def test_cache_answers_unchanged_specs_and_notices_changes(cli: CliRunner, tmp_p
     assert first.returncode == 0 and "from cache" not in first.stdout
     second = cli("lint", spec)
     assert second.returncode == 0
-    assert "1 file checked (1 unchanged, from cache)" in second.stdout
+    assert "1 file checked (1 unchanged, from cache in " in second.stdout
     # a change in a referenced file invalidates the cached answer
     shared.write_text("Order: {type: object, properties: {id: {type: integer}}}\n")
     third = cli("lint", spec)
