@@ -2,11 +2,15 @@
 
 A finding names the file, the 1-based line and column, the RFC 6901 JSON pointer inside the
 document, a severity, a stable rule id and a message. Commands decide exit codes from them.
+
+The message is one short line (values in it truncated); `detail`, when there is more to say
+(a validator's full text with the whole offending value), is kept for `--format json`.
 """
 
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import asdict, dataclass
 
 
@@ -25,10 +29,13 @@ class Finding:
     severity: Severity
     rule: str
     message: str
+    detail: str = ""
 
     def to_json(self) -> dict[str, object]:
         data = asdict(self)
         data["severity"] = self.severity.value
+        if not self.detail:
+            del data["detail"]
         return data
 
     @classmethod
@@ -41,14 +48,20 @@ class Finding:
             severity=Severity(str(data["severity"])),
             rule=str(data["rule"]),
             message=str(data["message"]),
+            detail=str(data.get("detail", "")),
         )
 
     def render(self) -> str:
+        """`path:line:col: severity rule-id: message [pointer]`, always exactly one line."""
         where = f" [{self.pointer}]" if self.pointer else ""  # no pointer: the whole file
+        message = _LINE_BREAKS.sub(" ", self.message)
         return (
             f"{self.file}:{self.line}:{self.column}: {self.severity.value} {self.rule}: "
-            f"{self.message}{where}"
+            f"{message}{where}"
         )
+
+
+_LINE_BREAKS = re.compile(r"\s*[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+\s*")
 
 
 class InputError(Exception):

@@ -62,10 +62,16 @@ class Document:
             current = jp.parent(current)
 
     def finding(
-        self, pointer: str, rule: str, message: str, severity: Severity = Severity.ERROR
+        self,
+        pointer: str,
+        rule: str,
+        message: str,
+        severity: Severity = Severity.ERROR,
+        *,
+        detail: str = "",
     ) -> Finding:
         line, column = self.position(pointer)
-        return Finding(self.display, line, column, pointer, severity, rule, message)
+        return Finding(self.display, line, column, pointer, severity, rule, message, detail)
 
 
 @dataclass(frozen=True)

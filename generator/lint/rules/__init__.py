@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from generator.findings import Finding
 from generator.lint.context import LintContext
 from generator.lint.rules import (
+    allof,
     conventions,
     examples,
     model,
@@ -29,6 +30,7 @@ RULES: tuple[Rule, ...] = (
     path_params.check,
     security.check,
     required.check,
+    allof.check,
     examples.check,
     conventions.check,
     schemas.check,
