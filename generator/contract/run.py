@@ -19,13 +19,14 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import islice
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 from generator.atomic import atomic_text
 from generator.contract.check import Contract
@@ -43,6 +44,7 @@ from generator.findings import Finding, InputError, Severity
 
 BATCH_SIZE = 256
 PROGRESS_AFTER = 1.0  # seconds
+_ABOVE_EVERY = 0.1  # seconds between prints of report lines above the progress line
 
 __all__ = [
     "BATCH_SIZE",
@@ -261,20 +263,38 @@ def _stdout(stream: TextIO, fmt: str) -> Iterator[TextIO]:
 
 
 class _Progress:
-    """A rich progress display on stderr, started only once the run has lasted a second."""
+    """Progress of a `check` run on a terminal: never on a pipe or in a file.
 
-    def __init__(self, stream: TextIO, enabled: bool) -> None:
+    It appears once the run has lasted `after` seconds, whatever the run is doing then (loading
+    and compiling the spec, reading traffic, checking), and is gone when the run ends. When the
+    report itself goes to the same terminal, its lines are printed above the progress line
+    (through `above`), so the two never garble each other."""
+
+    def __init__(self, stream: TextIO | None, after: float) -> None:
         self.stream = stream
-        self.enabled = enabled
-        self.started = time.monotonic()
+        self.lock = threading.RLock()
+        self.phase = "loading the spec"
+        self.counts = Counts()
         self.progress: Any = None
         self.task: Any = None
+        self.stopped = stream is None
+        self.at_line_start = True
+        self.timer: threading.Timer | None = None
+        self.writers: list[_AboveProgress] = []
+        if stream is not None:
+            self._schedule(after)
 
-    def update(self, counts: Counts) -> None:
-        if not self.enabled:
-            return
-        if self.progress is None:
-            if time.monotonic() - self.started < PROGRESS_AFTER:
+    def _schedule(self, delay: float) -> None:
+        self.timer = threading.Timer(delay, self._start)
+        self.timer.daemon = True
+        self.timer.start()
+
+    def _start(self) -> None:
+        with self.lock:
+            if self.stopped or self.progress is not None:
+                return
+            if not self.at_line_start:  # the report is half-way through a line: wait for it
+                self._schedule(0.05)
                 return
             from rich.console import Console
             from rich.progress import (
@@ -287,7 +307,7 @@ class _Progress:
 
             self.progress = Progress(
                 SpinnerColumn(),
-                TextColumn("checking traffic"),
+                TextColumn("{task.fields[phase]}"),
                 BarColumn(),
                 TextColumn("{task.completed} exchanges, {task.fields[findings]} findings"),
                 TimeElapsedColumn(),
@@ -296,14 +316,117 @@ class _Progress:
                 redirect_stdout=False,
                 redirect_stderr=False,
             )
+            self.task = self.progress.add_task(
+                "check",
+                total=None,
+                phase=self.phase,
+                completed=self.counts.exchanges,
+                findings=self.counts.findings,
+            )
             self.progress.start()
-            self.task = self.progress.add_task("check", total=None, findings=0)
-        self.progress.update(self.task, completed=counts.exchanges, findings=counts.findings)
+
+    @property
+    def active(self) -> bool:
+        return self.progress is not None
+
+    def set_phase(self, phase: str) -> None:
+        with self.lock:
+            self.phase = phase
+            if self.progress is not None:
+                self.progress.update(self.task, phase=phase)
+
+    def update(self, counts: Counts) -> None:
+        if self.stopped:
+            return
+        self.counts = counts
+        if self.progress is not None:
+            self.progress.update(self.task, completed=counts.exchanges, findings=counts.findings)
+
+    def above(self, out: TextIO) -> TextIO:
+        """`out`, written above the progress line while it is shown."""
+        return cast(TextIO, _AboveProgress(self, out))
 
     def stop(self) -> None:
-        if self.progress is not None:
-            self.progress.stop()
-            self.progress = None
+        with self.lock:
+            self.stopped = True
+            if self.timer is not None:
+                self.timer.cancel()
+            if self.progress is not None:
+                for writer in self.writers:
+                    writer.print_above()
+                self.progress.stop()
+                self.progress = None
+
+
+class _AboveProgress(io.TextIOBase):
+    """A report stream sharing its terminal with the progress line: while the line is shown,
+    complete lines are printed above it (ANSI colours kept); otherwise writes pass through."""
+
+    def __init__(self, progress: _Progress, out: TextIO) -> None:
+        self.progress = progress
+        self.out = out
+        self.pending = ""
+        self.printed = 0.0
+        progress.writers.append(self)
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        with self.progress.lock:
+            if not self.progress.active:
+                self._drain()
+                self.out.write(text)
+            else:
+                self.pending += text
+                if time.monotonic() - self.printed >= _ABOVE_EVERY:
+                    self.print_above()
+            if text:
+                self.progress.at_line_start = (self.pending or text).endswith("\n")
+        return len(text)
+
+    def print_above(self) -> None:
+        """Print the complete lines held so far above the progress line: a few times a second,
+        as one block (each print redraws the progress line)."""
+        complete, newline, self.pending = self.pending.rpartition("\n")
+        self.printed = time.monotonic()
+        if newline and self.progress.progress is not None:
+            from rich.text import Text
+
+            self.progress.progress.console.print(
+                Text.from_ansi(complete),
+                soft_wrap=True,
+                highlight=False,
+                markup=False,
+                emoji=False,
+            )
+
+    def _drain(self) -> None:
+        if self.pending:
+            self.out.write(self.pending)
+            self.pending = ""
+
+    def flush(self) -> None:
+        with self.progress.lock:
+            if not self.progress.active:
+                self._drain()
+            self.out.flush()
+
+
+def _same_terminal(one: Any, other: Any) -> bool:
+    try:
+        return os.path.samestat(os.fstat(one.fileno()), os.fstat(other.fileno()))
+    except (AttributeError, ValueError, OSError, io.UnsupportedOperation):
+        return False
+
+
+def _progress_after() -> float:
+    """Seconds before the progress line appears (APICONTRACT_PROGRESS_AFTER, default 1)."""
+    raw = os.environ.get("APICONTRACT_PROGRESS_AFTER", "")
+    try:
+        return max(0.0, float(raw)) if raw else PROGRESS_AFTER
+    except ValueError:
+        return PROGRESS_AFTER
 
 
 def run_check(
@@ -322,25 +445,33 @@ def run_check(
     stdout = stdout if stdout is not None else sys.stdout
     stderr = stderr if stderr is not None else sys.stderr
     counts = Counts()
-    try:
-        results = iter_results(spec, sources, jobs, counts=counts)
-    except InputError as exc:
-        raise CheckError(spec_error(exc)) from None
-    except TrafficError as exc:
-        raise CheckError(str(exc)) from None
     to_terminal = output is None and _isatty(stdout)
-    destination = _atomic_output(output) if output is not None else _stdout(stdout, fmt)
-    progress = _Progress(stderr, enabled=_isatty(stderr) and not to_terminal)
+    # progress is diagnostic output: only when stderr is a terminal. When the report goes to
+    # that same terminal, both are drawn through stdout, the report above the progress line.
+    shared = to_terminal and _isatty(stderr) and _same_terminal(stdout, stderr)
+    shown_on = stdout if shared else stderr if _isatty(stderr) else None
+    progress = _Progress(shown_on, _progress_after())
+    results: Iterator[ExchangeResult] | None = None
     try:
+        try:
+            results = iter_results(spec, sources, jobs, counts=counts)
+        except InputError as exc:
+            raise CheckError(spec_error(exc)) from None
+        except TrafficError as exc:
+            raise CheckError(str(exc)) from None
+        progress.set_phase("checking traffic")
+        destination = _atomic_output(output) if output is not None else _stdout(stdout, fmt)
         with destination as out:
+            writer = progress.above(out) if shared else out
             reporter = make_reporter(
-                fmt, out, spec=str(spec), color=output is None and _color_wanted(stdout)
+                fmt, writer, spec=str(spec), color=output is None and _color_wanted(stdout)
             )
             for result in results:
                 reporter.add(result)
                 progress.update(counts)
             progress.stop()
             reporter.finish(counts)
+            writer.flush()
     except TrafficError as exc:
         raise CheckError(str(exc)) from None
     finally:
