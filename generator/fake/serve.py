@@ -94,6 +94,13 @@ class _Server(uvicorn.Server):
                 signal.signal(sig, handler)
 
 
+def _handle_stop_signals(server: uvicorn.Server) -> dict[int, Any]:
+    """Route SIGINT and SIGTERM to uvicorn's graceful exit; returns the handlers replaced."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    return {sig: signal.signal(sig, server.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+
 def run(app: Any, host: str, port: int, label: str) -> int:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -114,10 +121,15 @@ def run(app: Any, host: str, port: int, label: str) -> int:
         app, log_level="warning", lifespan="off", access_log=False, http=_HttpProtocol
     )
     server = _Server(config)
+    # the stop signals are handled from before the URL is printed: a SIGTERM sent as soon as
+    # a script reads it must stop the server cleanly too (exit 0), not kill the process
+    original = _handle_stop_signals(server)
     print(f"apicontract {label} listening on http://{shown}:{actual}", flush=True)
     try:
         server.run(sockets=[sock])
     finally:
+        for sig, handler in original.items():
+            signal.signal(sig, handler)
         sock.close()
         store = getattr(app.state, "fake_store", None)
         if store is not None:

@@ -147,3 +147,32 @@ def test_the_cache_under_home_is_named_with_a_tilde(cli: CliRunner, tmp_path: Pa
     cli("lint", cwd=tmp_path, env=env)
     second = cli("lint", cwd=tmp_path, env=env)
     assert "(1 unchanged, from cache in ~/.cache/apicontract)" in second.stdout
+
+
+def test_serve_stops_cleanly_on_sigterm_sent_as_soon_as_it_prints_its_url(
+    tmp_path: Path,
+) -> None:
+    """A script starting the fake reads the URL line and may stop it right away: the signal
+    handlers are in place before that line is printed (exit 0, not killed by the signal)."""
+    import os
+    import signal
+    import sys
+
+    env = {**os.environ, "APICONTRACT_CACHE_DIR": str(tmp_path / "cache")}
+    command = ["serve", "--style", "quickstart", "--db", ":memory:", "--port", "0"]
+    for _ in range(3):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "generator", *command],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        assert process.stdout is not None
+        assert "listening on http://127.0.0.1:" in process.stdout.readline()
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=60) == 0
+        process.stdout.close()
+        assert process.stderr is not None
+        process.stderr.close()
