@@ -98,11 +98,12 @@ def check(ctx: LintContext) -> Iterator[Finding]:
     found: dict[tuple[str, str, str], Finding] = {}
     explained: set[Finding] = set()
     validator = validator_cls(path)
+    places = _SchemaPlaces(ctx)
     try:
         for error in chain(validator.iter_errors(), _other_files(ctx, validator, handlers)):
             if isinstance(error, _COVERED_ELSEWHERE):
                 continue
-            finding, precise = _finding(ctx, error)
+            finding, precise = _finding(ctx, error, places)
             found.setdefault((finding.file, finding.pointer, finding.message), finding)
             if precise:
                 explained.add(finding)
@@ -142,7 +143,9 @@ def _other_files(
         covered.setdefault(site.doc.uri, []).append(site.pointer + "/")
 
 
-def _finding(ctx: LintContext, error: ValidationError) -> tuple[Finding, bool]:
+def _finding(
+    ctx: LintContext, error: ValidationError, places: _SchemaPlaces
+) -> tuple[Finding, bool]:
     """The finding for one validator error, placed in the document and at the line where the
     offending value is written (a `$ref`'d schema's own file, not the root's first line), and
     whether it was explained against the OpenAPI meta-schema (see `_without_duplicates`)."""
@@ -151,7 +154,7 @@ def _finding(ctx: LintContext, error: ValidationError) -> tuple[Finding, bool]:
     doc, pointer = ctx.root, relative
     schema = getattr(error, "apicontract_schema", None)
     if schema is not None:
-        located = _schema_location(ctx, schema)
+        located = places.of(schema)
         if located is not None:
             doc, pointer = located[0], located[1] + relative
     instance: Any = detail.instance
@@ -192,13 +195,18 @@ def _explain(error: ValidationError, instance: Any) -> ValidationError | None:
     return None if found is None else _most_specific(found)
 
 
-def _schema_location(ctx: LintContext, schema: Any) -> tuple[Document, str] | None:
-    """Where a schema object sits: its document and pointer (by identity, not equality)."""
-    index = ctx.__dict__.get("_schema_index")
-    if index is None:
-        index = {id(site.schema): (site.doc, site.pointer) for site in ctx.model.schema_sites}
-        ctx.__dict__["_schema_index"] = index
-    return index.get(id(schema))
+class _SchemaPlaces:
+    """Where each schema object of the spec is written (its document and pointer), found by
+    identity: a schema failing its meta-schema is known only as the object that was checked."""
+
+    def __init__(self, ctx: LintContext) -> None:
+        self.ctx = ctx
+        self.index: dict[int, tuple[Document, str]] | None = None
+
+    def of(self, schema: Any) -> tuple[Document, str] | None:
+        if self.index is None:  # built on the first error only
+            self.index = {id(s.schema): (s.doc, s.pointer) for s in self.ctx.model.schema_sites}
+        return self.index.get(id(schema))
 
 
 def _without_duplicates(findings: list[Finding], explained: set[Finding]) -> Iterator[Finding]:
