@@ -80,13 +80,13 @@ def _follow_closed_members(
 
     datamodel-code-generator turns `allOf: [$ref: Closed, {properties: {extra}}]` into
     `class Combined(Closed): extra: ...`, which accepts `extra` although `Closed` refuses it in
-    every object (see `generator.load.allof`). Here the combination is rewritten to its meaning:
+    every object (see `generator.openapi.allof`). Here the combination is rewritten to its meaning:
     the refused properties are removed from the parts that add them (a shared schema `$ref`'d
     there is copied first, never changed for its other users) and the combined schema is
     closed, so its model refuses them as unknown fields. A refused property that a part
     requires makes the schema unsatisfiable; it stays as a required field no value can fill."""
     from generator.load import pointer as jp
-    from generator.load.allof import conflict
+    from generator.openapi.allof import conflict
 
     version = str(data.get("openapi", ""))[:3]
     for site in sites:

@@ -1,5 +1,5 @@
 """The allOf trap: a closed schema combined in `allOf` with schemas that add properties, which
-can then never be sent (see `generator.load.allof` for what such an allOf really allows).
+can then never be sent (see `generator.openapi.allof` for what such an allOf really allows).
 
 Closing a combined object belongs to `unevaluatedProperties: false` on the combining schema
 (OpenAPI 3.1), or to a single schema that lists every property (3.0).
@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from generator.findings import Finding
 from generator.lint.context import LintContext
 from generator.load import pointer as jp
-from generator.load.allof import conflict
+from generator.openapi.allof import conflict
 
 RULE = "allof-closed-member"
 
