@@ -37,11 +37,13 @@ class Part:
     schema: dict[str, Any]
     #: index of the direct allOf member it comes from; -1: the combining schema itself
     origin: int
+    #: OpenAPI 3.1 (JSON Schema 2020-12, where `unevaluatedProperties` exists)
+    modern: bool = False
 
     @property
     def closed(self) -> bool:
         return self.schema.get("additionalProperties") is False or (
-            self.origin >= 0 and self.schema.get("unevaluatedProperties") is False
+            self.modern and self.origin >= 0 and self.schema.get("unevaluatedProperties") is False
         )
 
     @property
@@ -78,7 +80,7 @@ class Conflict:
 def parts_of(workspace: Workspace, version: str, doc: Document, pointer: str) -> list[Part]:
     """The schema at `pointer` and every schema its `allOf` implies."""
     schema = jp.resolve(doc.data, pointer)
-    parts = [Part(doc, pointer, schema, -1)]
+    parts = [Part(doc, pointer, schema, -1, version == "3.1")]
     for index, member in enumerate(sequence(schema.get("allOf"))):
         at = jp.join(pointer, "allOf", index)
         parts.extend(_flatten(workspace, version, doc, at, member, index))
@@ -122,7 +124,7 @@ def _flatten(
         if version == "3.1" and isinstance(value, dict) and "$ref" in value:
             beside = {k: v for k, v in value.items() if k != "$ref"}
             if beside:  # 3.1: keywords beside a $ref apply as well
-                found.append(Part(doc, pointer, beside, origin))
+                found.append(Part(doc, pointer, beside, origin, modern=True))
         try:
             doc, pointer, value = workspace.deref(doc, pointer, value)
         except RefProblem:
@@ -130,7 +132,7 @@ def _flatten(
         if not isinstance(value, dict) or (doc.uri, pointer) in seen:
             continue
         seen.add((doc.uri, pointer))
-        found.append(Part(doc, pointer, value, origin))
+        found.append(Part(doc, pointer, value, origin, version == "3.1"))
         for index, inner in enumerate(sequence(value.get("allOf"))):
             todo.append((doc, jp.join(pointer, "allOf", index), inner))
     return found
