@@ -6,6 +6,7 @@ Exit codes everywhere: 0 success, 1 findings, 2 input that cannot be read or par
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,7 +18,8 @@ from generator import __version__
 def _cmd_lint(args: argparse.Namespace) -> int:
     from generator.config import ConfigError, load_config
     from generator.lint import LintOptions, lint_file
-    from generator.lint.report import exit_code, render_json, render_text
+    from generator.report.lint import RENDERERS, exit_code
+    from generator.report.output import OutputError, write_report
 
     shown = [(Path(p), p) for p in args.specs]
     if not shown:  # the same specs `generate` builds: [tool.apicontract], else specs/*/*
@@ -35,7 +37,11 @@ def _cmd_lint(args: argparse.Namespace) -> int:
         return 2
     options = LintOptions(allow_remote=tuple(args.allow_remote), use_cache=not args.no_cache)
     reports = [lint_file(path, options, display=display) for path, display in shown]
-    sys.stdout.write(render_json(reports) if args.format == "json" else render_text(reports))
+    try:
+        write_report(RENDERERS[args.format](reports), args.output, args.format)
+    except OutputError as exc:
+        print(f"apicontract lint: {exc}", file=sys.stderr)
+        return 2
     return exit_code(reports)
 
 
@@ -174,12 +180,21 @@ def _cmd_conventions(args: argparse.Namespace) -> int:
 def _cmd_check(args: argparse.Namespace) -> int:
     from generator.contract.run import CheckError, run_check
 
-    if args.jobs < 0:
+    if args.jobs is not None and args.jobs < 0:
         print("apicontract check: --jobs must be 0 (one per CPU) or more", file=sys.stderr)
+        return 2
+    if args.partition_size is not None and args.dask is None:
+        print("apicontract check: --partition-size applies to --dask runs", file=sys.stderr)
         return 2
     try:
         counts = run_check(
-            args.spec, args.traffic, fmt=args.format, jobs=args.jobs, output=args.output
+            args.spec,
+            args.traffic,
+            fmt=args.format,
+            jobs=args.jobs,
+            output=args.output,
+            dask=args.dask,
+            **({"partition_size": args.partition_size} if args.partition_size else {}),
         )
     except CheckError as exc:
         print(f"apicontract check: {exc}", file=sys.stderr)
@@ -284,6 +299,27 @@ def _cmd_translate(args: argparse.Namespace) -> int:
     return summary.exit_code
 
 
+_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([KMG]I?B?|B)?", re.IGNORECASE)
+
+
+def _size(text: str) -> int:
+    """`64MB`, `512KiB`, `1000000`: a byte count for --partition-size."""
+    match = _SIZE.fullmatch(text.strip())
+    if match is None:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: expected a size such as 64MB, 512KiB or 1000000"
+        )
+    unit = (match.group(2) or "").upper().rstrip("B")
+    scale = 1
+    if unit:
+        power = "KMG".index(unit[0]) + 1
+        scale = 1024**power if unit.endswith("I") else 1000**power
+    value = int(float(match.group(1)) * scale)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be at least 1 byte")
+    return value
+
+
 def _shown(path: Path) -> str:
     """A path as the user would type it: relative to the working directory when inside it."""
     try:
@@ -303,6 +339,8 @@ def _allow_remote(command: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from generator.report import CHECK_FORMATS, FORMATS
+
     parser = argparse.ArgumentParser(
         prog="apicontract",
         description="Keep API integrations honest: lint specs, generate code, check traffic.",
@@ -321,10 +359,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     lint.add_argument(
         "--format",
-        choices=("text", "json"),
+        choices=FORMATS,
         default="text",
         help="text: one line per finding and a summary (default); json: every finding with "
-        "its full detail",
+        "its full detail; junit, github (workflow annotations), sarif (code scanning)",
+    )
+    lint.add_argument(
+        "--output", metavar="FILE", help="write the report to FILE instead of standard output"
     )
     _allow_remote(lint)
     lint.add_argument("--no-cache", action="store_true", help="lint even unchanged specs again")
@@ -364,21 +405,37 @@ def build_parser() -> argparse.ArgumentParser:
         "traffic",
         nargs="+",
         metavar="TRAFFIC",
-        help="HAR 1.2 or JSONL files (one exchange per line), or - for standard input",
+        help="HAR 1.2 or JSONL files (one exchange per line), glob patterns, fsspec URLs "
+        "(s3://, gs://, file://, with apicontract[dask]), or - for standard input",
     )
     check.add_argument(
         "--format",
-        choices=("text", "json", "junit"),
+        choices=CHECK_FORMATS,
         default="text",
         help="text: a diff per exchange (default); json: one object (check-report.schema.json); "
-        "junit: one testcase per exchange",
+        "junit: one testcase per exchange; github, sarif; html: one self-contained page "
+        "(with --output)",
     )
     check.add_argument(
         "--jobs",
         type=int,
-        default=1,
+        default=None,
         metavar="N",
-        help="check in N processes (default 1; 0 means one per CPU)",
+        help="check in N processes (default 1; 0 means one per CPU); with --dask local, "
+        "the number of workers (default one per CPU)",
+    )
+    check.add_argument(
+        "--dask",
+        metavar="local|tcp://HOST:PORT",
+        help="check on a Dask cluster: `local` starts one here, tcp://HOST:PORT uses a "
+        "running scheduler (needs apicontract[dask])",
+    )
+    check.add_argument(
+        "--partition-size",
+        type=_size,
+        metavar="SIZE",
+        help="with --dask: bytes of JSONL per task, e.g. 16MB (default 64MiB); a HAR file is "
+        "one task",
     )
     check.add_argument(
         "--output", metavar="FILE", help="write the report to FILE instead of standard output"
@@ -392,10 +449,10 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("new", nargs="?", metavar="NEW", help="new spec: a file or git:REV:PATH")
     diff.add_argument(
         "--format",
-        choices=("text", "json", "junit", "github"),
+        choices=FORMATS,
         default="text",
         help="text (default); json (diff-report.schema.json); junit: one testcase per change; "
-        "github: workflow annotations on the new spec's lines",
+        "github: workflow annotations on the new spec's lines; sarif (code scanning)",
     )
     diff.add_argument(
         "--fail-on",

@@ -164,7 +164,8 @@ class _TestState:
 def render_result(result: ExchangeResult, spec: str) -> str:
     """One exchange's findings as a diff: where (`@`), what the spec expects (`-`), what the
     traffic has (`+`)."""
-    from generator.contract.report.text import clean, detail, finding_lines
+    from generator.report.check.text import detail, finding_lines
+    from generator.report.escape import clean
 
     header = clean(f"{result.method} {result.url} ({detail(result)}) does not conform to {spec}")
     lines = [header]

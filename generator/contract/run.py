@@ -1,5 +1,6 @@
 """The streaming runner behind `apicontract check`: traffic files -> results -> a report, in
-constant memory, in input order, on one process or several.
+constant memory, in input order, on one process, several (`--jobs`), or a Dask cluster
+(`--dask`, generator.contract.distributed).
 
     counts = Counts()
     for result in iter_results("specs/v1/fulfillments.yaml", ["traffic.har"], jobs=4,
@@ -13,7 +14,6 @@ read; `run_check` is the whole command: results written as a report, the counts 
 
 from __future__ import annotations
 
-import contextlib
 import io
 import multiprocessing
 import os
@@ -28,11 +28,11 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, TextIO, cast
 
-from generator.atomic import atomic_text
 from generator.contract.check import Contract
 from generator.contract.exchange import Exchange, InvalidInput
 from generator.contract.findings import ContractFinding, ExchangeResult, Kind, Part
-from generator.contract.report import Counts, make_reporter
+from generator.contract.partition import DEFAULT_PARTITION_SIZE, ClusterError
+from generator.contract.sources import expand_sources
 from generator.contract.traffic import (
     RawItem,
     TrafficError,
@@ -41,6 +41,8 @@ from generator.contract.traffic import (
     read_raw,
 )
 from generator.findings import Finding, InputError, Severity
+from generator.report.check import Counts, make_reporter
+from generator.report.output import OutputError, isatty, open_report
 
 BATCH_SIZE = 256
 PROGRESS_AFTER = 1.0  # seconds
@@ -132,16 +134,18 @@ def iter_results(
     *,
     counts: Counts | None = None,
     batch_size: int = BATCH_SIZE,
+    contract: Contract | None = None,
 ) -> Iterator[ExchangeResult]:
-    """Every exchange of `sources` (HAR or JSONL files, `-` for stdin) checked against the
-    spec, in input order. `jobs` > 1 spreads the checking over that many processes (0: one
-    per CPU). `counts`,
-    when given, is kept up to date as results are yielded.
+    """Every exchange of `sources` (HAR or JSONL files or URLs, `-` for stdin) checked
+    against the spec, in input order. `jobs` > 1 spreads the checking over that many
+    processes (0: one per CPU). `counts`, when given, is kept up to date as results are
+    yielded; `contract`, when given, is `contract_path` already loaded.
 
     Raises InputError (spec) or TrafficError (a source) right away, before anything is read,
     when an input cannot be opened; TrafficError later if a source fails while being read.
     """
-    contract = load_contract(contract_path)
+    if contract is None:
+        contract = load_contract(contract_path)
     check_sources(sources)
     items = read_raw(sources)
     if jobs == 0:
@@ -219,47 +223,7 @@ def spec_error(exc: InputError) -> str:
 
 
 def _color_wanted(stream: TextIO) -> bool:
-    return _isatty(stream) and not os.environ.get("NO_COLOR")
-
-
-def _isatty(stream: Any) -> bool:
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError, OSError):
-        return False
-
-
-@contextlib.contextmanager
-def _atomic_output(path: str) -> Iterator[TextIO]:
-    """The report file, appearing at `path` only when complete; OSError becomes CheckError."""
-    target = Path(path)
-    if target.is_dir():
-        raise CheckError(f"{path}: cannot write: is a directory")
-    try:
-        with atomic_text(target) as out:
-            yield out
-    except OSError as exc:
-        raise CheckError(f"{path}: cannot write: {exc.strerror or exc}") from None
-
-
-@contextlib.contextmanager
-def _stdout(stream: TextIO, fmt: str) -> Iterator[TextIO]:
-    """JSON and XML are UTF-8 whatever the locale; text keeps the terminal's encoding."""
-    buffer = getattr(stream, "buffer", None)
-    if buffer is None:
-        yield stream
-        return
-    stream.flush()
-    encoding = "utf-8" if fmt != "text" else (stream.encoding or "utf-8")
-    wrapper = io.TextIOWrapper(
-        buffer, encoding=encoding, errors="backslashreplace", newline="\n", write_through=True
-    )
-    try:
-        yield wrapper
-        wrapper.flush()
-    finally:
-        with contextlib.suppress(ValueError):
-            wrapper.detach()
+    return isatty(stream) and not os.environ.get("NO_COLOR")
 
 
 class _Progress:
@@ -429,42 +393,83 @@ def _progress_after() -> float:
         return PROGRESS_AFTER
 
 
+def _dask_results(
+    contract: Contract,
+    sources: Sequence[str],
+    address: str,
+    jobs: int | None,
+    partition_size: int,
+) -> Iterator[ExchangeResult]:
+    try:
+        import dask  # noqa: F401
+        import distributed  # noqa: F401
+    except ImportError as exc:
+        raise CheckError(
+            f"--dask needs Dask and distributed ({exc}): pip install 'apicontract[dask]'"
+        ) from None
+    from generator.contract.distributed import iter_results_dask
+    from generator.contract.partition import plan_partitions
+
+    if address != "local" and not address.startswith(("tcp://", "tls://")):
+        raise CheckError(f"--dask {address}: expected local or tcp://HOST:PORT")
+    if address != "local" and jobs is not None:
+        raise CheckError("--jobs sets the workers of --dask local; a cluster has its own")
+    workers = jobs if jobs else (os.cpu_count() or 1)
+    plan = plan_partitions(sources, partition_size)
+    return iter_results_dask(contract, plan, address, workers=workers)
+
+
 def run_check(
     spec: str | Path,
     sources: Sequence[str],
     *,
     fmt: str = "text",
-    jobs: int = 1,
+    jobs: int | None = None,
     output: str | None = None,
+    dask: str | None = None,
+    partition_size: int = DEFAULT_PARTITION_SIZE,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
 ) -> Counts:
     """`apicontract check`: check every exchange, write the report to `output` (atomically) or
-    stdout, and return the counts. Raises CheckError when an input cannot be read or the
-    report cannot be written."""
+    stdout, and return the counts. `jobs` processes here (default 1), or a Dask cluster at
+    `dask` ("local": one started here with `jobs` workers, default one per CPU). Raises
+    CheckError when an input cannot be read, the cluster fails, or the report cannot be
+    written."""
+    from generator.report.check.annotate import spec_locator
+
     stdout = stdout if stdout is not None else sys.stdout
     stderr = stderr if stderr is not None else sys.stderr
     counts = Counts()
-    to_terminal = output is None and _isatty(stdout)
+    to_terminal = output is None and isatty(stdout)
     # progress is diagnostic output: only when stderr is a terminal. When the report goes to
     # that same terminal, both are drawn through stdout, the report above the progress line.
-    shared = to_terminal and _isatty(stderr) and _same_terminal(stdout, stderr)
-    shown_on = stdout if shared else stderr if _isatty(stderr) else None
+    shared = to_terminal and isatty(stderr) and _same_terminal(stdout, stderr)
+    shown_on = stdout if shared else stderr if isatty(stderr) else None
     progress = _Progress(shown_on, _progress_after())
     results: Iterator[ExchangeResult] | None = None
     try:
         try:
-            results = iter_results(spec, sources, jobs, counts=counts)
+            contract = load_contract(spec)
         except InputError as exc:
             raise CheckError(spec_error(exc)) from None
-        except TrafficError as exc:
-            raise CheckError(str(exc)) from None
+        files = expand_sources(sources)
+        if dask is not None:
+            check_sources(files)
+            results = _counted(_dask_results(contract, files, dask, jobs, partition_size), counts)
+        else:
+            results = iter_results(
+                spec, files, 1 if jobs is None else jobs, counts=counts, contract=contract
+            )
         progress.set_phase("checking traffic")
-        destination = _atomic_output(output) if output is not None else _stdout(stdout, fmt)
-        with destination as out:
+        with open_report(output, fmt, stdout) as out:
             writer = progress.above(out) if shared else out
             reporter = make_reporter(
-                fmt, writer, spec=str(spec), color=output is None and _color_wanted(stdout)
+                fmt,
+                writer,
+                spec=str(spec),
+                color=output is None and _color_wanted(stdout),
+                locate=spec_locator(contract),
             )
             for result in results:
                 reporter.add(result)
@@ -473,6 +478,8 @@ def run_check(
             reporter.finish(counts)
             writer.flush()
     except TrafficError as exc:
+        raise CheckError(str(exc)) from None
+    except (OutputError, ClusterError) as exc:
         raise CheckError(str(exc)) from None
     finally:
         progress.stop()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from generator.diff.rules import RULES, Level
+
+if TYPE_CHECKING:
+    from generator.diff.ignore import IgnoreEntry
 
 
 @dataclass(frozen=True, order=True)
@@ -57,3 +60,27 @@ class Change:
             "line_new": self.new.line if self.new else None,
             "message": self.message,
         }
+
+
+@dataclass
+class DiffResult:
+    """What `apicontract diff` found: the changes left after the ignore file, the ones it
+    accepted (with the entry that did), and entries that matched nothing."""
+
+    old: str
+    new: str
+    changes: list[Change]
+    ignored: list[tuple[Change, IgnoreEntry]] = field(default_factory=list)
+    unused_ignores: list[IgnoreEntry] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        counts = {level.label: 0 for level in sorted(Level, reverse=True)}
+        for change in self.changes:
+            counts[change.level.label] += 1
+        counts["ignored"] = len(self.ignored)
+        return counts
+
+    def failing(self, fail_on: Level | None) -> list[Change]:
+        if fail_on is None:
+            return []
+        return [c for c in self.changes if c.level >= fail_on]

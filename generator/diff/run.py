@@ -6,17 +6,17 @@ spec, a git revision, the ignore file) cannot be read.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import TextIO
 
-from generator.atomic import write_text
 from generator.diff.ignore import DEFAULT_IGNORE_FILE, IgnoreEntry, load_ignores
+from generator.diff.model import DiffResult
 from generator.diff.operations import SpecDiff
-from generator.diff.report import RENDERERS, DiffResult
 from generator.diff.rules import Level
 from generator.diff.schema import DiffInputError
 from generator.diff.source import open_spec
+from generator.report.diff import RENDERERS
+from generator.report.output import OutputError, write_report
 
 FAIL_ON = {"breaking": Level.BREAKING, "warning": Level.WARNING, "info": Level.INFO, "never": None}
 
@@ -53,7 +53,7 @@ def run_diff(
     ignore_file: str | None = None,
     output: str | None = None,
     allow_remote: tuple[str, ...] = (),
-    out: TextIO = sys.stdout,
+    out: TextIO | None = None,
 ) -> int:
     entries: list[IgnoreEntry] = []
     if ignore_file is not None:
@@ -63,14 +63,8 @@ def run_diff(
     result = apply_ignores(diff(old, new, allow_remote), entries)
     level = FAIL_ON[fail_on]
     text = RENDERERS[fmt](result, level)
-    if output is None:
-        out.write(text)
-    else:
-        try:
-            Path(output).parent.mkdir(parents=True, exist_ok=True)
-            write_text(Path(output), text)
-        except OSError as exc:
-            raise DiffInputError(
-                f"{output}: cannot write the report: {exc.strerror or exc}"
-            ) from None
+    try:
+        write_report(text, output, fmt, out)
+    except OutputError as exc:
+        raise DiffInputError(str(exc)) from None
     return 1 if result.failing(level) else 0

@@ -16,7 +16,7 @@ import jsonschema
 import pytest
 
 from generator.contract.findings import Kind, Part
-from generator.contract.report.json_report import report_schema
+from generator.report.check.json_report import report_schema
 from tests.conftest import ROOT, CliRunner
 
 QS = "specs/quickstart/fulfillments.yaml"
@@ -309,10 +309,14 @@ def test_output_file_is_written_instead_of_stdout(cli: CliRunner, traffic: Path)
     umask = os.umask(0o022)
     os.umask(umask)
     assert target.stat().st_mode & 0o777 == 0o666 & ~umask  # as open() would, not mkstemp's
-    missing_dir = traffic.parent / "nowhere" / "check.xml"
-    done = cli("check", QS, traffic, "--format", "junit", "--output", missing_dir)
+    new_dir = traffic.parent / "new" / "folder" / "check.xml"  # created, as a CI job expects
+    done = cli("check", QS, traffic, "--format", "junit", "--output", new_dir)
+    assert done.returncode == 1 and new_dir.read_text().startswith("<?xml")
+    (traffic.parent / "a-file").write_text("")
+    under_a_file = traffic.parent / "a-file" / "check.xml"
+    done = cli("check", QS, traffic, "--format", "junit", "--output", under_a_file)
     assert done.returncode == 2
-    assert done.stderr.startswith(f"apicontract check: {missing_dir}: cannot write")
+    assert done.stderr.startswith(f"apicontract check: {under_a_file}: cannot write")
     assert "Traceback" not in done.stderr
 
 

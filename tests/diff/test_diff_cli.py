@@ -13,7 +13,7 @@ import jsonschema
 import pytest
 
 from generator.diff import RULES
-from generator.diff.report import report_schema
+from generator.report.diff import report_schema
 from tests.conftest import ROOT, CliRunner
 
 QS = ROOT / "specs" / "quickstart" / "fulfillments.yaml"

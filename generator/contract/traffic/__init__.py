@@ -29,6 +29,7 @@ __all__ = [
     "TrafficError",
     "check_sources",
     "decode",
+    "describe_os_error",
     "detect_format",
     "read_exchanges",
     "read_raw",
@@ -62,7 +63,8 @@ def display_name(path: str) -> str:
     return STDIN_DISPLAY if path == STDIN else path
 
 
-def _describe(exc: OSError) -> str:
+def describe_os_error(exc: OSError) -> str:
+    """An OSError in the words a user reads after the file name."""
     if isinstance(exc, FileNotFoundError):
         return "no such file"
     if isinstance(exc, IsADirectoryError):
@@ -70,6 +72,13 @@ def _describe(exc: OSError) -> str:
     if isinstance(exc, PermissionError):
         return "permission denied"
     return f"cannot read: {exc.strerror or exc}"
+
+
+def _open(path: str) -> BinaryIO:
+    """A local file or an fsspec URL (generator.contract.sources), opened for bytes."""
+    from generator.contract.sources import open_source
+
+    return open_source(path)
 
 
 def check_sources(sources: Sequence[str]) -> None:
@@ -84,11 +93,7 @@ def check_sources(sources: Sequence[str]) -> None:
             if sys.stdin is None:
                 raise TrafficError(STDIN_DISPLAY, "standard input is closed")
             continue
-        try:
-            with open(path, "rb"):
-                pass
-        except OSError as exc:
-            raise TrafficError(path, _describe(exc)) from None
+        _open(path).close()
 
 
 def _chunks(file: BinaryIO, source: str, size: int) -> Iterator[bytes]:
@@ -96,7 +101,7 @@ def _chunks(file: BinaryIO, source: str, size: int) -> Iterator[bytes]:
         try:
             chunk = file.read(size)
         except OSError as exc:
-            raise TrafficError(source, _describe(exc)) from None
+            raise TrafficError(source, describe_os_error(exc)) from None
         if not chunk:
             return
         yield chunk
@@ -154,11 +159,7 @@ def read_raw(sources: Sequence[str], chunk_size: int = CHUNK_SIZE) -> Iterator[R
                 index = item.index + 1
                 yield item
             continue
-        try:
-            file = open(path, "rb")
-        except OSError as exc:
-            raise TrafficError(path, _describe(exc)) from None
-        with file:
+        with _open(path) as file:
             for item in _read_one(path, file, index, chunk_size):
                 index = item.index + 1
                 yield item

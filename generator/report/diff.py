@@ -1,5 +1,6 @@
-"""The four renderings of a diff result: text for people, JSON for tools, JUnit XML for CI test
-tabs, and GitHub workflow commands that annotate the changed lines of a pull request.
+"""The renderings of a diff result: text for people, JSON for tools, JUnit XML for CI test
+tabs, GitHub workflow commands that annotate the changed lines of a pull request, and SARIF
+for code scanning (accepted changes as suppressed results, with the ignore file's reason).
 
 Everything that comes from a spec (names, paths, patterns, enum values) is escaped for the
 format it lands in; control characters never reach a terminal.
@@ -8,38 +9,21 @@ format it lands in; control characters never reach a terminal.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
 from typing import Any
 
-from generator.contract.report.junit import attr, body
-from generator.contract.report.text import clean
-from generator.diff.ignore import IgnoreEntry
-from generator.diff.model import Change, Side
-from generator.diff.rules import Level
+from generator.diff.model import Change, DiffResult, Side
+from generator.diff.rules import RULES, Level
 from generator.diff.source import GIT_PREFIX
+from generator.report.annotations import Annotation, Location, RuleInfo
+from generator.report.annotations import Level as AnnotationLevel
+from generator.report.escape import clean, xml_attr, xml_text
+from generator.report.github import render_github as github_commands
+from generator.report.sarif import render_sarif as sarif_document
 
-
-@dataclass
-class DiffResult:
-    old: str
-    new: str
-    changes: list[Change]
-    ignored: list[tuple[Change, IgnoreEntry]] = field(default_factory=list)
-    unused_ignores: list[IgnoreEntry] = field(default_factory=list)
-
-    def counts(self) -> dict[str, int]:
-        counts = {level.label: 0 for level in sorted(Level, reverse=True)}
-        for change in self.changes:
-            counts[change.level.label] += 1
-        counts["ignored"] = len(self.ignored)
-        return counts
-
-    def failing(self, fail_on: Level | None) -> list[Change]:
-        if fail_on is None:
-            return []
-        return [c for c in self.changes if c.level >= fail_on]
+__all__ = ["RENDERERS", "DiffResult", "report_schema"]
 
 
 def _ordered(changes: list[Change]) -> list[Change]:
@@ -100,7 +84,7 @@ SCHEMA_FILE = "diff-report.schema.json"
 @cache
 def report_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of `apicontract diff --format json`."""
-    text = resources.files(__package__ or "generator.diff").joinpath(SCHEMA_FILE)
+    text = resources.files("generator.report").joinpath(SCHEMA_FILE)
     data: dict[str, Any] = json.loads(text.read_text(encoding="utf-8"))
     return data
 
@@ -129,8 +113,8 @@ def render_junit(result: DiffResult, fail_on: Level | None) -> str:
     failing_ids = {id(change) for change in failing}
     cases: list[str] = []
     for change in changes:
-        name = attr(f"{change.rule} {change.location or change.endpoint}")
-        classname = attr(change.operation)
+        name = xml_attr(f"{change.rule} {change.location or change.endpoint}")
+        classname = xml_attr(change.operation)
         text = "\n".join(
             [
                 change.message,
@@ -142,19 +126,19 @@ def render_junit(result: DiffResult, fail_on: Level | None) -> str:
         if id(change) in failing_ids:
             cases.append(
                 f"    <testcase name={name} classname={classname}>\n"
-                f"      <failure type={attr(change.rule)} "
-                f"message={attr(change.level.label + ': ' + change.message)}>"
-                f"{body(text)}</failure>\n    </testcase>"
+                f"      <failure type={xml_attr(change.rule)} "
+                f"message={xml_attr(change.level.label + ': ' + change.message)}>"
+                f"{xml_text(text)}</failure>\n    </testcase>"
             )
         else:
             cases.append(
                 f"    <testcase name={name} classname={classname}>\n"
-                f"      <system-out>{body(change.level.label + ': ' + text)}</system-out>\n"
+                f"      <system-out>{xml_text(change.level.label + ': ' + text)}</system-out>\n"
                 "    </testcase>"
             )
     if not cases:
         cases.append('    <testcase name="no breaking changes" classname="apicontract.diff"/>')
-    suite = attr(f"apicontract diff {result.old} -> {result.new}")
+    suite = xml_attr(f"apicontract diff {result.old} -> {result.new}")
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f'<testsuites>\n  <testsuite name={suite} tests="{len(cases)}" '
@@ -164,14 +148,6 @@ def render_junit(result: DiffResult, fail_on: Level | None) -> str:
     )
 
 
-def _gh_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _gh_property(text: str) -> str:
-    return _gh_data(text).replace(":", "%3A").replace(",", "%2C")
-
-
 def _repo_path(file: str) -> str:
     """A file as GitHub knows it: a `git:REV:PATH` side is the file at PATH."""
     if file.startswith(GIT_PREFIX):
@@ -179,28 +155,51 @@ def _repo_path(file: str) -> str:
     return file
 
 
-_GH_LEVEL = {Level.BREAKING: "error", Level.WARNING: "warning", Level.INFO: "notice"}
+_LEVEL = {
+    Level.BREAKING: AnnotationLevel.ERROR,
+    Level.WARNING: AnnotationLevel.WARNING,
+    Level.INFO: AnnotationLevel.NOTE,
+}
+
+
+def _annotation(change: Change, suppressed: str | None = None) -> Annotation:
+    side = change.new or change.old
+    where = f"{change.endpoint} {change.location}".strip()
+    return Annotation(
+        rule=change.rule,
+        level=_LEVEL[change.level],
+        message=f"{where}: {change.message}",
+        title=f"{change.rule} ({change.operation})",
+        location=(
+            None if side is None else Location(_repo_path(side.file), side.line, None, side.pointer)
+        ),
+        suppressed=suppressed,
+        properties={"operation": change.operation, "severity": change.level.label},
+    )
 
 
 def render_github(result: DiffResult, fail_on: Level | None) -> str:
-    lines: list[str] = []
-    for change in _ordered(result.changes):
-        side = change.new or change.old
-        level = _GH_LEVEL[change.level]
-        props = []
-        if side is not None:
-            props.append(f"file={_gh_property(_repo_path(side.file))}")
-            props.append(f"line={side.line}")
-        props.append(f"title={_gh_property(f'{change.rule} ({change.operation})')}")
-        where = f"{change.endpoint} {change.location}".strip()
-        lines.append(f"::{level} {','.join(props)}::{_gh_data(f'{where}: {change.message}')}")
-    lines.append(clean(f"apicontract diff: {summary(result)}"))
-    return "\n".join(lines) + "\n"
+    annotations = [_annotation(change) for change in _ordered(result.changes)]
+    return github_commands(annotations, f"apicontract diff: {summary(result)}")
 
 
-RENDERERS = {
+def rule_table() -> list[RuleInfo]:
+    return [RuleInfo(rule.id, rule.explanation, _LEVEL[rule.level]) for rule in RULES.values()]
+
+
+def render_sarif(result: DiffResult, fail_on: Level | None) -> str:
+    annotations = [_annotation(change) for change in _ordered(result.changes)]
+    annotations += [
+        _annotation(change, entry.reason)
+        for change, entry in sorted(result.ignored, key=lambda pair: pair[0].sort_key())
+    ]
+    return sarif_document("diff", rule_table(), annotations)
+
+
+RENDERERS: dict[str, Callable[[DiffResult, Level | None], str]] = {
     "text": render_text,
     "json": render_json,
     "junit": render_junit,
     "github": render_github,
+    "sarif": render_sarif,
 }

@@ -8,31 +8,18 @@ carry at all are written as `\\uXXXX`.
 
 from __future__ import annotations
 
-import re
 import shutil
 import tempfile
 import time
 from typing import TextIO
-from xml.sax.saxutils import escape, quoteattr
 
 from generator.contract.findings import ExchangeResult
-from generator.contract.report import Counts
-from generator.contract.report.text import detail, finding_lines, title
+from generator.report.check import Counts
+from generator.report.check.text import detail, finding_lines, title
+from generator.report.escape import xml_attr as attr
+from generator.report.escape import xml_text as body
 
 _SPOOL_BYTES = 8 << 20
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-def xml_safe(text: str) -> str:
-    return _NOT_XML.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
-
-
-def attr(text: str) -> str:
-    return quoteattr(xml_safe(text), {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
-
-
-def body(text: str) -> str:
-    return escape(xml_safe(text))
 
 
 class JunitReporter:

@@ -1,5 +1,5 @@
 """The JSON report: one object, `{"spec", "exchanges", "conforming", "findings": [...]}`,
-described by check-report.schema.json (shipped in this package, `report_schema()`).
+described by generator/report/check-report.schema.json (shipped, `report_schema()`).
 
 Findings are spooled (memory, then a temporary file past a few megabytes) as they arrive, so
 the counts can come first without keeping the run in memory.
@@ -16,7 +16,7 @@ from importlib import resources
 from typing import Any, TextIO
 
 from generator.contract.findings import ExchangeResult
-from generator.contract.report import Counts
+from generator.report.check import Counts
 
 SCHEMA_FILE = "check-report.schema.json"
 _SPOOL_BYTES = 8 << 20
@@ -25,7 +25,7 @@ _SPOOL_BYTES = 8 << 20
 @cache
 def report_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of `apicontract check --format json`."""
-    text = resources.files(__package__ or "generator.contract.report").joinpath(SCHEMA_FILE)
+    text = resources.files("generator.report").joinpath(SCHEMA_FILE)
     data: dict[str, Any] = json.loads(text.read_text(encoding="utf-8"))
     return data
 

@@ -13,11 +13,11 @@ the traffic are escaped, never sent to the terminal.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any, TextIO
 
 from generator.contract.findings import ContractFinding, ExchangeResult, Kind
-from generator.contract.report import Counts
+from generator.report.check import Counts
+from generator.report.escape import clean, shorten
 
 BOLD, RED, GREEN, CYAN, DIM, RESET = (
     "\x1b[1m",
@@ -27,19 +27,7 @@ BOLD, RED, GREEN, CYAN, DIM, RESET = (
     "\x1b[2m",
     "\x1b[0m",
 )
-MAX_VALUE = 240
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _ABSENT_KINDS = (Kind.MISSING_REQUIRED, Kind.MISSING_PARAMETER, Kind.WRONG_CONTENT_TYPE)
-
-
-def clean(text: str) -> str:
-    """Escape control characters (a URL or value in the traffic may carry ANSI sequences)."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
-
-
-def shorten(text: str, limit: int = MAX_VALUE) -> str:
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def render_value(value: Any, *, raw_strings: bool) -> str:
