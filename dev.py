@@ -10,12 +10,19 @@ transitive dependency (runtime, test and optional extras) at an exact version, s
 resolves the same versions whatever its package index offers today. pyproject.toml keeps the
 compatible ranges that `pip install apicontract` users get. The install step is skipped while
 pyproject.toml and the lock are unchanged since the last one.
+
+The HTML report is tested in a real headless Chromium. `dev.py test` looks for one
+(APICONTRACT_CHROMIUM, then chromium / chromium-browser / google-chrome on PATH); when there is
+none it installs Debian's `chromium` package if it can (apt-get as root, or passwordless
+sudo), else Playwright's own build, and says so. If neither works, the browser tests fail with
+a message saying what to install: they never pass or skip without a browser.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -62,6 +69,66 @@ def ensure_venv(extras: str) -> None:
         check=True,
     )
     STAMP.write_text(wanted + "\n")
+
+
+BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+
+
+def find_browser() -> str | None:
+    configured = os.environ.get("APICONTRACT_CHROMIUM")
+    if configured:
+        return configured
+    for name in BROWSERS:
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def _apt_prefix() -> list[str] | None:
+    """How to run apt-get here without a password prompt, or None."""
+    if shutil.which("apt-get") is None:
+        return None
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        return []
+    if (
+        shutil.which("sudo")
+        and subprocess.call(["sudo", "-n", "true"], stderr=subprocess.DEVNULL) == 0
+    ):
+        return ["sudo", "-n"]
+    return None
+
+
+def ensure_browser() -> None:
+    """A Chromium for the HTML report tests: found, else installed, else a loud warning."""
+    if find_browser():
+        return
+    prefix = _apt_prefix()
+    if prefix is not None:
+        print(
+            "no Chromium found: installing Debian's chromium for the HTML report tests "
+            "(apt-get install -y chromium)",
+            flush=True,
+        )
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        install = [*prefix, "apt-get", "install", "-y", "-q", "chromium"]
+        if subprocess.call(install, env=env) != 0:
+            subprocess.call([*prefix, "apt-get", "update", "-q"], env=env)
+            subprocess.call(install, env=env)
+        if find_browser():
+            return
+    print(
+        "no Chromium found: trying Playwright's own build (python -m playwright install chromium)",
+        flush=True,
+    )
+    if subprocess.call([str(PYTHON), "-m", "playwright", "install", "chromium"]) == 0:
+        return
+    print(
+        "WARNING: no Chromium could be installed; the HTML report tests will fail. Install "
+        "one (Debian: apt-get install chromium) or set APICONTRACT_CHROMIUM=/path/to/chrome",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def lock() -> int:
@@ -112,6 +179,7 @@ def main() -> int:
         return 2
     if command == "run":
         return run("-m", "generator", "lint") or run("-m", "generator", "generate")
+    ensure_browser()
     return run("-m", "pytest", *sys.argv[2:])
 
 
