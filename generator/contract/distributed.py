@@ -41,6 +41,8 @@ from generator.contract.partition import (
 )
 from generator.contract.traffic import TrafficError
 
+#: seconds to keep trying a scheduler that does not answer
+CONNECT_TIMEOUT = 10
 #: contracts compiled on this worker process, by plugin name
 _CONTRACTS: dict[str, Contract] = {}
 #: how many times this process compiled a spec (tests read it through client.run)
@@ -128,7 +130,8 @@ def _connect(address: str, workers: int) -> tuple[Client, LocalCluster | None]:
             n_workers=workers,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            host="127.0.0.1",
+            dashboard_address="127.0.0.1:0",  # its HTTP server always runs: no fixed port
             silence_logs=logging.ERROR,
         )
         try:
@@ -137,7 +140,7 @@ def _connect(address: str, workers: int) -> tuple[Client, LocalCluster | None]:
             cluster.close()
             raise
     try:
-        return Client(address, timeout=30, set_as_default=False), None
+        return Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False), None
     except (OSError, TimeoutError) as exc:
         raise ClusterError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
 
