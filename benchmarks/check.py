@@ -1,6 +1,7 @@
 """Benchmark `apicontract check` on a deterministic Quickstart bulk_create corpus.
 
     .venv/bin/python benchmarks/check.py [--payloads 2000] [--skip-rss] [--skip-openapi-core]
+                                         [--skip-dask]
 
 Builds about 36 MB of JSONL (2,000 exchanges, each a bulk_create request and its 201 answer;
 one in ten carries defects) under benchmarks/.data/, then measures in the same run:
@@ -9,10 +10,15 @@ one in ten carries defects) under benchmarks/.data/, then measures in the same r
 * jsonschema-rs alone validating the same request bodies (the engine's validator);
 * the whole `apicontract check` CLI run, --jobs 1 and --jobs 2;
 * openapi-core (installed into the venv on demand) on a sample, extrapolated to the corpus;
-* peak RSS of `apicontract check` on a 10 MB and a 1 GB traffic file (flat memory).
+* peak RSS of `apicontract check` on a 10 MB and a 1 GB traffic file (flat memory);
+* Dask (issue 16): the CLI with `--dask local --jobs 1` and `--jobs 2`; then, on clusters
+  already running (startup excluded), the check itself with 1 and 2 workers, the overhead of
+  one piece of work (the same corpus cut into 4 MiB and 64 KiB pieces, and Dask's own
+  round trip for an empty task), and the client's CPU per exchange; from those, a written
+  estimate for 1 TB of traffic a day on a 32-worker cluster.
 
 Goals (issue 4): the whole check run at most 2x the orjson floor, at least 100x faster than
-openapi-core, RSS flat between 10 MB and 1 GB.
+openapi-core, RSS flat between 10 MB and 1 GB. Issue 16: close to 2x from 1 to 2 workers.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / ".data"
@@ -95,7 +102,7 @@ def timed(label: str, fn: object) -> float:
     return seconds
 
 
-def run_cli(corpus: Path, jobs: int) -> None:
+def run_cli(corpus: Path, jobs: int, *extra: str) -> None:
     done = subprocess.run(
         [
             PYTHON,
@@ -110,6 +117,7 @@ def run_cli(corpus: Path, jobs: int) -> None:
             str(jobs),
             "--output",
             os.devnull,
+            *extra,
         ],
         cwd=ROOT,
         capture_output=True,
@@ -200,6 +208,182 @@ def openapi_core_seconds(corpus: Path, sample: int) -> tuple[float, int, dict[st
     return float(result["seconds"]), sample, dict(result["verdicts"])
 
 
+# -- Dask ------------------------------------------------------------------------------------
+def _cluster(workers: int) -> tuple[Any, Any]:
+    import logging
+
+    from distributed import Client, LocalCluster
+
+    cluster = LocalCluster(
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address="127.0.0.1:0",
+        silence_logs=logging.ERROR,
+    )
+    return cluster, Client(cluster, set_as_default=False)
+
+
+def _dask_check(client: Any, corpus: Path, piece: int) -> tuple[float, int, int, float]:
+    """(seconds, pieces, exchanges, client CPU seconds per exchange) for the whole corpus on
+    a running cluster. The workers compile the spec before the clock starts; the client's
+    fixed costs (connecting, shipping the spec) are measured on a one-piece run and taken
+    out of its CPU figure; the scheduler runs in this process, so its CPU counts as the
+    client's (a remote scheduler would not)."""
+    import resource
+
+    from generator.contract.distributed import Stats, iter_results_dask
+    from generator.contract.partition import plan_partitions
+    from generator.contract.run import load_contract
+
+    def cpu() -> float:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+
+    contract = load_contract(SPEC)
+    plan = plan_partitions([str(corpus)], piece)
+    address = client.scheduler.address
+    before = cpu()
+    first = sum(1 for _ in iter_results_dask(contract, plan[:1], address))  # compiles, too
+    fixed = cpu() - before
+    stats = Stats()
+    before = cpu()
+    start = time.perf_counter()
+    exchanges = sum(1 for _ in iter_results_dask(contract, plan, address, stats=stats))
+    seconds = time.perf_counter() - start
+    per_exchange = max(0.0, cpu() - before - fixed) / max(1, exchanges - first)
+    return seconds, stats.pieces, exchanges, per_exchange
+
+
+def _reporter_cpu(corpus: Path) -> float:
+    """CPU seconds per exchange of the client's other job: writing the JSON report."""
+    from generator.contract.run import iter_results
+    from generator.report.check import Counts, make_reporter
+
+    results = list(iter_results(SPEC, [str(corpus)]))
+    counts = Counts()
+    start = time.process_time()
+    with open(os.devnull, "w", encoding="utf-8") as out:
+        reporter = make_reporter("json", out, spec=str(SPEC))
+        for result in results:
+            counts.add(result)
+            reporter.add(result)
+        reporter.finish(counts)
+    return (time.process_time() - start) / len(results)
+
+
+def _noop(value: int) -> int:
+    return value
+
+
+def _round_trip(client: Any, tasks: int = 2000) -> float:
+    """Seconds per task for Dask alone: submit, run an empty task, gather, release."""
+    start = time.perf_counter()
+    futures = client.map(_noop, range(tasks), pure=False)
+    client.gather(futures)
+    del futures
+    return (time.perf_counter() - start) / tasks
+
+
+def dask_rows(corpus: Path, payloads: int) -> None:
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        print("  (Dask rows skipped: pip install 'apicontract[dask]')")
+        return
+    megabytes = corpus.stat().st_size / 1e6  # decimal MB from here on
+    print()
+    print(f"Dask (issue 16); MB = 10^6 bytes; corpus {megabytes:.1f} MB")
+    cli_rows = {}
+    for workers in (1, 2):
+        cli_rows[workers] = timed(
+            f"apicontract check (CLI, --dask local --jobs {workers})",
+            lambda w=workers: run_cli(corpus, w, "--dask", "local", "--partition-size", "4MiB"),
+        )
+    big, small = 4 << 20, 64 << 10
+    steady: dict[int, float] = {}
+    client_cpu: dict[int, float] = {}
+    per_piece = empty = 0.0
+    for workers in (1, 2):
+        cluster, client = _cluster(workers)
+        try:
+            seconds, pieces, exchanges, cpu = _dask_check(client, corpus, big)
+            assert exchanges == payloads, (exchanges, payloads)
+            steady[workers], client_cpu[workers] = seconds, cpu
+            label = f"check on a running {workers}-worker cluster (4 MiB)"
+            print(
+                f"  {label:<44} {seconds:8.3f} s  ({pieces} pieces, {megabytes / seconds:.1f} MB/s)"
+            )
+            if workers == 1:
+                fine, fine_pieces, _, _ = _dask_check(client, corpus, small)
+                label = "the same in 64 KiB pieces"
+                print(f"  {label:<44} {fine:8.3f} s  ({fine_pieces} pieces)")
+                per_piece = max(0.0, (fine - seconds) / (fine_pieces - pieces))
+                empty = _round_trip(client)
+        finally:
+            client.close()
+            cluster.close()
+    per_worker = megabytes / steady[1]
+    reporting = _reporter_cpu(corpus)
+    client_per_exchange = client_cpu[2] + reporting
+    print()
+    print(f"  speed-up from 1 to 2 workers: {steady[1] / steady[2]:.2f}x (goal: close to 2x)")
+    print(
+        "  local cluster startup and shutdown in the CLI: "
+        f"{cli_rows[1] - steady[1]:.1f} s (1 worker), {cli_rows[2] - steady[2]:.1f} s (2)"
+    )
+    print(
+        f"  per worker: {per_worker:.1f} MB/s; per piece: {per_piece * 1000:.1f} ms "
+        f"(64 KiB vs 4 MiB pieces), of which Dask's own round trip {empty * 1000:.2f} ms; "
+        f"client CPU per exchange: {client_cpu[2] * 1e6:.0f} us taking results in, "
+        f"{reporting * 1e6:.0f} us writing the JSON report"
+    )
+    estimate_tb_a_day(per_worker, per_piece, client_per_exchange, corpus.stat().st_size / payloads)
+
+
+def estimate_tb_a_day(
+    per_worker_mb: float,
+    per_piece_s: float,
+    client_s_per_exchange: float,
+    bytes_per_exchange: float,
+) -> None:
+    """A written estimate for 1 TB a day on 32 workers, from the figures measured above."""
+    workers, piece_mb, total_mb = 32, 64 * 1.048576, 1e6  # 64 MiB pieces; 1 TB = 10^6 MB
+    pieces = total_mb / piece_mb
+    piece_seconds = piece_mb / per_worker_mb + per_piece_s
+    wall = pieces * piece_seconds / workers
+    overhead = per_piece_s / piece_seconds
+    exchanges = total_mb * 1e6 / bytes_per_exchange
+    client_seconds = exchanges * client_s_per_exchange
+    needed = total_mb / 86400
+    print()
+    print("  Estimate: 1 TB of traffic a day on a 32-worker cluster")
+    print(
+        f"    A day of 1 TB is {needed:.1f} MB/s on average. At the {per_worker_mb:.1f} MB/s "
+        f"one worker checks here, 32 workers check {32 * per_worker_mb:,.0f} MB/s, so 1 TB in "
+        f"64 MiB pieces ({pieces:,.0f} pieces of {piece_seconds:.1f} s each) takes about "
+        f"{wall / 3600:.1f} h of wall time ({wall / 864:.0f}% of the day)."
+    )
+    print(
+        f"    Scheduling costs {per_piece_s * 1000:.1f} ms a piece, {overhead:.2%} of the work: "
+        f"pieces of 64 MiB keep it negligible, and {pieces:,.0f} tasks are far below what one "
+        "Dask scheduler handles."
+    )
+    print(
+        f"    The client stays single: at {client_s_per_exchange * 1e6:.0f} us of CPU per "
+        f"exchange and {bytes_per_exchange / 1000:.1f} kB per exchange (this corpus), 1 TB is "
+        f"{exchanges:,.0f} exchanges and {client_seconds / 3600:.1f} h of client CPU, "
+        f"{'within' if client_seconds < wall else 'longer than'} the workers' "
+        f"{wall / 3600:.1f} h; smaller exchanges mean more client work per byte (at 2 kB an "
+        f"exchange, {total_mb * 1e6 / 2000 * client_s_per_exchange / 3600:.1f} h)."
+    )
+    print(
+        "    Not measured here: reading from object storage (each worker needs about "
+        f"{per_worker_mb:.0f} MB/s from it) and the network between workers and the client."
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -209,6 +393,7 @@ def main() -> None:
     parser.add_argument("--skip-rss", action="store_true")
     parser.add_argument("--skip-openapi-core", action="store_true")
     parser.add_argument("--openapi-core-sample", type=int, default=200)
+    parser.add_argument("--skip-dask", action="store_true")
     args = parser.parse_args()
 
     DATA.mkdir(exist_ok=True)
@@ -263,6 +448,8 @@ def main() -> None:
             f"{estimate:.1f} s estimated for the corpus"
         )
         print(f"  speed-up over openapi-core: {estimate / best:,.0f}x  (goal: >= 100x)")
+    if not args.skip_dask:
+        dask_rows(corpus, args.payloads)
     if not args.skip_rss:
         small = DATA / "rss-10mb.jsonl"
         large = DATA / "rss-1gb.jsonl"
