@@ -128,15 +128,17 @@ def run_cli(corpus: Path, jobs: int, *extra: str) -> None:
         raise SystemExit(f"apicontract check failed: {done.stderr}")
 
 
-def peak_rss_mb(corpus: Path) -> float:
+def peak_rss_mb(corpus: Path, *extra: str) -> float:
+    """Peak RSS of one `apicontract check` process (with --dask tcp://..., the client alone:
+    the workers belong to a cluster started elsewhere)."""
     code = (
         "import resource, subprocess, sys, os\n"
         "subprocess.run([sys.executable, '-m', 'generator', 'check', sys.argv[1], sys.argv[2],"
-        " '--format', 'json', '--output', os.devnull])\n"
+        " '--format', 'json', '--output', os.devnull, *sys.argv[3:]])\n"
         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
     )
     done = subprocess.run(
-        [PYTHON, "-c", code, str(SPEC), str(corpus)],
+        [PYTHON, "-c", code, str(SPEC), str(corpus), *extra],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -461,6 +463,19 @@ def main() -> None:
             f"  peak RSS: {rss_small:.0f} MB on 10 MB, {rss_large:.0f} MB on 1 GB "
             f"(ratio {rss_large / rss_small:.2f}; goal: flat)"
         )
+        if not args.skip_dask:
+            cluster, client = _cluster(2)
+            try:
+                where = ("--dask", client.scheduler.address, "--partition-size", "16MiB")
+                dask_small = peak_rss_mb(small, *where)
+                dask_large = peak_rss_mb(large, *where)
+            finally:
+                client.close()
+                cluster.close()
+            print(
+                f"  peak RSS of the --dask client: {dask_small:.0f} MB on 10 MB, "
+                f"{dask_large:.0f} MB on 1 GB (ratio {dask_large / dask_small:.2f}; goal: flat)"
+            )
 
 
 if __name__ == "__main__":

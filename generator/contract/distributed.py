@@ -26,6 +26,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 from distributed import Client, Future, LocalCluster, get_worker
 from distributed.diagnostics.plugin import WorkerPlugin
@@ -71,9 +73,6 @@ class SpecBundle:
         for uri, document in workspace.documents.items():
             if not uri.startswith("file:"):
                 continue
-            from urllib.parse import urlsplit
-            from urllib.request import url2pathname
-
             path = Path(url2pathname(urlsplit(uri).path))
             relative = path.resolve().relative_to(base).as_posix()
             files[relative] = document.text.encode("utf-8")
@@ -82,8 +81,11 @@ class SpecBundle:
         return cls(root, files)
 
     def write(self, folder: Path) -> Path:
+        """The files under `folder` (never outside it); returns the root spec's path."""
         for relative, data in self.files.items():
-            target = folder / relative
+            target = (folder / relative).resolve()
+            if not target.is_relative_to(folder.resolve()):
+                raise ValueError(f"{relative}: outside the spec's folder")
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
         return folder / self.root

@@ -73,6 +73,46 @@ def test_reports_equal_a_local_run_in_every_format(
         assert same_report(fmt, spread.stdout) == same_report(fmt, local.stdout), fmt
 
 
+def test_a_spec_split_over_files_reaches_the_workers(
+    cli: CliRunner, cluster: Any, tmp_path: Path
+) -> None:
+    api = tmp_path / "api"
+    (api / "schemas").mkdir(parents=True)
+    (api / "schemas" / "thing.yaml").write_text(
+        "Thing:\n  type: object\n  required: [name]\n  additionalProperties: false\n"
+        "  properties:\n    name: {type: string, maxLength: 5}\n"
+    )
+    (api / "root.yaml").write_text(
+        "openapi: 3.1.0\ninfo: {title: things, version: '1'}\npaths:\n  /things:\n"
+        "    post:\n      operationId: makeThing\n      requestBody:\n        content:\n"
+        "          application/json:\n            schema: {$ref: 'schemas/thing.yaml#/Thing'}\n"
+        "      responses:\n        '201': {description: made}\n"
+    )
+    traffic = tmp_path / "t.jsonl"
+    bodies = [{"name": "ok"}, {"name": "far too long"}, {"colour": 1}] * 5
+    traffic.write_text(
+        jsonl(*({"request": {"method": "POST", "url": "/things", "body": b}} for b in bodies))
+    )
+    from generator.contract.distributed import SpecBundle
+    from generator.contract.run import load_contract
+
+    bundle = SpecBundle.of(load_contract(api / "root.yaml"))
+    assert bundle.root == "root.yaml"
+    assert sorted(bundle.files) == ["root.yaml", "schemas/thing.yaml"]
+    copy = bundle.write(tmp_path / "copy")
+    assert copy == tmp_path / "copy" / "root.yaml"
+    for name in bundle.files:
+        assert (tmp_path / "copy" / name).read_bytes() == (api / name).read_bytes()
+    local = cli("check", api / "root.yaml", traffic, "--format", "json")
+    assert local.returncode == 1, local.stderr
+    spread = cli(
+        "check", api / "root.yaml", traffic, "--format", "json",
+        "--dask", address(cluster), "--partition-size", "100B",
+    )  # fmt: skip
+    assert (spread.returncode, spread.stderr) == (1, "")
+    assert spread.stdout == local.stdout
+
+
 def test_local_cluster_globs_and_urls(cli: CliRunner, tmp_path: Path) -> None:
     sources = mixed_traffic(tmp_path)
     expected = cli("check", QS, *sources, "--format", "json")
