@@ -67,10 +67,11 @@ def find_chromium(playwright: Any) -> str:
     pytest.fail(MISSING_BROWSER)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """A headless Chromium driven through the DevTools protocol (Playwright), with a fresh
-    profile."""
+    profile. Module-scoped: Playwright's sync API keeps an event loop running on this thread
+    while it is open, which later tests calling asyncio.run() must not find."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
