@@ -134,7 +134,7 @@ def _connect(address: str, workers: int) -> tuple[Client, LocalCluster | None]:
             processes=True,
             host="127.0.0.1",
             dashboard_address="127.0.0.1:0",  # its HTTP server always runs: no fixed port
-            silence_logs=logging.ERROR,
+            silence_logs=logging.CRITICAL,  # failures reach the client as exceptions
         )
         try:
             return Client(cluster, set_as_default=False), cluster
@@ -154,6 +154,8 @@ class Stats:
     pieces: int = 0
     most_in_flight: int = 0
     threads: int = 0
+    #: CPU seconds the workers' checking threads spent on the pieces
+    worker_cpu: float = 0.0
 
 
 def iter_results_dask(
@@ -211,6 +213,7 @@ def iter_results_dask(
             del future
             submit()
             stats.pieces += 1
+            stats.worker_cpu += piece.cpu
             yield from reassembly.results(part, piece)
     finally:
         if pending:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -83,6 +84,7 @@ class PartitionResult:
     items: int  # exchanges (and invalid lines / entries) in the piece
     lines: int  # JSONL lines starting in the piece, blank ones included
     results: list[ExchangeResult | RawLine]
+    cpu: float = 0.0  # CPU seconds the checking thread spent on the piece
 
 
 def _read(file: BinaryIO, size: int, source: str) -> bytes:
@@ -199,6 +201,13 @@ class RangeLines:
 def check_partition(contract: Contract, part: Partition) -> PartitionResult:
     """Check one piece. Exchanges are numbered from 0 within it; JSONL lines that are not
     exchanges come back raw. Raises TrafficError when the file cannot be read."""
+    started = time.thread_time()
+    piece = _check_partition(contract, part)
+    piece.cpu = time.thread_time() - started
+    return piece
+
+
+def _check_partition(contract: Contract, part: Partition) -> PartitionResult:
     from generator.contract.run import check_one
 
     results: list[ExchangeResult | RawLine] = []
