@@ -232,6 +232,9 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     if args.record is not None and args.proxy is None:
         print("apicontract serve: --record needs --proxy UPSTREAM", file=sys.stderr)
         return 2
+    if args.keep_secrets and args.record is None:
+        print("apicontract serve: --keep-secrets needs --record FILE", file=sys.stderr)
+        return 2
     if not 0 <= args.port <= 65535:
         print("apicontract serve: --port must be 0..65535", file=sys.stderr)
         return 2
@@ -246,6 +249,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         proxy=args.proxy,
         record=Path(args.record) if args.record else None,
         allow_edit_booked=args.allow_edit_booked,
+        keep_secrets=args.keep_secrets,
     )
 
 
@@ -550,7 +554,17 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="UPSTREAM",
         help="forward to UPSTREAM and check both directions instead of faking",
     )
-    serve.add_argument("--record", metavar="FILE", help="with --proxy: record a HAR file")
+    serve.add_argument(
+        "--record",
+        metavar="FILE",
+        help="with --proxy: record a HAR file (Authorization, cookies and the spec's apiKey "
+        "parameters written as REDACTED)",
+    )
+    serve.add_argument(
+        "--keep-secrets",
+        action="store_true",
+        help="with --record: keep credentials verbatim in the HAR (do not publish it)",
+    )
     serve.add_argument(
         "--allow-edit-booked",
         action="store_true",

@@ -29,7 +29,10 @@ What it offers:
   made after the body (in a fixture's teardown) fail the teardown.
 * `--apicontract-record=FILE.har` writes every exchange checked through the plugin (client
   hooks, `check`, `assert_conforms`; each response once) to a HAR 1.2 file when the session
-  ends, atomically (under pytest-xdist each worker writes FILE.<worker id>.har).
+  ends, atomically (under pytest-xdist each worker writes FILE.<worker id>.har), through the
+  project's one HAR writer (`generator.contract.traffic.record`). Credentials are redacted
+  (`Authorization`, cookies, the spec's apiKey parameters: see
+  `generator.contract.traffic.redact`) unless `--apicontract-keep-secrets` is given.
 
 PYTEST_DONT_REWRITE (nothing here needs assertion rewriting; this also keeps pytest quiet when
 the module was imported before pytest marks it for rewriting)
@@ -37,9 +40,6 @@ the module was imported before pytest marks it for rewriting)
 
 from __future__ import annotations
 
-import base64
-import datetime as dt
-import json
 import os
 import sys
 import threading
@@ -51,14 +51,13 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from generator import __version__
-from generator.atomic import write_text
-
 if TYPE_CHECKING:  # the engine is imported on first use, so loading the plugin stays cheap
     import httpx
 
     from generator.contract.check import Contract
     from generator.contract.findings import ExchangeResult
+    from generator.contract.traffic.record import HarWriter
+    from generator.contract.traffic.redact import Redactor
 
 __all__ = ["ApiContract", "ContractChecker"]
 
@@ -75,8 +74,10 @@ class _Session:
         self.config = config
         self.lock = threading.Lock()
         self.contracts: dict[Path, Contract] = {}
-        self.entries: list[dict[str, Any]] = []
+        self.redactors: dict[int, Redactor] = {}
         self.recorded: weakref.WeakSet[Any] = weakref.WeakSet()
+        self.keep_secrets = bool(config.getoption("apicontract_keep_secrets", False))
+        self.writer: HarWriter | None = None
         record = config.getoption("apicontract_record", None)
         self.record_path: Path | None = None
         if record:
@@ -113,33 +114,58 @@ class _Session:
         with self.lock:
             return self.contracts.setdefault(path, compiled)
 
-    def record(self, response: httpx.Response, result: ExchangeResult | None, spec: str) -> None:
+    def _redactor(self, contract: Contract) -> Redactor:
+        from generator.contract.traffic.redact import Credentials, Redactor
+
+        with self.lock:
+            found = self.redactors.get(id(contract))
+            if found is None:
+                credentials = Credentials.of_workspace(contract.workspace)
+                found = self.redactors[id(contract)] = Redactor(credentials, self.keep_secrets)
+            return found
+
+    def record(
+        self,
+        response: httpx.Response,
+        result: ExchangeResult | None,
+        spec: str,
+        contract: Contract,
+    ) -> None:
         if self.record_path is None:
             return
+        from generator.contract.traffic.record import HarWriter, har_entry
+
         with self.lock:
             if response in self.recorded:
                 return
             self.recorded.add(response)
-        entry = har_entry(response, result, spec)
-        with self.lock:
-            self.entries.append(entry)
+            if self.writer is None:
+                self.writer = HarWriter(self.record_path, "apicontract")
+            writer = self.writer
+        extra = None
+        if result is not None:
+            extra = {
+                "spec": spec,
+                "operation": result.operation,
+                "conforms": result.conforms,
+                "findings": [f.to_json() for f in result.findings],
+            }
+        writer.add(
+            har_entry(response.request, response, redactor=self._redactor(contract), extra=extra)
+        )
 
     def write(self) -> None:
         if self.record_path is None:
             return
+        from generator.contract.traffic.record import HarWriter
+
         with self.lock:
-            entries = sorted(self.entries, key=lambda e: e["startedDateTime"])
-        document = {
-            "log": {
-                "version": "1.2",
-                "creator": {"name": "apicontract", "version": __version__},
-                "pages": [],
-                "entries": entries,
-            }
-        }
+            if self.writer is None:
+                self.writer = HarWriter(self.record_path, "apicontract")
+            writer = self.writer
         self.record_path.parent.mkdir(parents=True, exist_ok=True)
-        write_text(self.record_path, json.dumps(document, indent=2, ensure_ascii=False))
-        self.written = len(entries)
+        writer.write()
+        self.written = len(writer)
 
 
 _SESSION = pytest.StashKey[_Session]()
@@ -210,7 +236,7 @@ class ContractChecker:
         result = self.contract.check_httpx(response.request, response, index)
         with self._state.lock:
             self._state.results.append(result)
-        self._session.record(response, result, self._display)
+        self._session.record(response, result, self._display, self.contract)
         return result
 
     def assert_conforms(self, response: httpx.Response) -> ExchangeResult:
@@ -364,7 +390,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         dest="apicontract_record",
         metavar="FILE.har",
         default=None,
-        help="write every exchange checked by the apicontract fixture to a HAR 1.2 file",
+        help="write every exchange checked by the apicontract fixture to a HAR 1.2 file "
+        "(credentials redacted)",
+    )
+    group.addoption(
+        "--apicontract-keep-secrets",
+        dest="apicontract_keep_secrets",
+        action="store_true",
+        default=False,
+        help="record Authorization, cookies and the spec's apiKey parameters verbatim instead "
+        "of REDACTED (the HAR then holds credentials: do not publish it)",
     )
     parser.addini(
         "apicontract_spec",
@@ -422,96 +457,3 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
             f"apicontract: recorded {state.written} exchange"
             f"{'s' if state.written != 1 else ''} to {state.record_path}"
         )
-
-
-# -- HAR -----------------------------------------------------------------------------------
-def _pairs(headers: httpx.Headers) -> list[dict[str, str]]:
-    """Headers in order, names spelled as sent."""
-    return [
-        {"name": name.decode(headers.encoding), "value": value.decode(headers.encoding)}
-        for name, value in headers.raw
-    ]
-
-
-def _request_body(request: httpx.Request) -> bytes:
-    try:
-        return request.content
-    except Exception:  # a streaming body that was never read
-        return b""
-
-
-def har_entry(
-    response: httpx.Response, result: ExchangeResult | None = None, spec: str = ""
-) -> dict[str, Any]:
-    """One HAR 1.2 entry for an httpx exchange (the response must have been read)."""
-    request = response.request
-    try:
-        wait = response.elapsed.total_seconds() * 1000.0
-    except RuntimeError:  # built by hand, never sent
-        wait = 0.0
-    started = dt.datetime.now(dt.UTC) - dt.timedelta(milliseconds=wait)
-    version = response.http_version or "HTTP/1.1"
-    body = _request_body(request)
-    har_request: dict[str, Any] = {
-        "method": request.method,
-        "url": str(request.url),
-        "httpVersion": version,
-        "cookies": [],
-        "headers": _pairs(request.headers),
-        "queryString": [
-            {"name": name, "value": value} for name, value in request.url.params.multi_items()
-        ],
-        "headersSize": -1,
-        "bodySize": len(body),
-    }
-    if body:
-        har_request["postData"] = {
-            "mimeType": request.headers.get("content-type", "application/octet-stream"),
-            "text": body.decode("utf-8", errors="replace"),
-        }
-    content = response.content
-    har_content: dict[str, Any] = {
-        "size": len(content),
-        "mimeType": response.headers.get("content-type", "x-unknown"),
-    }
-    if content:
-        try:
-            har_content["text"] = content.decode(response.charset_encoding or "utf-8")
-        except (UnicodeDecodeError, LookupError):
-            har_content["text"] = base64.b64encode(content).decode("ascii")
-            har_content["encoding"] = "base64"
-    har_response = {
-        "status": response.status_code,
-        "statusText": response.reason_phrase,
-        "httpVersion": version,
-        "cookies": [],
-        "headers": _pairs(response.headers),
-        "content": har_content,
-        "redirectURL": response.headers.get("location", ""),
-        "headersSize": -1,
-        "bodySize": -1 if "content-encoding" in response.headers else len(content),
-    }
-    entry: dict[str, Any] = {
-        "startedDateTime": started.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-        "time": round(wait, 3),
-        "request": har_request,
-        "response": har_response,
-        "cache": {},
-        "timings": {
-            "blocked": -1,
-            "dns": -1,
-            "connect": -1,
-            "send": 0,
-            "wait": round(wait, 3),
-            "receive": 0,
-            "ssl": -1,
-        },
-    }
-    if result is not None:
-        entry["_apicontract"] = {
-            "spec": spec,
-            "operation": result.operation,
-            "conforms": result.conforms,
-            "findings": [f.to_json() for f in result.findings],
-        }
-    return entry

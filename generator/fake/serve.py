@@ -150,6 +150,7 @@ def serve(
     proxy: str | None = None,
     record: Path | None = None,
     allow_edit_booked: bool = False,
+    keep_secrets: bool = False,
 ) -> int:
     """Build the app and serve it; 2 when the spec cannot be served.
 
@@ -163,13 +164,13 @@ def serve(
             both = build_both_app(db, token, seed, allow_edit_booked=allow_edit_booked)
             return run(both, host, port, "fake (both: v1 under /v1, Quickstart under /v2)")
         assert spec is not None
-        chosen = style or detect_style(spec)
-        if proxy is not None:
+        if proxy is not None:  # any spec: the proxy checks traffic, it fakes nothing
             from generator.fake.proxy import build_proxy_app
 
-            app = build_proxy_app(spec, proxy, record)
-            label = f"proxy ({chosen}) -> {proxy}"
+            app = build_proxy_app(spec, proxy, record, keep_secrets=keep_secrets)
+            label = f"proxy -> {proxy}"
         else:
+            chosen = style or detect_style(spec)
             app = build_app(
                 spec,
                 chosen,  # type: ignore[arg-type]

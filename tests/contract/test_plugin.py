@@ -4,6 +4,7 @@ the `apicontract` fixture."""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import sys
@@ -299,7 +300,8 @@ def test_record_writes_a_har_of_every_exchange(pytester: pytest.Pytester, server
         assert_valid_har_entry(entry)
     first, post, bad, _ = log["entries"]
     assert first["request"]["queryString"] == [{"name": "fields[]", "value": "id,quantity"}]
-    assert {"name": "Authorization", "value": "Bearer token"} in first["request"]["headers"]
+    assert {"name": "Authorization", "value": "Bearer REDACTED"} in first["request"]["headers"]
+    assert b"token" not in path.read_bytes()
     assert {"name": "Zuora-Request-Id", "value": REQUEST_ID} in first["response"]["headers"]
     assert "postData" not in first["request"]
     assert post["request"]["postData"]["mimeType"] == "application/json"
@@ -345,6 +347,47 @@ def test_record_without_exchanges_writes_an_empty_har(pytester: pytest.Pytester)
     result.assert_outcomes(passed=1)
     har = json.loads((pytester.path / "empty.har").read_text(encoding="utf-8"))
     assert har["log"]["entries"] == []
+
+
+CREDENTIAL_TESTS = """
+    import sys
+
+    sys.path.insert(0, {root!r})
+    from tests.contract import upstream as up
+
+    def test_calls(apicontract):
+        checker = apicontract.load(up.SPEC)
+        with checker.client(base_url={url!r}, strict=False, timeout=10) as client:
+            up.exchange_all(client)
+"""
+
+
+@pytest.mark.parametrize("keep", [False, True])
+def test_record_redacts_credentials_unless_kept(pytester: pytest.Pytester, keep: bool) -> None:
+    """`--apicontract-record` writes REDACTED for the bearer token, the cookies and every
+    parameter the spec's security schemes name; `--apicontract-keep-secrets` keeps them."""
+    from tests.contract import upstream as up
+
+    with up.upstream() as url:
+        pytester.makepyfile(
+            test_inner=textwrap.dedent(CREDENTIAL_TESTS).format(root=str(ROOT), url=url)
+        )
+        flags = ["--apicontract-keep-secrets"] if keep else []
+        result = pytester.runpytest_subprocess(*PLUGIN, "--apicontract-record=out.har", *flags)
+    result.assert_outcomes(passed=1)
+    raw = (pytester.path / "out.har").read_bytes()
+    for secret in up.SECRETS:
+        assert (secret.encode() in raw) is keep, secret
+    entries = json.loads(raw)["log"]["entries"]
+    assert len(entries) == 8
+    posted = entries[4]["request"]["postData"]
+    assert posted["encoding"] == "base64" and base64.b64decode(posted["text"]) == up.BINARY
+    # the recorded verdicts: only the exchange without any key misses its credentials
+    missing = [
+        i for i, e in enumerate(entries)
+        if any(f["kind"] == "missing_parameter" for f in e["_apicontract"]["findings"])
+    ]  # fmt: skip
+    assert missing == [2]
 
 
 # -- default spec, marker, registration --------------------------------------------------------
@@ -482,20 +525,22 @@ def test_plugin_is_cheap_to_load() -> None:
 
 
 def test_har_entry_of_a_response_built_by_hand() -> None:
-    """An exchange that never went over the wire (no elapsed time) is still a valid entry."""
+    """An exchange that never went over the wire (no elapsed time) is still a valid entry, and
+    no byte of either body is lost (the plugin's old writer replaced 0xFF in requests)."""
     import httpx
 
-    from generator.pytest_plugin import har_entry
+    from generator.contract.traffic.record import har_entry
 
     request = httpx.Request("POST", "https://example.test/fulfillments?a=1&a=2", content=b"\xff")
     response = httpx.Response(200, content=b"\x00\xfe", request=request)
-    entry = har_entry(response)
+    entry = har_entry(request, response)
     assert entry["time"] == 0 and entry["timings"]["wait"] == 0
     assert entry["request"]["queryString"] == [
         {"name": "a", "value": "1"},
         {"name": "a", "value": "2"},
     ]
-    assert entry["request"]["postData"]["text"] == "\ufffd"
+    assert entry["request"]["postData"]["text"] == "/w=="
+    assert entry["request"]["postData"]["encoding"] == "base64"
     assert entry["response"]["content"]["encoding"] == "base64"
     assert entry["response"]["content"]["text"] == "AP4="
     assert "_apicontract" not in entry

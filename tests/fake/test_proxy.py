@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import signal
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from generator.contract.run import run_check
 from generator.fake.app import SHIPPED
 from generator.fake.proxy import build_proxy_app
+from tests.conftest import CliRunner
+from tests.contract import upstream as up
 from tests.fake.conftest import LiveServer
+from tests.fake.test_serve_cli import Served
 
 
 def test_proxy_forwards_checks_and_records(
@@ -47,3 +53,41 @@ def test_proxy_forwards_checks_and_records(
         SHIPPED["quickstart"], [str(har)], fmt="json", jobs=1, output=str(tmp_path / "r.json")
     )
     assert counts.findings == 1
+
+
+@pytest.mark.parametrize("keep", [False, True])
+def test_proxy_recording_holds_no_credentials_unless_kept(
+    tmp_path: Path, cli: CliRunner, keep: bool
+) -> None:
+    """`apicontract serve SPEC --proxy URL --record FILE` (a real process on 127.0.0.1, for a
+    spec that is not Zuora's): the HAR holds REDACTED where the bearer token, the cookies and
+    every apiKey parameter of the spec were, keeps every body byte, and `check` judges it as
+    it would the verbatim recording (`--keep-secrets`)."""
+    har = tmp_path / "proxy.har"
+    flags = ["--keep-secrets"] if keep else []
+    with up.upstream() as url:
+        proxy = Served(up.SPEC, "--proxy", url, "--record", har, *flags, cache=tmp_path / "c")
+        try:
+            with httpx.Client(base_url=proxy.url, timeout=10) as client:
+                responses = up.exchange_all(client)
+        finally:
+            assert proxy.stop(signal.SIGTERM) == 0
+    assert [r.status_code for r in responses] == [200, 200, 200, 200, 201, 200, 200, 200]
+    assert responses[4].content == up.BINARY and responses[7].content == up.BINARY
+    raw = har.read_bytes()
+    for secret in up.SECRETS:
+        assert (secret.encode() in raw) is keep, secret
+    entries = json.loads(raw)["log"]["entries"]
+    assert len(entries) == 8
+    assert base64.b64decode(entries[4]["request"]["postData"]["text"]) == up.BINARY
+    assert base64.b64decode(entries[7]["response"]["content"]["text"]) == up.BINARY
+    done = cli("check", up.SPEC, har, "--format", "json")
+    assert done.returncode == 1, done.stderr
+    findings = json.loads(done.stdout)["findings"]
+    assert [f["exchange"] for f in findings if f["kind"] == "missing_parameter"] == [2]
+
+
+def test_keep_secrets_needs_a_recording(cli: CliRunner) -> None:
+    done = cli("serve", "--style", "v1", "--keep-secrets")
+    assert done.returncode == 2
+    assert "--keep-secrets needs --record FILE" in done.stderr

@@ -353,6 +353,22 @@ def _text(data: dict[str, Any], key: str, where: str) -> str | None:
     return value
 
 
+def _decoded(holder: dict[str, Any], where: str) -> str | None:
+    """`text` of a postData or content object, base64-decoded when `encoding` says so (HAR
+    1.2 defines it for response content; HAR writers use it for postData too)."""
+    text = _text(holder, "text", where)
+    if text is None or holder.get("encoding") != "base64":
+        return text
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise ExchangeError(f"{where}.text is not valid base64") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
 def _with_content_type(
     headers: tuple[tuple[str, str], ...], mime: Any
 ) -> tuple[tuple[str, str], ...]:
@@ -375,7 +391,7 @@ def _request(data: Any) -> Request:
     text = None
     post = data.get("postData")
     if isinstance(post, dict):
-        text = _text(post, "text", "request.postData")
+        text = _decoded(post, "request.postData")
         params = post.get("params")
         if text is None and isinstance(params, list) and params:
             text = urllib.parse.urlencode(
@@ -406,16 +422,7 @@ def _response(data: Any) -> Response | None:
     text = None
     content = data.get("content")
     if isinstance(content, dict):
-        text = _text(content, "text", "response.content")
-        if text is not None and content.get("encoding") == "base64":
-            try:
-                raw = base64.b64decode(text, validate=True)
-            except (binascii.Error, ValueError):
-                raise ExchangeError("response.content.text is not valid base64") from None
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                text = raw.decode("latin-1")
+        text = _decoded(content, "response.content")
         headers = _with_content_type(headers, content.get("mimeType"))
     return Response(status=status, headers=headers, text=text)
 
