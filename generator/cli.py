@@ -238,6 +238,14 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         print("apicontract serve: --port must be 0..65535", file=sys.stderr)
         return 2
+    for option, seconds in (
+        ("--keep-alive-timeout", args.keep_alive_timeout),
+        ("--header-timeout", args.header_timeout),
+    ):
+        if not 0 < seconds < 86400:  # also refuses nan
+            print(f"apicontract serve: {option} must be a number of seconds above 0",
+                  file=sys.stderr)  # fmt: skip
+            return 2
     return serve(
         spec,
         style=args.style,
@@ -250,6 +258,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         record=Path(args.record) if args.record else None,
         allow_edit_booked=args.allow_edit_booked,
         keep_secrets=args.keep_secrets,
+        keep_alive_timeout=args.keep_alive_timeout,
+        header_timeout=args.header_timeout,
     )
 
 
@@ -570,6 +580,21 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help='act as a tenant granting "Allow Edit Of Booked Order Line Items": fields other '
         "than state stay editable while a fulfillment is booked",
+    )
+    serve.add_argument(
+        "--keep-alive-timeout",
+        type=float,
+        default=5.0,
+        metavar="SECONDS",
+        help="close a kept-alive connection idle this long after an answer (default 5)",
+    )
+    serve.add_argument(
+        "--header-timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="close a connection that has not sent a complete request head this long after "
+        "connecting or starting it (default 10)",
     )
     serve.set_defaults(run=_cmd_serve)
     return parser

@@ -70,11 +70,74 @@ class _Coalesced:
         return getattr(self._transport, name)
 
 
+#: seconds an idle keep-alive connection is kept open after an answer
+KEEP_ALIVE_TIMEOUT = 5.0
+#: seconds a client has to send a complete request head, from connecting or from the first
+#: byte of a head on a kept-alive connection; then the connection is closed (slowloris)
+HEADER_TIMEOUT = 10.0
+
+
 class _HttpProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
-    """uvicorn's HTTP/1.1 protocol (httptools when installed, else h11) over `_Coalesced`."""
+    """uvicorn's HTTP/1.1 protocol (httptools when installed, else h11) over `_Coalesced`,
+    with a deadline for request heads.
+
+    uvicorn closes a kept-alive connection `timeout_keep_alive` seconds after an answer, but
+    sets no deadline before the first request nor while a head trickles in: a client holding
+    sockets open without ever finishing a head keeps them forever. Here a connection that has
+    not completed a head `header_timeout` seconds after it opened (or after the first byte of a
+    later head) is closed. Between a complete head and the end of its answer there is no
+    deadline (the application owns that time)."""
+
+    header_timeout: float = HEADER_TIMEOUT
 
     def connection_made(self, transport: Any) -> None:
         super().connection_made(_Coalesced(transport, asyncio.get_running_loop()))
+        self._head_deadline: asyncio.TimerHandle | None = None
+        self._arm_head_deadline()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self._waiting_for_head():
+            if self._head_deadline is None:  # the first bytes of a new head
+                self._arm_head_deadline()
+        else:
+            self._disarm_head_deadline()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm_head_deadline()
+        super().connection_lost(exc)
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        # idle again: uvicorn's keep-alive timeout runs until the next head starts
+        self._disarm_head_deadline()
+
+    def _waiting_for_head(self) -> bool:
+        cycle = getattr(self, "cycle", None)
+        return cycle is None or bool(cycle.response_complete)
+
+    def _arm_head_deadline(self) -> None:
+        self._disarm_head_deadline()
+        loop = asyncio.get_running_loop()
+        self._head_deadline = loop.call_later(self.header_timeout, self._head_too_slow)
+
+    def _disarm_head_deadline(self) -> None:
+        handle = getattr(self, "_head_deadline", None)
+        if handle is not None:
+            handle.cancel()
+            self._head_deadline = None
+
+    def _head_too_slow(self) -> None:
+        self._head_deadline = None
+        if self._waiting_for_head() and not self.transport.is_closing():
+            self.transport.close()
+
+
+def _protocol(timeout: float) -> type[_HttpProtocol]:
+    class Protocol(_HttpProtocol):
+        header_timeout = timeout
+
+    return Protocol
 
 
 class _Server(uvicorn.Server):
@@ -101,7 +164,15 @@ def _handle_stop_signals(server: uvicorn.Server) -> dict[int, Any]:
     return {sig: signal.signal(sig, server.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
 
 
-def run(app: Any, host: str, port: int, label: str) -> int:
+def run(
+    app: Any,
+    host: str,
+    port: int,
+    label: str,
+    *,
+    keep_alive_timeout: float = KEEP_ALIVE_TIMEOUT,
+    header_timeout: float = HEADER_TIMEOUT,
+) -> int:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -118,7 +189,12 @@ def run(app: Any, host: str, port: int, label: str) -> int:
     actual = sock.getsockname()[1]
     shown = f"[{host}]" if family == socket.AF_INET6 else host
     config = uvicorn.Config(
-        app, log_level="warning", lifespan="off", access_log=False, http=_HttpProtocol
+        app,
+        log_level="warning",
+        lifespan="off",
+        access_log=False,
+        http=_protocol(header_timeout),
+        timeout_keep_alive=keep_alive_timeout,  # type: ignore[arg-type]
     )
     server = _Server(config)
     # the stop signals are handled from before the URL is printed: a SIGTERM sent as soon as
@@ -151,6 +227,8 @@ def serve(
     record: Path | None = None,
     allow_edit_booked: bool = False,
     keep_secrets: bool = False,
+    keep_alive_timeout: float = KEEP_ALIVE_TIMEOUT,
+    header_timeout: float = HEADER_TIMEOUT,
 ) -> int:
     """Build the app and serve it; 2 when the spec cannot be served.
 
@@ -183,4 +261,11 @@ def serve(
     except FakeSetupError as exc:
         print(f"apicontract serve: {exc}", file=sys.stderr)
         return 2
-    return run(app, host, port, label)
+    return run(
+        app,
+        host,
+        port,
+        label,
+        keep_alive_timeout=keep_alive_timeout,
+        header_timeout=header_timeout,
+    )

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import re
+import select
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -218,3 +221,62 @@ def test_coalesced_transport_joins_one_turn_of_writes() -> None:
 
     inner = asyncio.run(scenario())
     assert len(inner.sent) == 2
+
+
+def test_idle_and_slow_connections_are_closed(processes: list[Served], tmp_path: Path) -> None:
+    """Real sockets: 200 connections that never send a byte, one that trickles a request head
+    (slowloris) and one left open after an answer are all closed by the server within the
+    timeouts, while a client that sends its head in pieces within them is answered."""
+    served = _start(
+        processes,
+        tmp_path,
+        "--style", "quickstart", "--db", ":memory:",
+        "--header-timeout", "1.5", "--keep-alive-timeout", "1",
+    )  # fmt: skip
+    address = ("127.0.0.1", int(served.url.rsplit(":", 1)[1]))
+    head = b"GET /fulfillments HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t\r\n\r\n"
+
+    def connect() -> socket.socket:
+        sock = socket.create_connection(address, timeout=10)
+        sock.setblocking(False)
+        return sock
+
+    started = time.monotonic()  # every connection below is accepted after this
+    idle = [connect() for _ in range(200)]
+    slow = connect()
+    slow.send(b"GET /fulfillments HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+    kept = connect()
+    kept.send(head)
+    pieces = connect()
+    watched = [*idle, slow, kept]
+    closed: dict[socket.socket, float] = {}
+    answered = b""
+    sent = 0
+    while len(closed) < len(watched) and time.monotonic() - started < 8:
+        if sent < len(head):  # the polite client: its head in pieces, 0.1 s apart
+            pieces.send(head[sent : sent + 20])
+            sent += 20
+        if slow not in closed:
+            with contextlib.suppress(OSError):
+                slow.send(b"x")  # one more byte of a header value, never the end of the head
+        waiting = [s for s in watched if s not in closed]
+        readable, _, _ = select.select([*waiting, pieces], [], [], 0.1)
+        for sock in readable:
+            try:
+                data = sock.recv(65536)
+            except ConnectionResetError:
+                data = b""
+            if sock is pieces:
+                answered += data
+            elif not data:
+                closed[sock] = time.monotonic() - started
+        if not answered.startswith(b"HTTP/1.1 200 OK") or time.monotonic() - started < 0.5:
+            time.sleep(0.1)
+    for sock in [*watched, pieces]:
+        sock.close()
+    assert answered.startswith(b"HTTP/1.1 200 OK"), answered[:200]
+    assert len(closed) == len(watched), f"{len(watched) - len(closed)} connections still open"
+    assert all(1.4 <= closed[s] < 5 for s in idle), sorted({round(closed[s], 1) for s in idle})
+    assert 1.4 <= closed[slow] < 5, closed[slow]
+    assert 0.9 <= closed[kept] < 5, closed[kept]
+    assert served.stop(signal.SIGTERM) == 0
