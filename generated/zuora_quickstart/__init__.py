@@ -48,4 +48,4 @@ __all__ = [
     "models",
 ]
 
-SPEC_SHA256 = "f0d7f9cd6e6d5a95c030cf5315cb30326f5cdded39d32104695149cb4aefa9fe"
+SPEC_SHA256 = "4bd775a94a647657c2e327e891dabe0d5329fb7b0d9f4555f4fe5f50c8dc6ac5"

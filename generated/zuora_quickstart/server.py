@@ -20,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Mapping, Sequence
-from typing import Any, Final, Protocol
+from typing import Any, Final, Literal, Protocol
 
 from fastapi import FastAPI
 
@@ -87,7 +87,8 @@ class ListFulfillmentsRequest:
 
     cursor: str | None
     """`cursor` (query): Opaque position marker. Send the `next_page` value from the previous page
-    to receive the page that follows it."""
+    to receive the page that follows it; a value this API did not issue is
+    refused with a 400 error (`invalid_parameter`)."""
     sort: list[str] | None
     """`sort[]` (query): Sort order of the list, written as a property name followed by `.asc` or
     `.desc`, for example `created_time.desc`. Repeat the parameter to sort on
@@ -148,7 +149,9 @@ class ListFulfillmentsRequest:
     operations they narrow the listed objects; on operations that address a
     single object they only apply to its related objects, for example
     `items[account_id].EQ:8ad09e208858b5cf0188595208151c63`. See the \"Filter
-    lists\" part of Zuora's Quickstart API tutorials for the operators."""
+    lists\" part of Zuora's Quickstart API tutorials for the operators. A
+    condition on a field the objects do not have, or with an operator that is
+    not supported, is refused with a 400 error (`invalid_parameter`)."""
     page_size: int | None
     """`page_size` (query): Largest number of objects to return in one page. Values below 1 or above 99
     are refused with a 400 error."""
@@ -218,7 +221,9 @@ class CreateFulfillmentRequest:
     operations they narrow the listed objects; on operations that address a
     single object they only apply to its related objects, for example
     `items[account_id].EQ:8ad09e208858b5cf0188595208151c63`. See the \"Filter
-    lists\" part of Zuora's Quickstart API tutorials for the operators."""
+    lists\" part of Zuora's Quickstart API tutorials for the operators. A
+    condition on a field the objects do not have, or with an operator that is
+    not supported, is refused with a 400 error (`invalid_parameter`)."""
     page_size: int | None
     """`page_size` (query): Largest number of objects to return in one page. Values below 1 or above 99
     are refused with a 400 error."""
@@ -295,7 +300,9 @@ class CreateFulfillmentsRequest:
     operations they narrow the listed objects; on operations that address a
     single object they only apply to its related objects, for example
     `items[account_id].EQ:8ad09e208858b5cf0188595208151c63`. See the \"Filter
-    lists\" part of Zuora's Quickstart API tutorials for the operators."""
+    lists\" part of Zuora's Quickstart API tutorials for the operators. A
+    condition on a field the objects do not have, or with an operator that is
+    not supported, is refused with a 400 error (`invalid_parameter`)."""
     page_size: int | None
     """`page_size` (query): Largest number of objects to return in one page. Values below 1 or above 99
     are refused with a 400 error."""
@@ -374,7 +381,9 @@ class GetFulfillmentRequest:
     operations they narrow the listed objects; on operations that address a
     single object they only apply to its related objects, for example
     `items[account_id].EQ:8ad09e208858b5cf0188595208151c63`. See the \"Filter
-    lists\" part of Zuora's Quickstart API tutorials for the operators."""
+    lists\" part of Zuora's Quickstart API tutorials for the operators. A
+    condition on a field the objects do not have, or with an operator that is
+    not supported, is refused with a 400 error (`invalid_parameter`)."""
     page_size: int | None
     """`page_size` (query): Largest number of objects to return in one page. Values below 1 or above 99
     are refused with a 400 error."""
@@ -472,7 +481,9 @@ class UpdateFulfillmentRequest:
     operations they narrow the listed objects; on operations that address a
     single object they only apply to its related objects, for example
     `items[account_id].EQ:8ad09e208858b5cf0188595208151c63`. See the \"Filter
-    lists\" part of Zuora's Quickstart API tutorials for the operators."""
+    lists\" part of Zuora's Quickstart API tutorials for the operators. A
+    condition on a field the objects do not have, or with an operator that is
+    not supported, is refused with a 400 error (`invalid_parameter`)."""
     page_size: int | None
     """`page_size` (query): Largest number of objects to return in one page. Values below 1 or above 99
     are refused with a 400 error."""
@@ -495,7 +506,8 @@ class ListFulfillmentItemsRequest:
 
     cursor: str | None
     """`cursor` (query): Opaque position marker. Send the `next_page` value from the previous page
-    to receive the page that follows it."""
+    to receive the page that follows it; a value this API did not issue is
+    refused with a 400 error (`invalid_parameter`)."""
     sort: list[str] | None
     """`sort[]` (query): Sort order of the list, written as a property name followed by `.asc` or
     `.desc`, for example `created_time.desc`. Repeat the parameter to sort on
@@ -550,11 +562,13 @@ class ListFulfillmentItemsRequest:
     the \"Expand responses\" part of Zuora's Quickstart API tutorials for the
     syntax."""
     filter_: list[str] | None
-    """`filter[]` (query): Case-sensitive conditions in the form `field.OPERATOR:value`. On list
-    operations they narrow the listed objects; on operations that address a
-    single object they only apply to its related objects, for example
-    `items[account_id].EQ:8ad09e208858b5cf0188595208151c63`. See the \"Filter
-    lists\" part of Zuora's Quickstart API tutorials for the operators."""
+    """`filter[]` (query): Case-sensitive conditions in the form `field.OPERATOR:value` on the
+    fulfillment item's own fields. On the list operation they narrow the
+    listed items; on operations that address a single item they only apply to
+    its related objects. See the \"Filter lists\" part of Zuora's Quickstart API
+    tutorials for the operators. A condition on a field fulfillment items do
+    not have, or with an operator that is not supported, is refused with a 400
+    error (`invalid_parameter`)."""
     page_size: int | None
     """`page_size` (query): Largest number of objects to return in one page. Values below 1 or above 99
     are refused with a 400 error."""
@@ -618,11 +632,13 @@ class CreateFulfillmentItemRequest:
     the \"Expand responses\" part of Zuora's Quickstart API tutorials for the
     syntax."""
     filter_: list[str] | None
-    """`filter[]` (query): Case-sensitive conditions in the form `field.OPERATOR:value`. On list
-    operations they narrow the listed objects; on operations that address a
-    single object they only apply to its related objects, for example
-    `items[account_id].EQ:8ad09e208858b5cf0188595208151c63`. See the \"Filter
-    lists\" part of Zuora's Quickstart API tutorials for the operators."""
+    """`filter[]` (query): Case-sensitive conditions in the form `field.OPERATOR:value` on the
+    fulfillment item's own fields. On the list operation they narrow the
+    listed items; on operations that address a single item they only apply to
+    its related objects. See the \"Filter lists\" part of Zuora's Quickstart API
+    tutorials for the operators. A condition on a field fulfillment items do
+    not have, or with an operator that is not supported, is refused with a 400
+    error (`invalid_parameter`)."""
     page_size: int | None
     """`page_size` (query): Largest number of objects to return in one page. Values below 1 or above 99
     are refused with a 400 error."""
@@ -693,11 +709,13 @@ class CreateFulfillmentItemsRequest:
     the \"Expand responses\" part of Zuora's Quickstart API tutorials for the
     syntax."""
     filter_: list[str] | None
-    """`filter[]` (query): Case-sensitive conditions in the form `field.OPERATOR:value`. On list
-    operations they narrow the listed objects; on operations that address a
-    single object they only apply to its related objects, for example
-    `items[account_id].EQ:8ad09e208858b5cf0188595208151c63`. See the \"Filter
-    lists\" part of Zuora's Quickstart API tutorials for the operators."""
+    """`filter[]` (query): Case-sensitive conditions in the form `field.OPERATOR:value` on the
+    fulfillment item's own fields. On the list operation they narrow the
+    listed items; on operations that address a single item they only apply to
+    its related objects. See the \"Filter lists\" part of Zuora's Quickstart API
+    tutorials for the operators. A condition on a field fulfillment items do
+    not have, or with an operator that is not supported, is refused with a 400
+    error (`invalid_parameter`)."""
     page_size: int | None
     """`page_size` (query): Largest number of objects to return in one page. Values below 1 or above 99
     are refused with a 400 error."""
@@ -770,11 +788,13 @@ class GetFulfillmentItemRequest:
     the \"Expand responses\" part of Zuora's Quickstart API tutorials for the
     syntax."""
     filter_: list[str] | None
-    """`filter[]` (query): Case-sensitive conditions in the form `field.OPERATOR:value`. On list
-    operations they narrow the listed objects; on operations that address a
-    single object they only apply to its related objects, for example
-    `items[account_id].EQ:8ad09e208858b5cf0188595208151c63`. See the \"Filter
-    lists\" part of Zuora's Quickstart API tutorials for the operators."""
+    """`filter[]` (query): Case-sensitive conditions in the form `field.OPERATOR:value` on the
+    fulfillment item's own fields. On the list operation they narrow the
+    listed items; on operations that address a single item they only apply to
+    its related objects. See the \"Filter lists\" part of Zuora's Quickstart API
+    tutorials for the operators. A condition on a field fulfillment items do
+    not have, or with an operator that is not supported, is refused with a 400
+    error (`invalid_parameter`)."""
     page_size: int | None
     """`page_size` (query): Largest number of objects to return in one page. Values below 1 or above 99
     are refused with a 400 error."""
@@ -864,11 +884,13 @@ class UpdateFulfillmentItemRequest:
     the \"Expand responses\" part of Zuora's Quickstart API tutorials for the
     syntax."""
     filter_: list[str] | None
-    """`filter[]` (query): Case-sensitive conditions in the form `field.OPERATOR:value`. On list
-    operations they narrow the listed objects; on operations that address a
-    single object they only apply to its related objects, for example
-    `items[account_id].EQ:8ad09e208858b5cf0188595208151c63`. See the \"Filter
-    lists\" part of Zuora's Quickstart API tutorials for the operators."""
+    """`filter[]` (query): Case-sensitive conditions in the form `field.OPERATOR:value` on the
+    fulfillment item's own fields. On the list operation they narrow the
+    listed items; on operations that address a single item they only apply to
+    its related objects. See the \"Filter lists\" part of Zuora's Quickstart API
+    tutorials for the operators. A condition on a field fulfillment items do
+    not have, or with an operator that is not supported, is refused with a 400
+    error (`invalid_parameter`)."""
     page_size: int | None
     """`page_size` (query): Largest number of objects to return in one page. Values below 1 or above 99
     are refused with a 400 error."""
@@ -1128,7 +1150,13 @@ def _error_body(
 # --------------------------------------------------------------------------------------------
 
 # Parameters several operations take, declared once
+_PARAM_ACCEPT_ENCODING: Final = Param(
+    "accept-encoding", "accept_encoding", "header", str, argument=False
+)
 _PARAM_ASYNC: Final = Param("async", "async_", "header", bool)
+_PARAM_CONTENT_ENCODING: Final = Param(
+    "content-encoding", "content_encoding", "header", Literal["gzip"], argument=False
+)
 _PARAM_CREDIT_MEMO_ITEM_FIELDS: Final = Param(
     "credit_memo_item.fields[]",
     "credit_memo_item_fields",
@@ -1168,7 +1196,12 @@ _PARAM_ZUORA_ENTITY_IDS: Final = Param(
     "zuora-entity-ids", "zuora_entity_ids", "header", str
 )
 _PARAM_ZUORA_TRACK_ID: Final = Param(
-    "zuora-track-id", "zuora_track_id", "header", str, argument=False
+    "zuora-track-id",
+    "zuora_track_id",
+    "header",
+    str,
+    argument=False,
+    constraints=(("pattern", "^[\\x20\\x21\\x23-\\x26\\x28-\\x39\\x3C-\\x7E]*$"),),
 )
 
 _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
@@ -1191,6 +1224,8 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             _PARAM_PAGE_SIZE,
             _PARAM_ZUORA_TRACK_ID,
             _PARAM_ZUORA_ENTITY_IDS,
+            _PARAM_ACCEPT_ENCODING,
+            _PARAM_CONTENT_ENCODING,
         ),
         responses={
             "200": models.FulfillmentListResponse,
@@ -1225,6 +1260,8 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             _PARAM_ASYNC,
             _PARAM_ZUORA_ENTITY_IDS,
             _PARAM_IDEMPOTENCY_KEY,
+            _PARAM_ACCEPT_ENCODING,
+            _PARAM_CONTENT_ENCODING,
         ),
         body=Body(models.FulfillmentCreateRequest, required=True),
         default_status=201,
@@ -1262,6 +1299,8 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             _PARAM_ASYNC,
             _PARAM_ZUORA_ENTITY_IDS,
             _PARAM_IDEMPOTENCY_KEY,
+            _PARAM_ACCEPT_ENCODING,
+            _PARAM_CONTENT_ENCODING,
         ),
         body=Body(models.FulfillmentBulkCreateRequest, required=True),
         default_status=201,
@@ -1298,6 +1337,8 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             _PARAM_PAGE_SIZE,
             _PARAM_ZUORA_TRACK_ID,
             _PARAM_ZUORA_ENTITY_IDS,
+            _PARAM_ACCEPT_ENCODING,
+            _PARAM_CONTENT_ENCODING,
         ),
         responses={
             "200": models.FulfillmentResponse,
@@ -1325,6 +1366,8 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             _PARAM_ZUORA_TRACK_ID,
             _PARAM_ASYNC,
             _PARAM_ZUORA_ENTITY_IDS,
+            _PARAM_ACCEPT_ENCODING,
+            _PARAM_CONTENT_ENCODING,
         ),
         default_status=204,
         responses={
@@ -1362,6 +1405,8 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             _PARAM_ASYNC,
             _PARAM_ZUORA_ENTITY_IDS,
             _PARAM_IDEMPOTENCY_KEY,
+            _PARAM_ACCEPT_ENCODING,
+            _PARAM_CONTENT_ENCODING,
         ),
         body=Body(models.FulfillmentPatchRequest, required=True),
         responses={
@@ -1398,6 +1443,8 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             _PARAM_PAGE_SIZE,
             _PARAM_ZUORA_TRACK_ID,
             _PARAM_ZUORA_ENTITY_IDS,
+            _PARAM_ACCEPT_ENCODING,
+            _PARAM_CONTENT_ENCODING,
         ),
         responses={
             "200": models.FulfillmentItemListResponse,
@@ -1432,6 +1479,8 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             _PARAM_ASYNC,
             _PARAM_ZUORA_ENTITY_IDS,
             _PARAM_IDEMPOTENCY_KEY,
+            _PARAM_ACCEPT_ENCODING,
+            _PARAM_CONTENT_ENCODING,
         ),
         body=Body(models.FulfillmentItemCreateRequest, required=True),
         default_status=201,
@@ -1469,6 +1518,8 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             _PARAM_ASYNC,
             _PARAM_ZUORA_ENTITY_IDS,
             _PARAM_IDEMPOTENCY_KEY,
+            _PARAM_ACCEPT_ENCODING,
+            _PARAM_CONTENT_ENCODING,
         ),
         body=Body(models.FulfillmentItemBulkCreateRequest, required=True),
         default_status=201,
@@ -1505,6 +1556,8 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             _PARAM_PAGE_SIZE,
             _PARAM_ZUORA_TRACK_ID,
             _PARAM_ZUORA_ENTITY_IDS,
+            _PARAM_ACCEPT_ENCODING,
+            _PARAM_CONTENT_ENCODING,
         ),
         responses={
             "200": models.FulfillmentItemResponse,
@@ -1532,6 +1585,8 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             _PARAM_ZUORA_TRACK_ID,
             _PARAM_ASYNC,
             _PARAM_ZUORA_ENTITY_IDS,
+            _PARAM_ACCEPT_ENCODING,
+            _PARAM_CONTENT_ENCODING,
         ),
         default_status=204,
         responses={
@@ -1569,6 +1624,8 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             _PARAM_ASYNC,
             _PARAM_ZUORA_ENTITY_IDS,
             _PARAM_IDEMPOTENCY_KEY,
+            _PARAM_ACCEPT_ENCODING,
+            _PARAM_CONTENT_ENCODING,
         ),
         body=Body(models.FulfillmentItemPatchRequest, required=True),
         responses={

@@ -20,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Mapping, Sequence
-from typing import Any, Final, Protocol
+from typing import Any, Final, Literal, Protocol
 
 from fastapi import FastAPI
 
@@ -361,9 +361,20 @@ def _error_body(
 # --------------------------------------------------------------------------------------------
 
 # Parameters several operations take, declared once
+_PARAM_ACCEPT_ENCODING: Final = Param(
+    "Accept-Encoding", "accept_encoding", "header", str, argument=False
+)
+_PARAM_CONTENT_ENCODING: Final = Param(
+    "Content-Encoding", "content_encoding", "header", Literal["gzip"], argument=False
+)
 _PARAM_ID: Final = Param("id", "id_", "path", str, required=True)
 _PARAM_IDEMPOTENCY_KEY: Final = Param(
-    "Idempotency-Key", "idempotency_key_", "header", str, argument=False
+    "Idempotency-Key",
+    "idempotency_key_",
+    "header",
+    str,
+    argument=False,
+    constraints=(("max_length", 255),),
 )
 _PARAM_KEY: Final = Param("key", "key", "path", str, required=True)
 _PARAM_ZUORA_ENTITY_IDS: Final = Param(
@@ -371,7 +382,15 @@ _PARAM_ZUORA_ENTITY_IDS: Final = Param(
 )
 _PARAM_ZUORA_ORG_IDS: Final = Param("Zuora-Org-Ids", "zuora_org_ids", "header", str)
 _PARAM_ZUORA_TRACK_ID: Final = Param(
-    "Zuora-Track-Id", "zuora_track_id", "header", str, argument=False
+    "Zuora-Track-Id",
+    "zuora_track_id",
+    "header",
+    str,
+    argument=False,
+    constraints=(
+        ("pattern", "^[\\x20\\x21\\x23-\\x26\\x28-\\x39\\x3C-\\x7E]*$"),
+        ("max_length", 64),
+    ),
 )
 _PARAM_ZUORA_VERSION: Final = Param("Zuora-Version", "zuora_version", "header", str)
 
@@ -388,6 +407,8 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             _PARAM_ZUORA_ENTITY_IDS,
             _PARAM_ZUORA_ORG_IDS,
             _PARAM_ZUORA_VERSION,
+            _PARAM_ACCEPT_ENCODING,
+            _PARAM_CONTENT_ENCODING,
         ),
         body=Body(models.CreateFulfillmentsRequestRequest, required=True),
         responses={
@@ -414,6 +435,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             _PARAM_ZUORA_ENTITY_IDS,
             _PARAM_ZUORA_ORG_IDS,
             _PARAM_ZUORA_VERSION,
+            _PARAM_ACCEPT_ENCODING,
         ),
         responses={
             "200": models.GetFulfillmentResponseResponse,
@@ -439,6 +461,8 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             _PARAM_ZUORA_ENTITY_IDS,
             _PARAM_ZUORA_ORG_IDS,
             _PARAM_ZUORA_VERSION,
+            _PARAM_ACCEPT_ENCODING,
+            _PARAM_CONTENT_ENCODING,
         ),
         body=Body(models.UpdateFulfillmentRequest, required=True),
         responses={
@@ -464,6 +488,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             _PARAM_ZUORA_ENTITY_IDS,
             _PARAM_ZUORA_ORG_IDS,
             _PARAM_ZUORA_VERSION,
+            _PARAM_ACCEPT_ENCODING,
         ),
         responses={
             "200": models.SuccessResponse,
@@ -488,6 +513,8 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             _PARAM_ZUORA_ENTITY_IDS,
             _PARAM_ZUORA_ORG_IDS,
             _PARAM_ZUORA_VERSION,
+            _PARAM_ACCEPT_ENCODING,
+            _PARAM_CONTENT_ENCODING,
         ),
         body=Body(models.CreateFulfillmentItemsRequest, required=True),
         responses={
@@ -513,6 +540,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             _PARAM_ZUORA_ENTITY_IDS,
             _PARAM_ZUORA_ORG_IDS,
             _PARAM_ZUORA_VERSION,
+            _PARAM_ACCEPT_ENCODING,
         ),
         responses={
             "200": models.GetFulfillmentItemResponseResponse,
@@ -537,6 +565,8 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             _PARAM_ZUORA_ENTITY_IDS,
             _PARAM_ZUORA_ORG_IDS,
             _PARAM_ZUORA_VERSION,
+            _PARAM_ACCEPT_ENCODING,
+            _PARAM_CONTENT_ENCODING,
         ),
         body=Body(models.UpdateFulfillmentItemRequest, required=True),
         responses={
@@ -562,6 +592,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             _PARAM_ZUORA_ENTITY_IDS,
             _PARAM_ZUORA_ORG_IDS,
             _PARAM_ZUORA_VERSION,
+            _PARAM_ACCEPT_ENCODING,
         ),
         responses={
             "200": models.SuccessResponse,

@@ -5,6 +5,7 @@ All type logic lives here, in Python, where it is tested; templates only lay the
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from generator.ir.classes import ClassIndex
@@ -228,6 +229,51 @@ class IrBuilder:
             {"integer": "int", "number": "float", "boolean": "bool"}.get(str(kind), "str")
         )
 
+    def parameter_constraints(
+        self, schema: Any, depth: int = 0
+    ) -> tuple[tuple[str, str | int | float], ...]:
+        """A scalar parameter schema's constraints as pydantic `Field` keywords (enums are
+        `Literal` types already; arrays and objects get none). Bounds follow both spellings of
+        exclusive bounds: 3.0's boolean beside minimum/maximum, 3.1's numbers."""
+        if not isinstance(schema, dict) or depth > 8:
+            return ()
+        if isinstance(schema.get("$ref"), str):
+            target = self._resolve(self.root, schema["$ref"])
+            return () if target is None else self.parameter_constraints(target[2], depth + 1)
+        if "enum" in schema:
+            return ()
+        kind = schema.get("type")
+        if isinstance(kind, list):
+            kind = next((k for k in kind if k != "null"), None)
+        found: list[tuple[str, str | int | float]] = []
+
+        def number(key: str) -> int | float | None:
+            value = schema.get(key)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                return None
+            return value if math.isfinite(value) else None
+
+        if kind in (None, "string"):
+            if isinstance(schema.get("pattern"), str):
+                found.append(("pattern", schema["pattern"]))
+            for key, keyword in (("minLength", "min_length"), ("maxLength", "max_length")):
+                length = number(key)
+                if isinstance(length, int) and length >= 0:
+                    found.append((keyword, length))
+        if kind in ("integer", "number"):
+            for key, inclusive, exclusive in (("minimum", "ge", "gt"), ("maximum", "le", "lt")):
+                bound = number(key)
+                flag = schema.get("exclusiveM" + key[1:])
+                if bound is not None:
+                    found.append((exclusive if flag is True else inclusive, bound))
+                strict = number("exclusiveM" + key[1:])
+                if strict is not None:
+                    found.append((exclusive, strict))
+            step = number("multipleOf")
+            if step is not None and step > 0:
+                found.append(("multiple_of", step))
+        return tuple(found)
+
     # -- conventions -------------------------------------------------------------------------
     @property
     def path_operations(self) -> tuple[SpecOperation, ...]:
@@ -310,6 +356,7 @@ class IrBuilder:
                 role = Role.TRANSPORT
         schema = param.effective_schema
         ptype = self.parameter_type(schema.value if schema is not None else {})
+        constraints = self.parameter_constraints(schema.value if schema is not None else {})
         return Parameter(
             wire_name=wire,
             python_name=identifier(wire, reserved=PARAMETER_RESERVED),
@@ -320,6 +367,7 @@ class IrBuilder:
             deprecated=param.deprecated,
             explode=param.explode,
             role=role,
+            constraints=constraints,
         )
 
     def _result(
@@ -533,6 +581,16 @@ def _without_iterator_clashes(operations: list[Operation]) -> list[Operation]:
     return operations
 
 
+def _ignored_header(p: Parameter) -> bool:
+    """A header parameter OpenAPI says to ignore (the request's own media type and
+    credentials are described elsewhere)."""
+    return p.location is Location.HEADER and p.wire_name.lower() in (
+        "accept",
+        "content-type",
+        "authorization",
+    )
+
+
 def _server_param(p: Parameter) -> ServerParam:
     return ServerParam(
         wire_name=p.wire_name,
@@ -542,10 +600,11 @@ def _server_param(p: Parameter) -> ServerParam:
         required=p.required,
         many=p.type.name == "list" and not p.type.union and not p.type.literals,
         argument=p.role in (Role.PLAIN, Role.ASYNC),
+        constraints=() if p.location is Location.QUERY else p.constraints,
     )
 
 
-def _server_param_order(p: ServerParam) -> tuple[str, str, str, str, bool, bool, bool]:
+def _server_param_order(p: ServerParam) -> tuple[str, str, str, str, bool, bool, bool, str]:
     return (
         p.python_name,
         p.location.value,
@@ -554,22 +613,24 @@ def _server_param_order(p: ServerParam) -> tuple[str, str, str, str, bool, bool,
         p.required,
         p.many,
         p.argument,
+        repr(p.constraints),
     )
 
 
 def _server_params(
     operations: list[Operation],
 ) -> tuple[list[Operation], tuple[SharedServerParam, ...]]:
-    """The server's `Param`s of every operation (transport parameters are the runtime's gzip
-    options, not `Param`s). One taken by two or more operations becomes a module-level constant
+    """The server's `Param`s of every operation. Transport parameters (the runtime's gzip
+    options) are checked against their schemas but are no request fields; `Accept`,
+    `Content-Type` and `Authorization` are none (OpenAPI ignores them as header parameters).
+    One taken by two or more operations becomes a module-level constant
     `_PARAM_<NAME>`, named from its python name (disambiguated by `unique`, in sorted order, so
     names never depend on hashing); the others stay inline. Sharing one immutable `Param`
     instance changes nothing at run time."""
     from dataclasses import replace
 
     per_operation = [
-        [_server_param(p) for p in op.parameters if p.role is not Role.TRANSPORT]
-        for op in operations
+        [_server_param(p) for p in op.parameters if not _ignored_header(p)] for op in operations
     ]
     # first-appearance order (deterministic), then a stable sort
     users: dict[ServerParam, int] = {}

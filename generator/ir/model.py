@@ -96,6 +96,9 @@ class Parameter:
     deprecated: bool = False
     explode: bool = True
     role: Role = Role.PLAIN
+    #: the schema's scalar constraints as pydantic `Field` keywords (pattern, max_length, ge,
+    #: ...); the generated server checks header, path and cookie parameters against them
+    constraints: tuple[tuple[str, str | int | float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,9 @@ class ServerParam:
     many: bool
     #: a field of the request class (else the runtime's `RequestContext` carries it)
     argument: bool
+    #: pydantic `Field` keywords the value must satisfy (header, path and cookie parameters;
+    #: query parameters are checked by the operation's query model)
+    constraints: tuple[tuple[str, str | int | float], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -26,8 +26,11 @@ def _concrete(path: str) -> str:
 
 
 def _served(paths: dict[str, Any], path: str) -> set[str]:
-    """The methods some template of the spec serves at `path` (`/fulfillments/bulk_create` is
-    also a fulfillment id to `/fulfillments/{fulfillment_id}`)."""
+    """The methods the spec serves at `path`. OpenAPI matches a literal path before templated
+    ones, so `/fulfillments/bulk_create` serves only its own methods (it is not also a
+    fulfillment id to `/fulfillments/{fulfillment_id}`)."""
+    if path in paths:
+        return {m for m in METHODS if m in paths[path]}
     methods: set[str] = set()
     for template, item in paths.items():
         pattern = re.sub(r"\\\{[^/]*?\\\}", "[^/]+", re.escape(template))
