@@ -120,7 +120,7 @@ class _Session:
         with self.lock:
             found = self.redactors.get(id(contract))
             if found is None:
-                credentials = Credentials.of_workspace(contract.workspace)
+                credentials = Credentials.of_model(contract.model)
                 found = self.redactors[id(contract)] = Redactor(credentials, self.keep_secrets)
             return found
 

@@ -50,7 +50,7 @@ def build_proxy_app(
     if not base.startswith(("http://", "https://")):
         raise FakeSetupError(f"--proxy needs an http(s) URL, got {upstream!r}")
     recorder: HarWriter | None = None
-    redactor = Redactor(Credentials.of_workspace(contract.workspace), keep=keep_secrets)
+    redactor = Redactor(Credentials.of_model(contract.model), keep=keep_secrets)
     if record is not None:
         recorder = HarWriter(record, "apicontract serve --proxy", durable=False)
         try:

@@ -51,7 +51,7 @@ def record(path: Path, redactor: Redactor) -> list[httpx.Response]:
 
 
 def credentials() -> Credentials:
-    return Credentials.of_workspace(Contract.load(up.SPEC).workspace)
+    return Credentials.of_model(Contract.load(up.SPEC).model)
 
 
 def test_every_body_byte_is_kept_and_reads_back(tmp_path: Path) -> None:

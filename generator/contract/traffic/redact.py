@@ -22,12 +22,11 @@ credential is there, so a redacted recording is judged the same as the original.
 from __future__ import annotations
 
 import urllib.parse
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from generator.load.workspace import Workspace
+    from generator.openapi.model import OpenApi
 
 REDACTED = "REDACTED"
 
@@ -59,45 +58,24 @@ class Credentials:
     cookies: frozenset[str] = frozenset()
 
     @classmethod
-    def of_schemes(cls, schemes: Iterable[Any]) -> Credentials:
-        """From security scheme objects (dicts; anything else is ignored)."""
+    def of_model(cls, model: OpenApi) -> Credentials:
+        """The names the spec's `apiKey` security schemes give their keys (read from the
+        shared OpenAPI model, which follows `$ref`s)."""
+        from generator.openapi.model import ParameterIn, SecurityType
+
         headers: set[str] = set()
         query: set[str] = set()
         cookies: set[str] = set()
-        for scheme in schemes:
-            if not isinstance(scheme, Mapping) or scheme.get("type") != "apiKey":
+        for scheme in model.security_schemes.values():
+            if scheme.type is not SecurityType.API_KEY or not scheme.key_name:
                 continue
-            name = scheme.get("name")
-            if not isinstance(name, str) or not name:
-                continue
-            where = scheme.get("in")
-            if where == "header":
-                headers.add(name.lower())
-            elif where == "query":
-                query.add(name)
-            elif where == "cookie":
-                cookies.add(name)
+            if scheme.key_location is ParameterIn.HEADER:
+                headers.add(scheme.key_name.lower())
+            elif scheme.key_location is ParameterIn.QUERY:
+                query.add(scheme.key_name)
+            elif scheme.key_location is ParameterIn.COOKIE:
+                cookies.add(scheme.key_name)
         return cls(frozenset(headers), frozenset(query), frozenset(cookies))
-
-    @classmethod
-    def of_workspace(cls, workspace: Workspace) -> Credentials:
-        """The spec's `components.securitySchemes`, each followed through `$ref` by the loader
-        (a scheme whose reference cannot be followed names nothing)."""
-        from generator.load.workspace import RefProblem
-
-        data = workspace.root.data
-        components = data.get("components") if isinstance(data, dict) else None
-        schemes = components.get("securitySchemes") if isinstance(components, dict) else None
-        if not isinstance(schemes, dict):
-            return cls()
-        found: list[Any] = []
-        for name, scheme in schemes.items():
-            pointer = f"/components/securitySchemes/{name}"
-            try:
-                found.append(workspace.deref(workspace.root, pointer, scheme)[2])
-            except RefProblem:
-                continue
-        return cls.of_schemes(found)
 
 
 @dataclass
