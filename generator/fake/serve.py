@@ -240,7 +240,14 @@ def serve(
     try:
         if style == "both":
             both = build_both_app(db, token, seed, allow_edit_booked=allow_edit_booked)
-            return run(both, host, port, "fake (both: v1 under /v1, Quickstart under /v2)")
+            return run(
+                both,
+                host,
+                port,
+                "fake (both: v1 under /v1, Quickstart under /v2)",
+                keep_alive_timeout=keep_alive_timeout,
+                header_timeout=header_timeout,
+            )
         assert spec is not None
         if proxy is not None:  # any spec: the proxy checks traffic, it fakes nothing
             from generator.fake.proxy import build_proxy_app
