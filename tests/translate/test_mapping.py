@@ -99,8 +99,8 @@ CHANGES: dict[str, tuple[str, str, str, str]] = {
     ),
     "operation renamed": (
         V1,
-        "operationId: updateFulfillmentItem",
-        "operationId: changeFulfillmentItem",
+        "    put:\n      operationId: updateFulfillmentItem\n",
+        "    put:\n      operationId: changeFulfillmentItem\n",
         "PUT /v1/fulfillment-items/{id} is 'changeFulfillmentItem' in the v1 spec",
     ),
     "property removed": (
