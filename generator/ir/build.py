@@ -15,8 +15,11 @@ from generator.ir.model import (
     STR,
     Api,
     Body,
+    BodyEncoding,
+    BodyKind,
     Conventions,
     ErrorShape,
+    Kind,
     Location,
     Operation,
     Pagination,
@@ -50,7 +53,10 @@ from generator.openapi.model import (
     OperationKind,
     SchemaRef,
     SecurityType,
+    StatusKind,
 )
+from generator.openapi.model import RequestBody as SpecRequestBody
+from generator.openapi.model import Response as SpecResponse
 from generator.openapi.model import Operation as SpecOperation
 from generator.openapi.model import Parameter as SpecParameter
 
@@ -83,12 +89,66 @@ PARAMETER_RESERVED = {
 }
 
 JSON_KINDS = (MediaKind.JSON, MediaKind.ANY)
+BYTES = PyType.of("bytes")
+#: what a client method takes for a multipart body besides its model: any mapping, so that
+#: files can be given as bytes, file objects or `(filename, content[, type])` tuples
+FIELDS = PyType.of("Mapping", STR, ANY)
+#: what a client method takes for a binary body (the runtime's alias)
+FILE = PyType.of("FileValue")
 
 
 def _json_media(content: tuple[MediaType, ...]) -> MediaType | None:
     """The media type the generated code speaks for a body: the first JSON one (a `*/*`
     range counts: such specs send JSON)."""
     return next((m for m in content if m.kind in JSON_KINDS and m.schema is not None), None)
+
+
+def _is_binary_schema(schema: SchemaRef | None) -> bool:
+    """No schema, or a string of bytes (`format: binary`, a `contentMediaType`): what a `*/*`
+    body without a JSON structure carries."""
+    if schema is None:
+        return True
+    value = schema.value
+    if not isinstance(value, dict):
+        return False
+    return value.get("type") in ("string", None) and (
+        value.get("format") in ("binary", "byte")
+        or "contentMediaType" in value
+        or not any(k in value for k in ("type", "properties", "items", "$ref", "allOf", "oneOf"))
+    )
+
+
+def _body_kind(media: MediaType) -> BodyKind:
+    """How the generated code treats a media type: a range (`*/*`) carries JSON when its
+    schema is structured, else bytes."""
+    if media.kind is MediaKind.ANY:
+        return BodyKind.BINARY if _is_binary_schema(media.schema) else BodyKind.JSON
+    return {
+        MediaKind.JSON: BodyKind.JSON,
+        MediaKind.FORM: BodyKind.FORM,
+        MediaKind.MULTIPART: BodyKind.MULTIPART,
+        MediaKind.TEXT: BodyKind.TEXT,
+    }.get(media.kind, BodyKind.BINARY)
+
+
+#: the media type a request body is sent as, by preference: JSON, then form fields, then
+#: multipart, then text, then bytes (document order within each)
+_BODY_PREFERENCE = (
+    BodyKind.JSON,
+    BodyKind.FORM,
+    BodyKind.MULTIPART,
+    BodyKind.TEXT,
+    BodyKind.BINARY,
+)
+
+
+def _chosen(content: tuple[MediaType, ...]) -> tuple[MediaType, BodyKind] | None:
+    kinds = [(m, _body_kind(m)) for m in content]
+    for wanted in _BODY_PREFERENCE:
+        for media, kind in kinds:
+            if kind is wanted:
+                return media, kind
+    return None
 
 
 class IrBuilder:
@@ -209,25 +269,48 @@ class IrBuilder:
             return PyType.of(simple[kind])
         return ANY
 
-    def parameter_type(self, schema: Any, depth: int = 0) -> PyType:
+    def parameter_type(
+        self, doc: Document, pointer: str, schema: Any, depth: int = 0
+    ) -> tuple[PyType, Kind]:
+        """The type of a parameter's value and its shape (primitive, array or object): enums
+        as `Literal`s, arrays as lists of their items, objects as their model class (a
+        component's, or one datamodel-code-generator made) or a `dict`."""
         if not isinstance(schema, dict) or depth > 8:
-            return STR
+            return STR, Kind.PRIMITIVE
         if isinstance(schema.get("$ref"), str):
-            target = self._resolve(self.root, schema["$ref"])
-            return STR if target is None else self.parameter_type(target[2], depth + 1)
+            target = self._resolve(doc, schema["$ref"])
+            if target is None:
+                return STR, Kind.PRIMITIVE
+            return self.parameter_type(*target, depth + 1)
         enum = schema.get("enum")
         # `Literal` takes str, int and bool only (PEP 586): a float such as `nan` or `inf` would
         # render as an undefined name, so such enums keep their plain type
         if isinstance(enum, list) and enum and all(isinstance(v, (str, int, bool)) for v in enum):
-            return PyType.literal(*enum)
+            return PyType.literal(*enum), Kind.PRIMITIVE
         kind = schema.get("type")
         if isinstance(kind, list):
             kind = next((k for k in kind if k != "null"), "string")
+        if kind is None and ("properties" in schema or "additionalProperties" in schema):
+            kind = "object"
         if kind == "array":
-            return PyType.of("list", self.parameter_type(schema.get("items", {}), depth + 1))
+            items = schema.get("items")
+            item, _ = self.parameter_type(doc, jp.join(pointer, "items"), items, depth + 1)
+            return PyType.of("list", item if isinstance(items, dict) else STR), Kind.ARRAY
+        if kind == "object":
+            names = self._classes(doc, pointer)
+            if names:
+                return PyType.model(model_class(self._pick(names, "request"))), Kind.OBJECT
+            extra = schema.get("additionalProperties")
+            value = ANY
+            if isinstance(extra, dict):
+                found, shape = self.parameter_type(
+                    doc, jp.join(pointer, "additionalProperties"), extra, depth + 1
+                )
+                value = found if shape is Kind.PRIMITIVE else ANY
+            return PyType.of("dict", STR, value), Kind.OBJECT
         return PyType.of(
             {"integer": "int", "number": "float", "boolean": "bool"}.get(str(kind), "str")
-        )
+        ), Kind.PRIMITIVE
 
     def parameter_constraints(
         self, schema: Any, depth: int = 0
@@ -354,9 +437,27 @@ class IrBuilder:
                 "authorization",
             ):
                 role = Role.TRANSPORT
+        content_type: str | None = None
+        if param.content is not None:
+            content_type = param.content.name
+            media = param.content
+            if media.kind in JSON_KINDS and media.schema is not None:
+                ptype = self.target_type(media.schema, "request")
+            else:
+                ptype = STR
+            kind = Kind.PRIMITIVE
+        elif param.schema is not None:
+            ptype, kind = self.parameter_type(
+                param.schema.target.doc, param.schema.target.pointer, param.schema.value
+            )
+        else:
+            ptype, kind = STR, Kind.PRIMITIVE
         schema = param.effective_schema
-        ptype = self.parameter_type(schema.value if schema is not None else {})
-        constraints = self.parameter_constraints(schema.value if schema is not None else {})
+        constraints = (
+            self.parameter_constraints(schema.value if schema is not None else {})
+            if content_type is None
+            else ()
+        )
         return Parameter(
             wire_name=wire,
             python_name=identifier(wire, reserved=PARAMETER_RESERVED),
@@ -365,10 +466,36 @@ class IrBuilder:
             required=param.required,
             description=param.description,
             deprecated=param.deprecated,
+            style=param.style.value,
             explode=param.explode,
+            allow_reserved=param.allow_reserved,
+            content_type=content_type,
+            kind=kind,
             role=role,
             constraints=constraints,
         )
+
+    def _response_body(
+        self, response: SpecResponse, errors: set[tuple[str, str]]
+    ) -> tuple[PyType | None, MediaType | None, BodyKind]:
+        """The type of an answer's body, the media type it is read as, and how: JSON (parsed
+        and validated), text (`str`) or binary (`bytes`). A JSON media type is preferred."""
+        chosen = _chosen(response.content)
+        if chosen is None:
+            return None, None, BodyKind.JSON
+        media, kind = chosen
+        if kind in (BodyKind.JSON,):
+            if media.schema is None:
+                return ANY, media, kind
+            rtype = (
+                self._success_type(media.schema, errors)
+                if response.is_success
+                else self.target_type(media.schema, "response")
+            )
+            return rtype, media, kind
+        if kind in (BodyKind.TEXT, BodyKind.FORM):
+            return STR, media, BodyKind.TEXT
+        return BYTES, media, BodyKind.BINARY
 
     def _result(
         self, op: SpecOperation, errors: set[tuple[str, str]]
@@ -376,16 +503,14 @@ class IrBuilder:
         built: list[Response] = []
         results: list[PyType] = []
         accepted: PyType | None = None
+        # `default` answers a 2xx only where no 2xx is documented (else it describes errors)
+        any_success = any(r.is_success for r in op.responses)
         for response in op.responses:
             status = response.status
-            media = _json_media(response.content)
-            rtype: PyType | None = None
-            if media is not None and media.schema is not None:
-                rtype = (
-                    self._success_type(media.schema, errors)
-                    if status.startswith("2")
-                    else self.target_type(media.schema, "response")
-                )
+            rtype, media, kind = self._response_body(response, errors)
+            returned = response.is_success or (
+                response.kind is StatusKind.DEFAULT and not any_success
+            )
             built.append(
                 Response(
                     status,
@@ -393,14 +518,65 @@ class IrBuilder:
                     rtype,
                     response.description,
                     media.name if media is not None else None,
+                    kind=kind,
+                    returned=returned,
                 )
             )
             if status == "202":
                 accepted = rtype or NONE
-            elif status.startswith("2") and response.code is not None:
+            elif returned:
                 results.append(rtype or NONE)
         result = PyType.one_of(*results) if results else NONE
         return built, result, accepted
+
+    def _body(self, request: SpecRequestBody | None) -> Body | None:
+        """The request body the generated code sends: JSON when the spec offers it, else form
+        fields, multipart, text or bytes (`_BODY_PREFERENCE`)."""
+        if request is None:
+            return None
+        chosen = _chosen(request.content)
+        if chosen is None:
+            return None
+        media, kind = chosen
+        schema = media.schema
+        model = self.target_type(schema, "request") if schema is not None else None
+        server: PyType | None = None
+        if kind is BodyKind.JSON:
+            btype = model or ANY
+            media_type = media.name if media.kind is MediaKind.JSON else "application/json"
+        elif kind in (BodyKind.FORM, BodyKind.MULTIPART):
+            fields = model if model is not None and model.name.startswith("models.") else None
+            media_type = media.name
+            if kind is BodyKind.FORM:
+                btype = fields or PyType.of("dict", STR, ANY)
+            else:
+                btype = PyType.one_of(fields, FIELDS) if fields is not None else FIELDS
+                server = fields or PyType.of("dict", STR, ANY)
+        elif kind is BodyKind.TEXT:
+            btype, media_type = STR, media.name
+        else:
+            btype, server, media_type = FILE, BYTES, media.name
+        encoding = tuple(
+            BodyEncoding(
+                property=name,
+                content_type=rule.content_type,
+                style=rule.style.value if rule.style_given else None,
+                explode=rule.explode if rule.style_given else None,
+                allow_reserved=True if rule.style_given and rule.allow_reserved else None,
+            )
+            for name, rule in media.encoding.items()
+            if kind in (BodyKind.FORM, BodyKind.MULTIPART)
+            and (rule.content_type is not None or rule.style_given)
+        )
+        return Body(
+            type=btype,
+            media_type=media_type,
+            required=request.required,
+            description=request.description,
+            kind=kind,
+            server_type=server,
+            encoding=encoding,
+        )
 
     def _success_type(self, schema: SchemaRef, errors: set[tuple[str, str]]) -> PyType:
         """The type of a 2xx body, without branches that are the API's error body: those are
@@ -490,19 +666,7 @@ class IrBuilder:
         for op, name in zip(raw, names, strict=True):
             params = [self._parameter(p, conventions) for p in op.parameters]
             params = _unique_parameter_names(params)
-            body = None
-            request = op.request_body
-            if request is not None:
-                media = _json_media(request.content)
-                if media is not None and media.schema is not None:
-                    body = Body(
-                        type=self.target_type(media.schema, "request"),
-                        media_type=media.name
-                        if media.kind is MediaKind.JSON
-                        else "application/json",
-                        required=request.required,
-                        description=request.description,
-                    )
+            body = self._body(op.request_body)
             built, result, accepted = self._result(op, errors)
             operations.append(
                 Operation(
@@ -524,7 +688,7 @@ class IrBuilder:
                     query_model=self._query_model(op),
                 )
             )
-        operations = _without_iterator_clashes(operations)
+        operations = _with_stream_names(_without_iterator_clashes(operations))
         operations, shared_params = _server_params(operations)
         info = self.model.info
         bearer = any(
@@ -589,6 +753,26 @@ def _ignored_header(p: Parameter) -> bool:
         "content-type",
         "authorization",
     )
+def _with_stream_names(operations: list[Operation]) -> list[Operation]:
+    """An operation answering bytes also gets `<name>_stream`, which hands the answer over
+    as it arrives; the name is one no other method has."""
+    from dataclasses import replace
+
+    taken = {op.python_name for op in operations} | CLIENT_RESERVED
+    taken |= {f"iter_{op.python_name}" for op in operations if op.pagination}
+    built: list[Operation] = []
+    for op in operations:
+        if not any(r.kind is BodyKind.BINARY and r.type is not None for r in op.returned):
+            built.append(op)
+            continue
+        name = f"{op.python_name}_stream"
+        count = 2
+        while name in taken:
+            name = f"{op.python_name}_stream_{count}"
+            count += 1
+        taken.add(name)
+        built.append(replace(op, stream_name=PythonIdentifier(name)))
+    return built
 
 
 def _server_param(p: Parameter) -> ServerParam:
@@ -598,9 +782,13 @@ def _server_param(p: Parameter) -> ServerParam:
         location=p.location,
         type=p.type,
         required=p.required,
-        many=p.type.name == "list" and not p.type.union and not p.type.literals,
+        many=p.kind is Kind.ARRAY and p.content_type is None,
         argument=p.role in (Role.PLAIN, Role.ASYNC),
         constraints=() if p.location is Location.QUERY else p.constraints,
+        style=p.style_arg,
+        explode=p.explode_arg,
+        kind=Kind.OBJECT if p.kind is Kind.OBJECT and p.content_type is None else None,
+        content_type=p.content_type,
     )
 
 
@@ -614,6 +802,7 @@ def _server_param_order(p: ServerParam) -> tuple[str, str, str, str, bool, bool,
         p.many,
         p.argument,
         repr(p.constraints),
+        repr((p.style, p.explode, p.kind, p.content_type)),
     )
 
 

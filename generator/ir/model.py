@@ -75,6 +75,28 @@ class Location(enum.StrEnum):
     COOKIE = "cookie"
 
 
+class Kind(enum.StrEnum):
+    """The shape of a parameter's value (OpenAPI's style table has a row for each)."""
+
+    PRIMITIVE = "primitive"
+    ARRAY = "array"
+    OBJECT = "object"
+
+
+class BodyKind(enum.StrEnum):
+    """How a body is put on the wire (`generator.openapi.media` classifies media types)."""
+
+    JSON = "json"
+    FORM = "form"
+    MULTIPART = "multipart"
+    TEXT = "text"
+    BINARY = "binary"
+
+
+#: the style OpenAPI gives a parameter of each location when it declares none
+DEFAULT_STYLES = {"path": "simple", "query": "form", "header": "simple", "cookie": "form"}
+
+
 class Role(enum.StrEnum):
     """Parameters the runtime handles itself rather than as plain arguments."""
 
@@ -94,11 +116,31 @@ class Parameter:
     required: bool
     description: str = ""
     deprecated: bool = False
+    #: serialization, OpenAPI's defaults filled in
+    style: str = "form"
     explode: bool = True
+    allow_reserved: bool = False
+    #: the media type of a parameter declared with `content` (its value is sent as one string)
+    content_type: str | None = None
+    kind: Kind = Kind.PRIMITIVE
     role: Role = Role.PLAIN
     #: the schema's scalar constraints as pydantic `Field` keywords (pattern, max_length, ge,
     #: ...); the generated server checks header, path and cookie parameters against them
     constraints: tuple[tuple[str, str | int | float], ...] = ()
+
+    @property
+    def style_arg(self) -> str | None:
+        """The style, or None where it is the location's default (generated code says less)."""
+        if self.content_type is not None:
+            return None
+        return None if self.style == DEFAULT_STYLES[self.location.value] else self.style
+
+    @property
+    def explode_arg(self) -> bool | None:
+        """explode, or None where it is the style's default."""
+        if self.content_type is not None:
+            return None
+        return None if self.explode == (self.style in ("form", "cookie")) else self.explode
 
 
 @dataclass(frozen=True)
@@ -118,6 +160,12 @@ class ServerParam:
     #: pydantic `Field` keywords the value must satisfy (header, path and cookie parameters;
     #: query parameters are checked by the operation's query model)
     constraints: tuple[tuple[str, str | int | float], ...] = ()
+    #: serialization where it differs from the defaults (None: the default)
+    style: str | None = None
+    explode: bool | None = None
+    #: `object` for an object parameter (arrays say `many`)
+    kind: Kind | None = None
+    content_type: str | None = None
 
 
 @dataclass(frozen=True)
@@ -139,11 +187,50 @@ class SharedServerParam:
 
 
 @dataclass(frozen=True)
+class BodyEncoding:
+    """How one property of a form or multipart body is sent (an OpenAPI Encoding Object):
+    by `style`/`explode`/`allow_reserved` when the spec gives any of them, else as
+    `content_type`."""
+
+    property: str
+    content_type: str | None = None
+    style: str | None = None
+    explode: bool | None = None
+    allow_reserved: bool | None = None
+
+    @property
+    def arguments(self) -> tuple[tuple[str, str | bool], ...]:
+        """The keyword arguments of the client runtime's `Encoding(...)` (those given)."""
+        given = (
+            ("content_type", self.content_type),
+            ("style", self.style),
+            ("explode", self.explode),
+            ("allow_reserved", self.allow_reserved),
+        )
+        return tuple((k, v) for k, v in given if v is not None)
+
+    @property
+    def server_arguments(self) -> tuple[tuple[str, str | bool], ...]:
+        """The same for the server runtime's `Encoding(...)`, which has no allow_reserved."""
+        return tuple(a for a in self.arguments if a[0] != "allow_reserved")
+
+
+@dataclass(frozen=True)
 class Body:
+    #: what the client method takes
     type: PyType
+    #: the media type sent (Content-Type)
     media_type: str
     required: bool
     description: str = ""
+    kind: BodyKind = BodyKind.JSON
+    #: what the server validates the body into (None: `type`)
+    server_type: PyType | None = None
+    encoding: tuple[BodyEncoding, ...] = ()
+
+    @property
+    def parsed_type(self) -> PyType:
+        return self.server_type or self.type
 
 
 @dataclass(frozen=True)
@@ -153,10 +240,25 @@ class Response:
     type: PyType | None  # None: no body
     description: str = ""
     media_type: str | None = None
+    #: how the body is read: JSON is parsed and validated, text is `str`, binary `bytes`
+    kind: BodyKind = BodyKind.JSON
+    #: whether the client returns this answer (a documented 2xx, exact or `2XX`; `default`
+    #: when the operation documents no 2xx answer at all)
+    returned: bool = False
 
     @property
     def is_success(self) -> bool:
         return self.status.startswith("2")
+
+    @property
+    def client_key(self) -> int | str:
+        """The key of the client's `responses` mapping: 200, "2XX" or "default"."""
+        return self.status_code if self.status_code is not None else self.status
+
+    @property
+    def raw(self) -> bool:
+        """A text or binary body (the client returns it as `str` or `bytes`)."""
+        return self.kind in (BodyKind.TEXT, BodyKind.BINARY)
 
 
 @dataclass(frozen=True)
@@ -193,6 +295,8 @@ class Operation:
     query_model: PyType | None = None
     #: the server's `Param`s of this operation (transport parameters left out), in order
     server_params: tuple[ServerParamUse, ...] = ()
+    #: the name of the streaming variant (a binary success answer read as it arrives)
+    stream_name: PythonIdentifier | None = None
 
     @property
     def arguments(self) -> tuple[Parameter, ...]:
@@ -213,6 +317,25 @@ class Operation:
     @property
     def success_statuses(self) -> tuple[Response, ...]:
         return tuple(r for r in self.responses if r.is_success)
+
+    @property
+    def returned(self) -> tuple[Response, ...]:
+        """The answers the client returns (the others raise)."""
+        return tuple(r for r in self.responses if r.returned)
+
+    @property
+    def raw_media(self) -> tuple[Response, ...]:
+        """Documented answers whose body is text or binary (the server sends them as such)."""
+        return tuple(r for r in self.responses if r.raw and r.type is not None)
+
+    @property
+    def default_status(self) -> int | None:
+        """The status of a handler's answer that is not a `Reply`: the first exact 2xx
+        other than 202."""
+        for r in self.responses:
+            if r.is_success and r.status_code is not None and r.status_code != 202:
+                return r.status_code
+        return None
 
 
 @dataclass(frozen=True)
@@ -272,3 +395,23 @@ class Api:
         return any(p.type.uses_literal for op in self.operations for p in op.parameters) or any(
             op.result.uses_literal for op in self.operations
         )
+
+    @property
+    def uses_encoding(self) -> bool:
+        return any(op.body is not None and op.body.encoding for op in self.operations)
+
+    @property
+    def uses_response_body(self) -> bool:
+        return any(r.raw for op in self.operations for r in op.returned)
+
+    @property
+    def uses_stream(self) -> bool:
+        return any(op.stream_name for op in self.operations)
+
+    @property
+    def uses_file(self) -> bool:
+        return any(op.body is not None and op.body.kind is BodyKind.BINARY for op in self.operations)
+
+    @property
+    def uses_parameters(self) -> bool:
+        return any(op.arguments or op.of_role(Role.TRACK_ID) for op in self.operations)

@@ -58,7 +58,10 @@ def prepared_spec(model: OpenApi, workspace: Workspace) -> dict[str, Any]:
             schema = jp.resolve(data, site.pointer)
         except KeyError:
             continue
-        if not isinstance(schema, dict) or "$ref" in schema or "additionalProperties" in schema:
+        if not isinstance(schema, dict) or "$ref" in schema:
+            continue
+        _name_enum_members(schema)
+        if "additionalProperties" in schema:
             continue
         is_object = schema.get("type") == "object" or (
             "type" not in schema and "properties" in schema
@@ -168,6 +171,34 @@ def _mentions(schema: Any, refused: set[str], data: dict[str, Any], depth: int) 
     return isinstance(members, list) and any(
         _mentions(m, refused, data, depth + 1) for m in members
     )
+
+
+#: attributes of `str`, which members of a `StrEnum` must not be named (mypy refuses a member
+#: `count` that replaces `str.count`, and callers would lose the method)
+_STR_ATTRIBUTES = frozenset(name for name in dir(str) if not name.startswith("_"))
+
+
+def _name_enum_members(schema: dict[str, Any]) -> None:
+    """Name the members of a string enum whose values are `str` attributes (`count`, `index`,
+    `format`) with a trailing `_`, through datamodel-code-generator's `x-enum-varnames` (its
+    other members keep the names it gives them); a spec's own names are kept."""
+    values = schema.get("enum")
+    if not isinstance(values, list) or "x-enum-varnames" in schema or "x-enumNames" in schema:
+        return
+    if not any(isinstance(v, str) and v in _STR_ATTRIBUTES for v in values):
+        return
+    taken = {v for v in values if isinstance(v, str)}
+    names: list[str | None] = []
+    for value in values:
+        if isinstance(value, str) and value in _STR_ATTRIBUTES:
+            name = f"{value}_"
+            while name in taken:
+                name += "_"
+            taken.add(name)
+            names.append(name)
+        else:
+            names.append(None)
+    schema["x-enum-varnames"] = names
 
 
 def _composed(schema: dict[str, Any]) -> bool:
