@@ -55,10 +55,10 @@ from generator.openapi.model import (
     SecurityType,
     StatusKind,
 )
-from generator.openapi.model import RequestBody as SpecRequestBody
-from generator.openapi.model import Response as SpecResponse
 from generator.openapi.model import Operation as SpecOperation
 from generator.openapi.model import Parameter as SpecParameter
+from generator.openapi.model import RequestBody as SpecRequestBody
+from generator.openapi.model import Response as SpecResponse
 
 IDEMPOTENT_METHODS = {"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"}
 #: attribute names of the generated clients that operations must not shadow
@@ -558,7 +558,7 @@ class IrBuilder:
             btype, server, media_type = FILE, BYTES, media.name
         encoding = tuple(
             BodyEncoding(
-                property=name,
+                name=name,
                 content_type=rule.content_type,
                 style=rule.style.value if rule.style_given else None,
                 explode=rule.explode if rule.style_given else None,

@@ -192,7 +192,7 @@ class BodyEncoding:
     by `style`/`explode`/`allow_reserved` when the spec gives any of them, else as
     `content_type`."""
 
-    property: str
+    name: str  # the property's name
     content_type: str | None = None
     style: str | None = None
     explode: bool | None = None
@@ -410,7 +410,9 @@ class Api:
 
     @property
     def uses_file(self) -> bool:
-        return any(op.body is not None and op.body.kind is BodyKind.BINARY for op in self.operations)
+        return any(
+            op.body is not None and op.body.kind is BodyKind.BINARY for op in self.operations
+        )
 
     @property
     def uses_parameters(self) -> bool:
