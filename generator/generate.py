@@ -58,7 +58,8 @@ def build_package(
     # imported here: a cached answer needs none of the heavy machinery
     from generator.ir.build import build_api
     from generator.lint.engine import gate_workspace
-    from generator.load.workspace import Workspace
+    from generator.load.bundle import bundle
+    from generator.load.workspace import RefProblem, Workspace
     from generator.render.format import FormatError
     from generator.render.models import ModelGenerationError, generate_models
     from generator.render.package import render_package
@@ -71,11 +72,13 @@ def build_package(
         result.findings = [exc.finding]
         result.unreadable = True
         return result
+    from generator.load.swagger2 import upgrade
     from generator.openapi.build import build_model
     from generator.openapi.conventions import decide_conventions
+    from generator.openapi.dialect import is_swagger2
 
-    model = build_model(workspace)
-    if model.upgraded_from is not None:
+    if is_swagger2(workspace.root.data):
+        workspace.root.data = upgrade(workspace.root.data)
         result.findings.append(
             Finding(
                 shown,
@@ -102,8 +105,17 @@ def build_package(
         result.findings = [
             _forced(f) if f.severity is Severity.ERROR else f for f in result.findings
         ]
+    try:
+        # one self-contained document: the libraries below never resolve a reference themselves
+        bundled = bundle(workspace)
+    except RefProblem as problem:
+        result.findings.append(
+            Finding(shown, 1, 1, "", Severity.ERROR, problem.rule, problem.message)
+        )
+        return result
+    model = build_model(bundled.workspace)
     result.findings.extend(not_generated(model))
-    decided = decide_conventions(workspace, model, conventions)
+    decided = decide_conventions(bundled.workspace, model, conventions)
     result.findings.extend(decided.problems)
     result.conventions = [choice.to_json() for choice in decided.choices]
     if not result.ok:
@@ -114,7 +126,7 @@ def build_package(
             Finding(shown, 1, 1, "", Severity.WARNING, "generate-fallback", note)
             for note in models.notes
         )
-        api = build_api(workspace, model, decided, models.index, result.package)
+        api = build_api(bundled.workspace, model, decided, models.index, result.package)
         result.files = render_package(api, models)
     except (ModelGenerationError, FormatError) as exc:
         result.findings.append(

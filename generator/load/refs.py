@@ -18,9 +18,13 @@ from generator.load.workspace import Document
 
 #: keywords whose value is a literal, never a place for `$ref`
 LITERAL_KEYWORDS = frozenset({"example", "default", "enum", "const"})
-#: keywords whose value maps names to schemas (its keys are names, not keywords)
+#: keywords whose value maps names to schemas (its keys are names, not keywords), and the
+#: OpenAPI maps whose keys are names (a `default` response, a schema named `enum`)
 NAME_MAPS = frozenset(
     {"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"}
+    | {"paths", "webhooks", "responses", "schemas", "parameters", "requestBodies", "headers"}
+    | {"securitySchemes", "links", "callbacks", "pathItems", "content", "encoding"}
+    | {"variables"}
 )
 
 
@@ -32,18 +36,31 @@ class RefSite:
 
 
 def iter_refs(doc: Document) -> Iterator[RefSite]:
+    for value, pointer in iter_objects(doc):
+        ref = value.get("$ref")
+        if isinstance(ref, str):
+            yield RefSite(doc, pointer, ref)
+
+
+def iter_objects(
+    doc: Document, *, extensions: bool = False
+) -> Iterator[tuple[dict[str, Any], str]]:
+    """Every mapping of `doc` whose keys are keywords (not names, not inside literal values or,
+    unless `extensions`, `x-` extensions), with its pointer: where a `$ref` or another keyword
+    can take effect."""
     todo: list[tuple[Any, str, bool]] = [(doc.data, "", False)]
     while todo:
         value, pointer, names = todo.pop()
         if isinstance(value, dict):
-            ref = value.get("$ref")
-            if not names and isinstance(ref, str):
-                yield RefSite(doc, pointer, ref)
+            if not names:
+                yield value, pointer
             for key, child in value.items():
                 if names:
                     todo.append((child, jp.join(pointer, key), False))
                     continue
-                if key in LITERAL_KEYWORDS or key.startswith("x-") or key == "$ref":
+                if key in LITERAL_KEYWORDS or key == "$ref":
+                    continue
+                if key.startswith("x-") and not extensions:
                     continue
                 if key == "examples":
                     if isinstance(child, dict):  # map of Example objects: skip their `value`s

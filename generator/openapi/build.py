@@ -671,8 +671,11 @@ class ModelBuilder:
                 except RefProblem as problem:
                     self.problem(Loc(doc, pointer + "/$ref"), problem.rule, problem.message)
                     tdoc = None
-                # targets in the root's components are visited on their own; others from here
-                if tdoc is not None and tdoc is not self.root:
+                # targets in the root's components are visited on their own; others (in
+                # another file, or elsewhere in the root, as in a bundled spec) from here
+                if tdoc is not None and (
+                    tdoc is not self.root or not tpointer.startswith("/components/")
+                ):
                     todo.append((tdoc, tpointer, target))
             seen.add(key)
             loc = Loc(doc, pointer)

@@ -116,6 +116,14 @@ def make_handlers(pkg: ModuleType) -> Any:
         async def subscribe(self, request: Any) -> Any:
             return server.Reply(201)
 
+        async def list_books(self, request: Any) -> Any:
+            genre = request.genre or "novel"
+            first = [models.Book(title=f"{genre} {n}", shelf=request.shelf_id) for n in (1, 2)]
+            if request.cursor is None:
+                return models.BookPage(data=first, next_page="p2")
+            assert request.cursor == "p2"
+            return models.BookPage(data=[models.Book(title="last", shelf=request.shelf_id)])
+
     return Handlers()
 
 
@@ -493,6 +501,50 @@ def test_async_client(running: Running) -> None:
     assert upload.files[0].filename == "a.png" and upload.note == "n"
     assert data == b"54321"
     assert echo.values == {"form_csv": [7, 8], "deep": {"R": 1, "G": 2, "B": 3}}
+
+
+# ------------------------------------------------------------------------ other files
+
+
+def test_a_path_item_from_another_file_is_a_real_method(running: Running) -> None:
+    """`paths: {/shelves/{shelfId}/books: {$ref: shared/books.yaml}}`, whose schemas are in a
+    third file: a typed method, and a page iterator that keeps the path parameter."""
+    models = running.pkg.models
+    with running.client() as client:
+        page = client.list_books(3, genre="poetry")
+        books = list(client.iter_list_books(4))
+    assert isinstance(page, models.BookPage) and page.next_page == "p2"
+    assert [b.title for b in page.data] == ["poetry 1", "poetry 2"]
+    assert [(b.title, b.shelf) for b in books] == [("novel 1", 4), ("novel 2", 4), ("last", 4)]
+    assert raw_path(running.last).endswith("/shelves/4/books?cursor=p2")
+
+
+def test_relative_references_resolve_from_the_spec_folder_whatever_the_cwd(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    elsewhere = tmp_path / "work"
+    elsewhere.mkdir()
+    spec = BASELINE / "31.yaml"
+    done = cli("generate", spec, "--out", "out", "--package", "baseline_31", cwd=elsewhere)
+    assert done.returncode == 0, done.stdout + done.stderr
+    for name in ("client.py", "models.py", "server.py"):
+        fresh = (elsewhere / "out" / "baseline_31" / name).read_text()
+        assert fresh == (GOLDEN / "baseline_31" / name).read_text(), name
+
+
+def test_a_reference_leaving_the_spec_folder_is_refused(cli: CliRunner, tmp_path: Path) -> None:
+    (tmp_path / "api").mkdir()
+    (tmp_path / "common.yaml").write_text("Thing: {type: object}\n")
+    (tmp_path / "api" / "spec.yaml").write_text(
+        "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n"
+        "      responses:\n        default:\n          description: x\n          content:\n"
+        "            application/json: {schema: {$ref: '../common.yaml#/Thing'}}\n"
+    )
+    done = cli("generate", "api/spec.yaml", "--out", "out", "--package", "p", cwd=tmp_path)
+    assert done.returncode == 1
+    assert "error ref-outside-root" in done.stdout
+    assert "/paths/~1a/get/responses/default/content/application~1json/schema/$ref" in done.stdout
+    assert not (tmp_path / "out").exists()
 
 
 # ------------------------------------------------------------------------ the goldens

@@ -48,4 +48,4 @@ __all__ = [
     "models",
 ]
 
-SPEC_SHA256 = "fb8bfeb32ff95496b6622c5624b62ebc7a6f2170ae76ae89e29fcf3a94f323e2"
+SPEC_SHA256 = "80bd2c0b13f9614c7f7bf2ca89c564f6d0b671491fb59d60b75cfcc4d9945b38"

@@ -7,7 +7,7 @@ keys and typed errors through `._runtime`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from typing import Any, ClassVar, Literal, cast
 
@@ -605,6 +605,65 @@ class Client(BaseClient):
             operation_id="deleteThing",
         )
         return cast(None, result)
+
+    def list_books(
+        self,
+        shelf_id: int,
+        *,
+        cursor: str | None = None,
+        genre: Literal["novel", "poetry"] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> models.BookPage:
+        """A page of the books on a shelf (a path item from another file).
+
+        `GET /shelves/{shelfId}/books` (operationId `listBooks`).
+        """
+        result = self._request(
+            "GET",
+            "/shelves/{shelfId}/books",
+            parameters=(
+                Parameter("shelfId", "path", shelf_id),
+                Parameter("cursor", "query", cursor),
+                Parameter("genre", "query", genre),
+            ),
+            responses={
+                200: models.BookPage,
+            },
+            idempotent=True,
+            auto_idempotency_key=False,
+            extra_headers=extra_headers,
+            timeout=timeout,
+            operation_id="listBooks",
+        )
+        return cast(models.BookPage, result)
+
+    def iter_list_books(
+        self,
+        shelf_id: int,
+        *,
+        genre: Literal["novel", "poetry"] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+        max_pages: int | None = None,
+    ) -> Iterator[models.Book]:
+        """Every item of `listBooks`, following `next_page` across pages."""
+
+        def fetch(cursor: str | None) -> models.BookPage:
+            return self.list_books(
+                shelf_id,
+                genre=genre,
+                cursor=cursor,
+                extra_headers=extra_headers,
+                timeout=timeout,
+            )
+
+        return self._paginate(
+            fetch,
+            next_field="next_page",
+            items_field="data",
+            max_pages=max_pages,
+        )
 
     def subscribe(
         self,
@@ -1210,6 +1269,65 @@ class AsyncClient(AsyncBaseClient):
             operation_id="deleteThing",
         )
         return cast(None, result)
+
+    async def list_books(
+        self,
+        shelf_id: int,
+        *,
+        cursor: str | None = None,
+        genre: Literal["novel", "poetry"] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> models.BookPage:
+        """A page of the books on a shelf (a path item from another file).
+
+        `GET /shelves/{shelfId}/books` (operationId `listBooks`).
+        """
+        result = await self._request(
+            "GET",
+            "/shelves/{shelfId}/books",
+            parameters=(
+                Parameter("shelfId", "path", shelf_id),
+                Parameter("cursor", "query", cursor),
+                Parameter("genre", "query", genre),
+            ),
+            responses={
+                200: models.BookPage,
+            },
+            idempotent=True,
+            auto_idempotency_key=False,
+            extra_headers=extra_headers,
+            timeout=timeout,
+            operation_id="listBooks",
+        )
+        return cast(models.BookPage, result)
+
+    def iter_list_books(
+        self,
+        shelf_id: int,
+        *,
+        genre: Literal["novel", "poetry"] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+        max_pages: int | None = None,
+    ) -> AsyncIterator[models.Book]:
+        """Every item of `listBooks`, following `next_page` across pages."""
+
+        async def fetch(cursor: str | None) -> models.BookPage:
+            return await self.list_books(
+                shelf_id,
+                genre=genre,
+                cursor=cursor,
+                extra_headers=extra_headers,
+                timeout=timeout,
+            )
+
+        return self._paginate(
+            fetch,
+            next_field="next_page",
+            items_field="data",
+            max_pages=max_pages,
+        )
 
     async def subscribe(
         self,

@@ -52,6 +52,7 @@ __all__ = [
     "GetImageRequest",
     "Handlers",
     "HeaderStylesRequest",
+    "ListBooksRequest",
     "PathArrayRequest",
     "PathObjectRequest",
     "PathPrimitiveRequest",
@@ -295,6 +296,19 @@ class DeleteThingRequest:
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class ListBooksRequest:
+    """The parsed request of `listBooks` (`GET /shelves/{shelfId}/books`)."""
+
+    shelf_id: int
+    """`shelfId` (path)"""
+    cursor: str | None
+    """`cursor` (query)"""
+    genre: Literal["novel", "poetry"] | None
+    """`genre` (query)"""
+    context: RequestContext
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class SubscribeRequest:
     """The parsed request of `subscribe` (`POST /subscriptions`)."""
 
@@ -424,6 +438,13 @@ class Handlers(Protocol):
         """204 without a body; errors by default.
 
         `DELETE /responses/mixed` (operationId `deleteThing`).
+        """
+        ...
+
+    async def list_books(self, request: ListBooksRequest) -> models.BookPage | Reply:
+        """A page of the books on a shelf (a path item from another file).
+
+        `GET /shelves/{shelfId}/books` (operationId `listBooks`).
         """
         ...
 
@@ -864,6 +885,20 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
         lambda h, r: h.delete_thing(r),
         default_status=204,
         responses={"204": None, "DEFAULT": models.Error},
+    ),
+    Operation(
+        "listBooks",
+        "GET",
+        "/shelves/{shelfId}/books",
+        ListBooksRequest,
+        lambda h, r: h.list_books(r),
+        params=(
+            Param("shelfId", "shelf_id", "path", int, required=True),
+            Param("cursor", "cursor", "query", str),
+            Param("genre", "genre", "query", Literal["novel", "poetry"]),
+        ),
+        responses={"200": models.BookPage},
+        query_model=models.ShelvesShelfIdBooksGetParametersQuery,
     ),
     Operation(
         "subscribe",

@@ -48,4 +48,4 @@ __all__ = [
     "models",
 ]
 
-SPEC_SHA256 = "a8bd8acb0cf9dbb65e0f94e43b9e5cb4dba2c7c96288ca94d49536a2c7f0aef1"
+SPEC_SHA256 = "fc81db38d6cf69c60603a6c1572d4245cc22c400d7e7da086de2fbe445e3d94a"

@@ -172,3 +172,35 @@ class SubscriptionsPostRequest(BaseModel):
         populate_by_name=True,
     )
     callback_url: Annotated[AnyUrl, Field(alias="callbackUrl")]
+
+
+class Genre(StrEnum):
+    novel = "novel"
+    poetry = "poetry"
+
+
+class ShelvesShelfIdBooksGetParametersQuery(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    cursor: str | None = None
+    genre: Genre | None = None
+
+
+class Book(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    title: str
+    shelf: int
+    genre: Genre | None = None
+
+
+class BookPage(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    data: list[Book]
+    next_page: str | None = None
