@@ -19,8 +19,10 @@ A plain script that prints numbers; it is not part of the test suite.
 
 Every figure is the wall clock of a subprocess, best of --repeat runs. The generated package is
 then imported (`import PKG, PKG.client, PKG.models` with the output folder as working
-directory), timed too. A tool that crashes, refuses the spec or runs past --timeout is reported
-as such in the table; its full output is kept in benchmarks/.data/logs/.
+directory), timed too; with --mypy it is also checked with `mypy --strict` (slow on the large
+specs: minutes each), and the table says whether it passed and how many errors it found. A
+tool that crashes, refuses the spec or runs past --timeout is reported as such in the table;
+its full output is kept in benchmarks/.data/logs/.
 """
 
 from __future__ import annotations
@@ -303,6 +305,7 @@ class Row:
     codegen: Run | None = None
     importing: Run | None = None
     reimport: Run | None = None
+    typing: Run | None = None  # mypy --strict of the generated package (--mypy)
     notes: list[str] = field(default_factory=list)
     goal: str = ""
 
@@ -328,6 +331,29 @@ def import_check(out: Path, packages: Sequence[str], timeout: float) -> tuple[Ru
     return first, run([sys.executable, "-c", statement], cwd=out, timeout=timeout)
 
 
+def mypy_check(out: Path, package: str, timeout: float) -> Run:
+    """`mypy --strict` of a generated package, without a cache (as CI would run it)."""
+    return run(
+        [
+            *(sys.executable, "-m", "mypy", "--strict", "--no-incremental"),
+            *("--cache-dir", os.devnull, package),
+        ],
+        cwd=out,
+        timeout=timeout,
+    )
+
+
+def mypy_verdict(result: Run | None) -> str:
+    if result is None:
+        return "-"
+    if result.returncode is None:
+        return "TIMEOUT"
+    if result.ok:
+        return "pass"
+    errors = len(re.findall(r": error:", result.stdout))
+    return f"FAIL ({errors} errors)" if errors else f"FAIL({result.returncode})"
+
+
 def generated_ok(result: Run, out: Path, packages: Sequence[str]) -> Run:
     """An exit 0 that wrote no package is a failure too."""
     if result.ok:
@@ -339,7 +365,12 @@ def generated_ok(result: Run, out: Path, packages: Sequence[str]) -> Run:
 
 
 def bench_large(
-    spec: LargeSpec, repeat: int, timeout: float, env: dict[str, str], work: Path
+    spec: LargeSpec,
+    repeat: int,
+    timeout: float,
+    env: dict[str, str],
+    work: Path,
+    typecheck: bool = False,
 ) -> Row:
     row = Row(spec.name, goal=f"ratio <= {GOAL_RATIO}")
     path, origin = extract(spec)
@@ -396,6 +427,11 @@ def bench_large(
         row.importing, row.reimport = import_check(kept, [package], timeout)
         save_log(f"{spec.name}-import", row.importing)
         log(f"  import: {_status(row.importing)}")
+        if typecheck:
+            log("  mypy --strict ...")
+            row.typing = mypy_check(kept, package, timeout)
+            save_log(f"{spec.name}-mypy", row.typing)
+            log(f"  mypy --strict: {mypy_verdict(row.typing)}")
     return row
 
 
@@ -601,6 +637,7 @@ def print_report(zuora: Zuora | None, rows: list[Row]) -> None:
         "goal",
         "import s (1st/2nd)",
         "importable",
+        "mypy --strict",
     )
     table = []
     for row in rows:
@@ -626,6 +663,7 @@ def print_report(zuora: Zuora | None, rows: list[Row]) -> None:
                 goal,
                 import_seconds(row.importing, row.reimport),
                 importable,
+                mypy_verdict(row.typing),
             )
         )
     widths = [max(len(h), *(len(r[i]) for r in table)) for i, h in enumerate(headers)]
@@ -674,6 +712,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--keep", action="store_true", help="keep the generated output (path is printed)"
     )
+    parser.add_argument(
+        "--mypy",
+        action="store_true",
+        help="also check each large spec's generated package with mypy --strict (slow)",
+    )
     args = parser.parse_args(argv)
     args.only = [n.strip().lower() for item in args.only for n in item.split(",") if n.strip()]
     unknown = sorted(set(args.only) - set(NAMES))
@@ -705,7 +748,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if large:
             fetch(args.timeout)
         for spec in large:
-            rows.append(bench_large(spec, args.repeat or 1, args.timeout, env, work))
+            rows.append(
+                bench_large(spec, args.repeat or 1, args.timeout, env, work, typecheck=args.mypy)
+            )
     except KeyboardInterrupt:
         log("interrupted: reporting what was measured")
     finally:
