@@ -61,6 +61,7 @@ def prepared_spec(model: OpenApi, workspace: Workspace) -> dict[str, Any]:
         if not isinstance(schema, dict) or "$ref" in schema:
             continue
         _name_enum_members(schema)
+        _drop_null_default(schema)
         if "additionalProperties" in schema:
             continue
         is_object = schema.get("type") == "object" or (
@@ -201,6 +202,29 @@ def _name_enum_members(schema: dict[str, Any]) -> None:
     schema["x-enum-varnames"] = names
 
 
+def _allows_null(schema: dict[str, Any]) -> bool:
+    kind = schema.get("type")
+    if schema.get("nullable") is True or kind == "null":
+        return True
+    if isinstance(kind, list) and "null" in kind:
+        return True
+    for keyword in ("anyOf", "oneOf"):
+        branches = schema.get(keyword)
+        if isinstance(branches, list) and any(
+            isinstance(b, dict) and _allows_null(b) for b in branches
+        ):
+            return True
+    return False
+
+
+def _drop_null_default(schema: dict[str, Any]) -> None:
+    """`default: null` on a schema that does not allow null says "absent by default": left as
+    it is, datamodel-code-generator types the field without None yet defaults it to None
+    (mypy --strict refuses it). Without the default the optional field is `X | None = None`."""
+    if "default" in schema and schema["default"] is None and not _allows_null(schema):
+        del schema["default"]
+
+
 def _composed(schema: dict[str, Any]) -> bool:
     return any(k in schema for k in ("allOf", "anyOf", "oneOf", "unevaluatedProperties"))
 
@@ -293,8 +317,48 @@ def _run(data: dict[str, Any], *, split: bool) -> Models:
         for m in metadata.get("models", [])
     )
     source = _escaped_literals(source)
+    source = _without_foreign_root_defaults(source)
     _check_source(source, classes)
     return Models(source=source, index=ClassIndex(classes))
+
+
+#: a `RootModel` of a scalar whose `root` has a default (one statement, maybe several lines)
+_ROOT_DEFAULT = re.compile(
+    r"^class \w+\(RootModel\[(int|float|bool|str)\]\):\n"
+    r"    root: (?:[^\n]*\[\n(?:        [^\n]*\n)*    \]|[^\n]*?)( = ([^\n]+))\n",
+    re.MULTILINE,
+)
+_SCALARS: dict[str, tuple[type, ...]] = {
+    "int": (int,),
+    "float": (int, float),
+    "bool": (bool,),
+    "str": (str,),
+}
+
+
+def _without_foreign_root_defaults(source: str) -> str:
+    """datamodel-code-generator gives each scalar branch of a `oneOf` with a default its own
+    `RootModel`, and copies the default into every branch's `root`, also where that branch
+    cannot hold it (`RootModel[int]` with `root = 'auto'`): a value no instance may have, which
+    mypy --strict refuses. Such a default is dropped (the branch never had one)."""
+    import ast
+
+    if "(RootModel[" not in source:
+        return source
+    edits: list[tuple[int, int]] = []
+    for match in _ROOT_DEFAULT.finditer(source):
+        try:
+            value = ast.literal_eval(match.group(3))
+        except (SyntaxError, ValueError):
+            continue
+        allowed = _SCALARS[match.group(1)]
+        if isinstance(value, bool) and match.group(1) != "bool":
+            allowed = ()
+        if not isinstance(value, allowed):
+            edits.append((match.start(2), match.end(2)))
+    for begin, end in reversed(edits):
+        source = source[:begin] + source[end:]
+    return source
 
 
 def _escaped_literals(source: str) -> str:

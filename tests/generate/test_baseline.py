@@ -503,6 +503,24 @@ def test_async_client(running: Running) -> None:
     assert echo.values == {"form_csv": [7, 8], "deep": {"R": 1, "G": 2, "B": 3}}
 
 
+# ------------------------------------------------------------------------ models
+
+
+def test_models_mypy_once_refused_are_usable(running: Running) -> None:
+    """Shapes whose generated models failed mypy --strict: enum values named like `str`
+    methods, a `oneOf` default copied into a branch that cannot hold it, `default: null` on a
+    schema that does not allow null."""
+    models = running.pkg.models
+    assert [m.value for m in models.Kind] == ["cat", "dog", "count", "index", "format"]
+    assert models.Kind.count_ == "count" and models.Kind("index") is models.Kind.index_
+    assert "count".count("c") == models.Kind.count_.count("c") == 1  # str methods still work
+    tuning = models.Tuning()
+    assert tuning.epochs == "auto" and tuning.noise is None
+    assert models.Tuning.model_validate({"epochs": 3}).epochs.root == 3
+    with pytest.raises(pydantic.ValidationError):
+        models.Epochs1.model_validate("auto")
+
+
 # ------------------------------------------------------------------------ other files
 
 

@@ -48,4 +48,4 @@ __all__ = [
     "models",
 ]
 
-SPEC_SHA256 = "fc81db38d6cf69c60603a6c1572d4245cc22c400d7e7da086de2fbe445e3d94a"
+SPEC_SHA256 = "219dc73e9bca8c5891575581fbd56915170831129c818eca15786be9d96e1cec"

@@ -6,7 +6,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AnyUrl, BaseModel, ConfigDict, Field
+from pydantic import AnyUrl, BaseModel, ConfigDict, Field, RootModel
 
 
 class Echo(BaseModel):
@@ -88,6 +88,31 @@ class Upload(BaseModel):
     files: list[File]
     meta: Filter | None = None
     note: str | None = None
+
+
+class Epochs(StrEnum):
+    auto = "auto"
+
+
+class Epochs1(RootModel[int]):
+    root: Annotated[int, Field(ge=1)]
+
+
+class Noise(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    level: float | None = None
+
+
+class Tuning(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    epochs: Epochs | Epochs1 = Epochs.auto
+    noise: Noise | None = None
 
 
 class Error(BaseModel):
