@@ -1286,6 +1286,16 @@ def _param_raw(param: Param, wire: _Wire, layout: _Layout) -> Parsed | None:
     return parsed
 
 
+def _query_model_value(param: Param, parsed: Parsed) -> object:
+    """What the query model checks of a parameter: its parsed text, or for a JSON `content`
+    parameter the JSON it holds (the model's field is the value's type, not a string)."""
+    content_type = param.content_type
+    if content_type and isinstance(parsed, str) and media_kind(content_type) == "json":
+        with contextlib.suppress(ValueError):
+            return json.loads(parsed)
+    return parsed
+
+
 def _typed(param: Param, parsed: Parsed) -> object:
     """The typed value of a parsed parameter; raises pydantic.ValidationError."""
     content_type = param.content_type
@@ -1496,7 +1506,7 @@ async def _parse(
                 )
             continue
         if param.location == "query":
-            raw_query[param.wire] = raw
+            raw_query[param.wire] = _query_model_value(param, raw)
         try:
             values[param.name] = _typed(param, raw)
         except pydantic.ValidationError as exc:

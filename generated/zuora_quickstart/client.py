@@ -13,7 +13,12 @@ from typing import ClassVar, Literal, cast, overload
 import pydantic
 
 from . import models
-from ._runtime import Accepted, AsyncBaseClient, BaseClient
+from ._runtime import (
+    Accepted,
+    AsyncBaseClient,
+    BaseClient,
+    Parameter,
+)
 
 __all__ = ["AsyncClient", "Client"]
 
@@ -63,24 +68,24 @@ class Client(BaseClient):
         result = self._request(
             "GET",
             "/fulfillments",
-            path_params={},
-            query={
-                "cursor": cursor,
-                "sort[]": sort,
-                "fields[]": fields,
-                "fulfillment.fields[]": fulfillment_fields,
-                "fulfillment_item.fields[]": fulfillment_item_fields,
-                "credit_memo_item.fields[]": credit_memo_item_fields,
-                "invoice_item.fields[]": invoice_item_fields,
-                "expand[]": expand,
-                "filter[]": filter_,
-                "page_size": page_size,
-            },
-            headers={
-                "zuora-entity-ids": zuora_entity_ids,
-                "zuora-track-id": track_id,
-            },
-            body=None,
+            parameters=(
+                Parameter("cursor", "query", cursor),
+                Parameter("sort[]", "query", sort),
+                Parameter("fields[]", "query", fields),
+                Parameter("fulfillment.fields[]", "query", fulfillment_fields),
+                Parameter(
+                    "fulfillment_item.fields[]", "query", fulfillment_item_fields
+                ),
+                Parameter(
+                    "credit_memo_item.fields[]", "query", credit_memo_item_fields
+                ),
+                Parameter("invoice_item.fields[]", "query", invoice_item_fields),
+                Parameter("expand[]", "query", expand),
+                Parameter("filter[]", "query", filter_),
+                Parameter("page_size", "query", page_size),
+                Parameter("zuora-entity-ids", "header", zuora_entity_ids),
+                Parameter("zuora-track-id", "header", track_id),
+            ),
             responses={
                 200: models.FulfillmentListResponse,
             },
@@ -214,22 +219,23 @@ class Client(BaseClient):
         result = self._request(
             "POST",
             "/fulfillments",
-            path_params={},
-            query={
-                "fields[]": fields,
-                "fulfillment.fields[]": fulfillment_fields,
-                "fulfillment_item.fields[]": fulfillment_item_fields,
-                "credit_memo_item.fields[]": credit_memo_item_fields,
-                "invoice_item.fields[]": invoice_item_fields,
-                "expand[]": expand,
-                "filter[]": filter_,
-                "page_size": page_size,
-            },
-            headers={
-                "async": async_,
-                "zuora-entity-ids": zuora_entity_ids,
-                "zuora-track-id": track_id,
-            },
+            parameters=(
+                Parameter("fields[]", "query", fields),
+                Parameter("fulfillment.fields[]", "query", fulfillment_fields),
+                Parameter(
+                    "fulfillment_item.fields[]", "query", fulfillment_item_fields
+                ),
+                Parameter(
+                    "credit_memo_item.fields[]", "query", credit_memo_item_fields
+                ),
+                Parameter("invoice_item.fields[]", "query", invoice_item_fields),
+                Parameter("expand[]", "query", expand),
+                Parameter("filter[]", "query", filter_),
+                Parameter("page_size", "query", page_size),
+                Parameter("async", "header", async_),
+                Parameter("zuora-entity-ids", "header", zuora_entity_ids),
+                Parameter("zuora-track-id", "header", track_id),
+            ),
             body=body,
             responses={
                 201: models.FulfillmentResponse,
@@ -320,22 +326,23 @@ class Client(BaseClient):
         result = self._request(
             "POST",
             "/fulfillments/bulk_create",
-            path_params={},
-            query={
-                "fields[]": fields,
-                "fulfillment.fields[]": fulfillment_fields,
-                "fulfillment_item.fields[]": fulfillment_item_fields,
-                "credit_memo_item.fields[]": credit_memo_item_fields,
-                "invoice_item.fields[]": invoice_item_fields,
-                "expand[]": expand,
-                "filter[]": filter_,
-                "page_size": page_size,
-            },
-            headers={
-                "async": async_,
-                "zuora-entity-ids": zuora_entity_ids,
-                "zuora-track-id": track_id,
-            },
+            parameters=(
+                Parameter("fields[]", "query", fields),
+                Parameter("fulfillment.fields[]", "query", fulfillment_fields),
+                Parameter(
+                    "fulfillment_item.fields[]", "query", fulfillment_item_fields
+                ),
+                Parameter(
+                    "credit_memo_item.fields[]", "query", credit_memo_item_fields
+                ),
+                Parameter("invoice_item.fields[]", "query", invoice_item_fields),
+                Parameter("expand[]", "query", expand),
+                Parameter("filter[]", "query", filter_),
+                Parameter("page_size", "query", page_size),
+                Parameter("async", "header", async_),
+                Parameter("zuora-entity-ids", "header", zuora_entity_ids),
+                Parameter("zuora-track-id", "header", track_id),
+            ),
             body=body,
             responses={
                 201: models.FulfillmentBulkCreateResponseResponse,
@@ -380,24 +387,23 @@ class Client(BaseClient):
         result = self._request(
             "GET",
             "/fulfillments/{fulfillment_id}",
-            path_params={
-                "fulfillment_id": fulfillment_id,
-            },
-            query={
-                "fields[]": fields,
-                "fulfillment.fields[]": fulfillment_fields,
-                "fulfillment_item.fields[]": fulfillment_item_fields,
-                "credit_memo_item.fields[]": credit_memo_item_fields,
-                "invoice_item.fields[]": invoice_item_fields,
-                "expand[]": expand,
-                "filter[]": filter_,
-                "page_size": page_size,
-            },
-            headers={
-                "zuora-entity-ids": zuora_entity_ids,
-                "zuora-track-id": track_id,
-            },
-            body=None,
+            parameters=(
+                Parameter("fulfillment_id", "path", fulfillment_id),
+                Parameter("fields[]", "query", fields),
+                Parameter("fulfillment.fields[]", "query", fulfillment_fields),
+                Parameter(
+                    "fulfillment_item.fields[]", "query", fulfillment_item_fields
+                ),
+                Parameter(
+                    "credit_memo_item.fields[]", "query", credit_memo_item_fields
+                ),
+                Parameter("invoice_item.fields[]", "query", invoice_item_fields),
+                Parameter("expand[]", "query", expand),
+                Parameter("filter[]", "query", filter_),
+                Parameter("page_size", "query", page_size),
+                Parameter("zuora-entity-ids", "header", zuora_entity_ids),
+                Parameter("zuora-track-id", "header", track_id),
+            ),
             responses={
                 200: models.FulfillmentResponse,
             },
@@ -459,18 +465,13 @@ class Client(BaseClient):
         result = self._request(
             "DELETE",
             "/fulfillments/{fulfillment_id}",
-            path_params={
-                "fulfillment_id": fulfillment_id,
-            },
-            query={
-                "fields[]": fields,
-            },
-            headers={
-                "async": async_,
-                "zuora-entity-ids": zuora_entity_ids,
-                "zuora-track-id": track_id,
-            },
-            body=None,
+            parameters=(
+                Parameter("fulfillment_id", "path", fulfillment_id),
+                Parameter("fields[]", "query", fields),
+                Parameter("async", "header", async_),
+                Parameter("zuora-entity-ids", "header", zuora_entity_ids),
+                Parameter("zuora-track-id", "header", track_id),
+            ),
             responses={
                 204: None,
                 202: models.AsyncAccepted,
@@ -566,24 +567,24 @@ class Client(BaseClient):
         result = self._request(
             "PATCH",
             "/fulfillments/{fulfillment_id}",
-            path_params={
-                "fulfillment_id": fulfillment_id,
-            },
-            query={
-                "fields[]": fields,
-                "fulfillment.fields[]": fulfillment_fields,
-                "fulfillment_item.fields[]": fulfillment_item_fields,
-                "credit_memo_item.fields[]": credit_memo_item_fields,
-                "invoice_item.fields[]": invoice_item_fields,
-                "expand[]": expand,
-                "filter[]": filter_,
-                "page_size": page_size,
-            },
-            headers={
-                "async": async_,
-                "zuora-entity-ids": zuora_entity_ids,
-                "zuora-track-id": track_id,
-            },
+            parameters=(
+                Parameter("fulfillment_id", "path", fulfillment_id),
+                Parameter("fields[]", "query", fields),
+                Parameter("fulfillment.fields[]", "query", fulfillment_fields),
+                Parameter(
+                    "fulfillment_item.fields[]", "query", fulfillment_item_fields
+                ),
+                Parameter(
+                    "credit_memo_item.fields[]", "query", credit_memo_item_fields
+                ),
+                Parameter("invoice_item.fields[]", "query", invoice_item_fields),
+                Parameter("expand[]", "query", expand),
+                Parameter("filter[]", "query", filter_),
+                Parameter("page_size", "query", page_size),
+                Parameter("async", "header", async_),
+                Parameter("zuora-entity-ids", "header", zuora_entity_ids),
+                Parameter("zuora-track-id", "header", track_id),
+            ),
             body=body,
             responses={
                 200: models.FulfillmentResponse,
@@ -627,24 +628,24 @@ class Client(BaseClient):
         result = self._request(
             "GET",
             "/fulfillments_items",
-            path_params={},
-            query={
-                "cursor": cursor,
-                "sort[]": sort,
-                "fields[]": fields,
-                "fulfillment.fields[]": fulfillment_fields,
-                "fulfillment_item.fields[]": fulfillment_item_fields,
-                "credit_memo_item.fields[]": credit_memo_item_fields,
-                "invoice_item.fields[]": invoice_item_fields,
-                "expand[]": expand,
-                "filter[]": filter_,
-                "page_size": page_size,
-            },
-            headers={
-                "zuora-entity-ids": zuora_entity_ids,
-                "zuora-track-id": track_id,
-            },
-            body=None,
+            parameters=(
+                Parameter("cursor", "query", cursor),
+                Parameter("sort[]", "query", sort),
+                Parameter("fields[]", "query", fields),
+                Parameter("fulfillment.fields[]", "query", fulfillment_fields),
+                Parameter(
+                    "fulfillment_item.fields[]", "query", fulfillment_item_fields
+                ),
+                Parameter(
+                    "credit_memo_item.fields[]", "query", credit_memo_item_fields
+                ),
+                Parameter("invoice_item.fields[]", "query", invoice_item_fields),
+                Parameter("expand[]", "query", expand),
+                Parameter("filter[]", "query", filter_),
+                Parameter("page_size", "query", page_size),
+                Parameter("zuora-entity-ids", "header", zuora_entity_ids),
+                Parameter("zuora-track-id", "header", track_id),
+            ),
             responses={
                 200: models.FulfillmentItemListResponse,
             },
@@ -772,22 +773,23 @@ class Client(BaseClient):
         result = self._request(
             "POST",
             "/fulfillments_items",
-            path_params={},
-            query={
-                "fields[]": fields,
-                "fulfillment.fields[]": fulfillment_fields,
-                "fulfillment_item.fields[]": fulfillment_item_fields,
-                "credit_memo_item.fields[]": credit_memo_item_fields,
-                "invoice_item.fields[]": invoice_item_fields,
-                "expand[]": expand,
-                "filter[]": filter_,
-                "page_size": page_size,
-            },
-            headers={
-                "async": async_,
-                "zuora-entity-ids": zuora_entity_ids,
-                "zuora-track-id": track_id,
-            },
+            parameters=(
+                Parameter("fields[]", "query", fields),
+                Parameter("fulfillment.fields[]", "query", fulfillment_fields),
+                Parameter(
+                    "fulfillment_item.fields[]", "query", fulfillment_item_fields
+                ),
+                Parameter(
+                    "credit_memo_item.fields[]", "query", credit_memo_item_fields
+                ),
+                Parameter("invoice_item.fields[]", "query", invoice_item_fields),
+                Parameter("expand[]", "query", expand),
+                Parameter("filter[]", "query", filter_),
+                Parameter("page_size", "query", page_size),
+                Parameter("async", "header", async_),
+                Parameter("zuora-entity-ids", "header", zuora_entity_ids),
+                Parameter("zuora-track-id", "header", track_id),
+            ),
             body=body,
             responses={
                 201: models.FulfillmentItemResponse,
@@ -878,22 +880,23 @@ class Client(BaseClient):
         result = self._request(
             "POST",
             "/fulfillments_items/bulk_create",
-            path_params={},
-            query={
-                "fields[]": fields,
-                "fulfillment.fields[]": fulfillment_fields,
-                "fulfillment_item.fields[]": fulfillment_item_fields,
-                "credit_memo_item.fields[]": credit_memo_item_fields,
-                "invoice_item.fields[]": invoice_item_fields,
-                "expand[]": expand,
-                "filter[]": filter_,
-                "page_size": page_size,
-            },
-            headers={
-                "async": async_,
-                "zuora-entity-ids": zuora_entity_ids,
-                "zuora-track-id": track_id,
-            },
+            parameters=(
+                Parameter("fields[]", "query", fields),
+                Parameter("fulfillment.fields[]", "query", fulfillment_fields),
+                Parameter(
+                    "fulfillment_item.fields[]", "query", fulfillment_item_fields
+                ),
+                Parameter(
+                    "credit_memo_item.fields[]", "query", credit_memo_item_fields
+                ),
+                Parameter("invoice_item.fields[]", "query", invoice_item_fields),
+                Parameter("expand[]", "query", expand),
+                Parameter("filter[]", "query", filter_),
+                Parameter("page_size", "query", page_size),
+                Parameter("async", "header", async_),
+                Parameter("zuora-entity-ids", "header", zuora_entity_ids),
+                Parameter("zuora-track-id", "header", track_id),
+            ),
             body=body,
             responses={
                 201: models.FulfillmentItemBulkCreateResponseResponse,
@@ -937,24 +940,23 @@ class Client(BaseClient):
         result = self._request(
             "GET",
             "/fulfillments_items/{fulfillment_item_id}",
-            path_params={
-                "fulfillment_item_id": fulfillment_item_id,
-            },
-            query={
-                "fields[]": fields,
-                "fulfillment.fields[]": fulfillment_fields,
-                "fulfillment_item.fields[]": fulfillment_item_fields,
-                "credit_memo_item.fields[]": credit_memo_item_fields,
-                "invoice_item.fields[]": invoice_item_fields,
-                "expand[]": expand,
-                "filter[]": filter_,
-                "page_size": page_size,
-            },
-            headers={
-                "zuora-entity-ids": zuora_entity_ids,
-                "zuora-track-id": track_id,
-            },
-            body=None,
+            parameters=(
+                Parameter("fulfillment_item_id", "path", fulfillment_item_id),
+                Parameter("fields[]", "query", fields),
+                Parameter("fulfillment.fields[]", "query", fulfillment_fields),
+                Parameter(
+                    "fulfillment_item.fields[]", "query", fulfillment_item_fields
+                ),
+                Parameter(
+                    "credit_memo_item.fields[]", "query", credit_memo_item_fields
+                ),
+                Parameter("invoice_item.fields[]", "query", invoice_item_fields),
+                Parameter("expand[]", "query", expand),
+                Parameter("filter[]", "query", filter_),
+                Parameter("page_size", "query", page_size),
+                Parameter("zuora-entity-ids", "header", zuora_entity_ids),
+                Parameter("zuora-track-id", "header", track_id),
+            ),
             responses={
                 200: models.FulfillmentItemResponse,
             },
@@ -1013,18 +1015,13 @@ class Client(BaseClient):
         result = self._request(
             "DELETE",
             "/fulfillments_items/{fulfillment_item_id}",
-            path_params={
-                "fulfillment_item_id": fulfillment_item_id,
-            },
-            query={
-                "fields[]": fields,
-            },
-            headers={
-                "async": async_,
-                "zuora-entity-ids": zuora_entity_ids,
-                "zuora-track-id": track_id,
-            },
-            body=None,
+            parameters=(
+                Parameter("fulfillment_item_id", "path", fulfillment_item_id),
+                Parameter("fields[]", "query", fields),
+                Parameter("async", "header", async_),
+                Parameter("zuora-entity-ids", "header", zuora_entity_ids),
+                Parameter("zuora-track-id", "header", track_id),
+            ),
             responses={
                 204: None,
                 202: models.AsyncAccepted,
@@ -1113,24 +1110,24 @@ class Client(BaseClient):
         result = self._request(
             "PATCH",
             "/fulfillments_items/{fulfillment_item_id}",
-            path_params={
-                "fulfillment_item_id": fulfillment_item_id,
-            },
-            query={
-                "fields[]": fields,
-                "fulfillment.fields[]": fulfillment_fields,
-                "fulfillment_item.fields[]": fulfillment_item_fields,
-                "credit_memo_item.fields[]": credit_memo_item_fields,
-                "invoice_item.fields[]": invoice_item_fields,
-                "expand[]": expand,
-                "filter[]": filter_,
-                "page_size": page_size,
-            },
-            headers={
-                "async": async_,
-                "zuora-entity-ids": zuora_entity_ids,
-                "zuora-track-id": track_id,
-            },
+            parameters=(
+                Parameter("fulfillment_item_id", "path", fulfillment_item_id),
+                Parameter("fields[]", "query", fields),
+                Parameter("fulfillment.fields[]", "query", fulfillment_fields),
+                Parameter(
+                    "fulfillment_item.fields[]", "query", fulfillment_item_fields
+                ),
+                Parameter(
+                    "credit_memo_item.fields[]", "query", credit_memo_item_fields
+                ),
+                Parameter("invoice_item.fields[]", "query", invoice_item_fields),
+                Parameter("expand[]", "query", expand),
+                Parameter("filter[]", "query", filter_),
+                Parameter("page_size", "query", page_size),
+                Parameter("async", "header", async_),
+                Parameter("zuora-entity-ids", "header", zuora_entity_ids),
+                Parameter("zuora-track-id", "header", track_id),
+            ),
             body=body,
             responses={
                 200: models.FulfillmentItemResponse,
@@ -1192,24 +1189,24 @@ class AsyncClient(AsyncBaseClient):
         result = await self._request(
             "GET",
             "/fulfillments",
-            path_params={},
-            query={
-                "cursor": cursor,
-                "sort[]": sort,
-                "fields[]": fields,
-                "fulfillment.fields[]": fulfillment_fields,
-                "fulfillment_item.fields[]": fulfillment_item_fields,
-                "credit_memo_item.fields[]": credit_memo_item_fields,
-                "invoice_item.fields[]": invoice_item_fields,
-                "expand[]": expand,
-                "filter[]": filter_,
-                "page_size": page_size,
-            },
-            headers={
-                "zuora-entity-ids": zuora_entity_ids,
-                "zuora-track-id": track_id,
-            },
-            body=None,
+            parameters=(
+                Parameter("cursor", "query", cursor),
+                Parameter("sort[]", "query", sort),
+                Parameter("fields[]", "query", fields),
+                Parameter("fulfillment.fields[]", "query", fulfillment_fields),
+                Parameter(
+                    "fulfillment_item.fields[]", "query", fulfillment_item_fields
+                ),
+                Parameter(
+                    "credit_memo_item.fields[]", "query", credit_memo_item_fields
+                ),
+                Parameter("invoice_item.fields[]", "query", invoice_item_fields),
+                Parameter("expand[]", "query", expand),
+                Parameter("filter[]", "query", filter_),
+                Parameter("page_size", "query", page_size),
+                Parameter("zuora-entity-ids", "header", zuora_entity_ids),
+                Parameter("zuora-track-id", "header", track_id),
+            ),
             responses={
                 200: models.FulfillmentListResponse,
             },
@@ -1343,22 +1340,23 @@ class AsyncClient(AsyncBaseClient):
         result = await self._request(
             "POST",
             "/fulfillments",
-            path_params={},
-            query={
-                "fields[]": fields,
-                "fulfillment.fields[]": fulfillment_fields,
-                "fulfillment_item.fields[]": fulfillment_item_fields,
-                "credit_memo_item.fields[]": credit_memo_item_fields,
-                "invoice_item.fields[]": invoice_item_fields,
-                "expand[]": expand,
-                "filter[]": filter_,
-                "page_size": page_size,
-            },
-            headers={
-                "async": async_,
-                "zuora-entity-ids": zuora_entity_ids,
-                "zuora-track-id": track_id,
-            },
+            parameters=(
+                Parameter("fields[]", "query", fields),
+                Parameter("fulfillment.fields[]", "query", fulfillment_fields),
+                Parameter(
+                    "fulfillment_item.fields[]", "query", fulfillment_item_fields
+                ),
+                Parameter(
+                    "credit_memo_item.fields[]", "query", credit_memo_item_fields
+                ),
+                Parameter("invoice_item.fields[]", "query", invoice_item_fields),
+                Parameter("expand[]", "query", expand),
+                Parameter("filter[]", "query", filter_),
+                Parameter("page_size", "query", page_size),
+                Parameter("async", "header", async_),
+                Parameter("zuora-entity-ids", "header", zuora_entity_ids),
+                Parameter("zuora-track-id", "header", track_id),
+            ),
             body=body,
             responses={
                 201: models.FulfillmentResponse,
@@ -1449,22 +1447,23 @@ class AsyncClient(AsyncBaseClient):
         result = await self._request(
             "POST",
             "/fulfillments/bulk_create",
-            path_params={},
-            query={
-                "fields[]": fields,
-                "fulfillment.fields[]": fulfillment_fields,
-                "fulfillment_item.fields[]": fulfillment_item_fields,
-                "credit_memo_item.fields[]": credit_memo_item_fields,
-                "invoice_item.fields[]": invoice_item_fields,
-                "expand[]": expand,
-                "filter[]": filter_,
-                "page_size": page_size,
-            },
-            headers={
-                "async": async_,
-                "zuora-entity-ids": zuora_entity_ids,
-                "zuora-track-id": track_id,
-            },
+            parameters=(
+                Parameter("fields[]", "query", fields),
+                Parameter("fulfillment.fields[]", "query", fulfillment_fields),
+                Parameter(
+                    "fulfillment_item.fields[]", "query", fulfillment_item_fields
+                ),
+                Parameter(
+                    "credit_memo_item.fields[]", "query", credit_memo_item_fields
+                ),
+                Parameter("invoice_item.fields[]", "query", invoice_item_fields),
+                Parameter("expand[]", "query", expand),
+                Parameter("filter[]", "query", filter_),
+                Parameter("page_size", "query", page_size),
+                Parameter("async", "header", async_),
+                Parameter("zuora-entity-ids", "header", zuora_entity_ids),
+                Parameter("zuora-track-id", "header", track_id),
+            ),
             body=body,
             responses={
                 201: models.FulfillmentBulkCreateResponseResponse,
@@ -1509,24 +1508,23 @@ class AsyncClient(AsyncBaseClient):
         result = await self._request(
             "GET",
             "/fulfillments/{fulfillment_id}",
-            path_params={
-                "fulfillment_id": fulfillment_id,
-            },
-            query={
-                "fields[]": fields,
-                "fulfillment.fields[]": fulfillment_fields,
-                "fulfillment_item.fields[]": fulfillment_item_fields,
-                "credit_memo_item.fields[]": credit_memo_item_fields,
-                "invoice_item.fields[]": invoice_item_fields,
-                "expand[]": expand,
-                "filter[]": filter_,
-                "page_size": page_size,
-            },
-            headers={
-                "zuora-entity-ids": zuora_entity_ids,
-                "zuora-track-id": track_id,
-            },
-            body=None,
+            parameters=(
+                Parameter("fulfillment_id", "path", fulfillment_id),
+                Parameter("fields[]", "query", fields),
+                Parameter("fulfillment.fields[]", "query", fulfillment_fields),
+                Parameter(
+                    "fulfillment_item.fields[]", "query", fulfillment_item_fields
+                ),
+                Parameter(
+                    "credit_memo_item.fields[]", "query", credit_memo_item_fields
+                ),
+                Parameter("invoice_item.fields[]", "query", invoice_item_fields),
+                Parameter("expand[]", "query", expand),
+                Parameter("filter[]", "query", filter_),
+                Parameter("page_size", "query", page_size),
+                Parameter("zuora-entity-ids", "header", zuora_entity_ids),
+                Parameter("zuora-track-id", "header", track_id),
+            ),
             responses={
                 200: models.FulfillmentResponse,
             },
@@ -1588,18 +1586,13 @@ class AsyncClient(AsyncBaseClient):
         result = await self._request(
             "DELETE",
             "/fulfillments/{fulfillment_id}",
-            path_params={
-                "fulfillment_id": fulfillment_id,
-            },
-            query={
-                "fields[]": fields,
-            },
-            headers={
-                "async": async_,
-                "zuora-entity-ids": zuora_entity_ids,
-                "zuora-track-id": track_id,
-            },
-            body=None,
+            parameters=(
+                Parameter("fulfillment_id", "path", fulfillment_id),
+                Parameter("fields[]", "query", fields),
+                Parameter("async", "header", async_),
+                Parameter("zuora-entity-ids", "header", zuora_entity_ids),
+                Parameter("zuora-track-id", "header", track_id),
+            ),
             responses={
                 204: None,
                 202: models.AsyncAccepted,
@@ -1695,24 +1688,24 @@ class AsyncClient(AsyncBaseClient):
         result = await self._request(
             "PATCH",
             "/fulfillments/{fulfillment_id}",
-            path_params={
-                "fulfillment_id": fulfillment_id,
-            },
-            query={
-                "fields[]": fields,
-                "fulfillment.fields[]": fulfillment_fields,
-                "fulfillment_item.fields[]": fulfillment_item_fields,
-                "credit_memo_item.fields[]": credit_memo_item_fields,
-                "invoice_item.fields[]": invoice_item_fields,
-                "expand[]": expand,
-                "filter[]": filter_,
-                "page_size": page_size,
-            },
-            headers={
-                "async": async_,
-                "zuora-entity-ids": zuora_entity_ids,
-                "zuora-track-id": track_id,
-            },
+            parameters=(
+                Parameter("fulfillment_id", "path", fulfillment_id),
+                Parameter("fields[]", "query", fields),
+                Parameter("fulfillment.fields[]", "query", fulfillment_fields),
+                Parameter(
+                    "fulfillment_item.fields[]", "query", fulfillment_item_fields
+                ),
+                Parameter(
+                    "credit_memo_item.fields[]", "query", credit_memo_item_fields
+                ),
+                Parameter("invoice_item.fields[]", "query", invoice_item_fields),
+                Parameter("expand[]", "query", expand),
+                Parameter("filter[]", "query", filter_),
+                Parameter("page_size", "query", page_size),
+                Parameter("async", "header", async_),
+                Parameter("zuora-entity-ids", "header", zuora_entity_ids),
+                Parameter("zuora-track-id", "header", track_id),
+            ),
             body=body,
             responses={
                 200: models.FulfillmentResponse,
@@ -1756,24 +1749,24 @@ class AsyncClient(AsyncBaseClient):
         result = await self._request(
             "GET",
             "/fulfillments_items",
-            path_params={},
-            query={
-                "cursor": cursor,
-                "sort[]": sort,
-                "fields[]": fields,
-                "fulfillment.fields[]": fulfillment_fields,
-                "fulfillment_item.fields[]": fulfillment_item_fields,
-                "credit_memo_item.fields[]": credit_memo_item_fields,
-                "invoice_item.fields[]": invoice_item_fields,
-                "expand[]": expand,
-                "filter[]": filter_,
-                "page_size": page_size,
-            },
-            headers={
-                "zuora-entity-ids": zuora_entity_ids,
-                "zuora-track-id": track_id,
-            },
-            body=None,
+            parameters=(
+                Parameter("cursor", "query", cursor),
+                Parameter("sort[]", "query", sort),
+                Parameter("fields[]", "query", fields),
+                Parameter("fulfillment.fields[]", "query", fulfillment_fields),
+                Parameter(
+                    "fulfillment_item.fields[]", "query", fulfillment_item_fields
+                ),
+                Parameter(
+                    "credit_memo_item.fields[]", "query", credit_memo_item_fields
+                ),
+                Parameter("invoice_item.fields[]", "query", invoice_item_fields),
+                Parameter("expand[]", "query", expand),
+                Parameter("filter[]", "query", filter_),
+                Parameter("page_size", "query", page_size),
+                Parameter("zuora-entity-ids", "header", zuora_entity_ids),
+                Parameter("zuora-track-id", "header", track_id),
+            ),
             responses={
                 200: models.FulfillmentItemListResponse,
             },
@@ -1901,22 +1894,23 @@ class AsyncClient(AsyncBaseClient):
         result = await self._request(
             "POST",
             "/fulfillments_items",
-            path_params={},
-            query={
-                "fields[]": fields,
-                "fulfillment.fields[]": fulfillment_fields,
-                "fulfillment_item.fields[]": fulfillment_item_fields,
-                "credit_memo_item.fields[]": credit_memo_item_fields,
-                "invoice_item.fields[]": invoice_item_fields,
-                "expand[]": expand,
-                "filter[]": filter_,
-                "page_size": page_size,
-            },
-            headers={
-                "async": async_,
-                "zuora-entity-ids": zuora_entity_ids,
-                "zuora-track-id": track_id,
-            },
+            parameters=(
+                Parameter("fields[]", "query", fields),
+                Parameter("fulfillment.fields[]", "query", fulfillment_fields),
+                Parameter(
+                    "fulfillment_item.fields[]", "query", fulfillment_item_fields
+                ),
+                Parameter(
+                    "credit_memo_item.fields[]", "query", credit_memo_item_fields
+                ),
+                Parameter("invoice_item.fields[]", "query", invoice_item_fields),
+                Parameter("expand[]", "query", expand),
+                Parameter("filter[]", "query", filter_),
+                Parameter("page_size", "query", page_size),
+                Parameter("async", "header", async_),
+                Parameter("zuora-entity-ids", "header", zuora_entity_ids),
+                Parameter("zuora-track-id", "header", track_id),
+            ),
             body=body,
             responses={
                 201: models.FulfillmentItemResponse,
@@ -2007,22 +2001,23 @@ class AsyncClient(AsyncBaseClient):
         result = await self._request(
             "POST",
             "/fulfillments_items/bulk_create",
-            path_params={},
-            query={
-                "fields[]": fields,
-                "fulfillment.fields[]": fulfillment_fields,
-                "fulfillment_item.fields[]": fulfillment_item_fields,
-                "credit_memo_item.fields[]": credit_memo_item_fields,
-                "invoice_item.fields[]": invoice_item_fields,
-                "expand[]": expand,
-                "filter[]": filter_,
-                "page_size": page_size,
-            },
-            headers={
-                "async": async_,
-                "zuora-entity-ids": zuora_entity_ids,
-                "zuora-track-id": track_id,
-            },
+            parameters=(
+                Parameter("fields[]", "query", fields),
+                Parameter("fulfillment.fields[]", "query", fulfillment_fields),
+                Parameter(
+                    "fulfillment_item.fields[]", "query", fulfillment_item_fields
+                ),
+                Parameter(
+                    "credit_memo_item.fields[]", "query", credit_memo_item_fields
+                ),
+                Parameter("invoice_item.fields[]", "query", invoice_item_fields),
+                Parameter("expand[]", "query", expand),
+                Parameter("filter[]", "query", filter_),
+                Parameter("page_size", "query", page_size),
+                Parameter("async", "header", async_),
+                Parameter("zuora-entity-ids", "header", zuora_entity_ids),
+                Parameter("zuora-track-id", "header", track_id),
+            ),
             body=body,
             responses={
                 201: models.FulfillmentItemBulkCreateResponseResponse,
@@ -2066,24 +2061,23 @@ class AsyncClient(AsyncBaseClient):
         result = await self._request(
             "GET",
             "/fulfillments_items/{fulfillment_item_id}",
-            path_params={
-                "fulfillment_item_id": fulfillment_item_id,
-            },
-            query={
-                "fields[]": fields,
-                "fulfillment.fields[]": fulfillment_fields,
-                "fulfillment_item.fields[]": fulfillment_item_fields,
-                "credit_memo_item.fields[]": credit_memo_item_fields,
-                "invoice_item.fields[]": invoice_item_fields,
-                "expand[]": expand,
-                "filter[]": filter_,
-                "page_size": page_size,
-            },
-            headers={
-                "zuora-entity-ids": zuora_entity_ids,
-                "zuora-track-id": track_id,
-            },
-            body=None,
+            parameters=(
+                Parameter("fulfillment_item_id", "path", fulfillment_item_id),
+                Parameter("fields[]", "query", fields),
+                Parameter("fulfillment.fields[]", "query", fulfillment_fields),
+                Parameter(
+                    "fulfillment_item.fields[]", "query", fulfillment_item_fields
+                ),
+                Parameter(
+                    "credit_memo_item.fields[]", "query", credit_memo_item_fields
+                ),
+                Parameter("invoice_item.fields[]", "query", invoice_item_fields),
+                Parameter("expand[]", "query", expand),
+                Parameter("filter[]", "query", filter_),
+                Parameter("page_size", "query", page_size),
+                Parameter("zuora-entity-ids", "header", zuora_entity_ids),
+                Parameter("zuora-track-id", "header", track_id),
+            ),
             responses={
                 200: models.FulfillmentItemResponse,
             },
@@ -2142,18 +2136,13 @@ class AsyncClient(AsyncBaseClient):
         result = await self._request(
             "DELETE",
             "/fulfillments_items/{fulfillment_item_id}",
-            path_params={
-                "fulfillment_item_id": fulfillment_item_id,
-            },
-            query={
-                "fields[]": fields,
-            },
-            headers={
-                "async": async_,
-                "zuora-entity-ids": zuora_entity_ids,
-                "zuora-track-id": track_id,
-            },
-            body=None,
+            parameters=(
+                Parameter("fulfillment_item_id", "path", fulfillment_item_id),
+                Parameter("fields[]", "query", fields),
+                Parameter("async", "header", async_),
+                Parameter("zuora-entity-ids", "header", zuora_entity_ids),
+                Parameter("zuora-track-id", "header", track_id),
+            ),
             responses={
                 204: None,
                 202: models.AsyncAccepted,
@@ -2242,24 +2231,24 @@ class AsyncClient(AsyncBaseClient):
         result = await self._request(
             "PATCH",
             "/fulfillments_items/{fulfillment_item_id}",
-            path_params={
-                "fulfillment_item_id": fulfillment_item_id,
-            },
-            query={
-                "fields[]": fields,
-                "fulfillment.fields[]": fulfillment_fields,
-                "fulfillment_item.fields[]": fulfillment_item_fields,
-                "credit_memo_item.fields[]": credit_memo_item_fields,
-                "invoice_item.fields[]": invoice_item_fields,
-                "expand[]": expand,
-                "filter[]": filter_,
-                "page_size": page_size,
-            },
-            headers={
-                "async": async_,
-                "zuora-entity-ids": zuora_entity_ids,
-                "zuora-track-id": track_id,
-            },
+            parameters=(
+                Parameter("fulfillment_item_id", "path", fulfillment_item_id),
+                Parameter("fields[]", "query", fields),
+                Parameter("fulfillment.fields[]", "query", fulfillment_fields),
+                Parameter(
+                    "fulfillment_item.fields[]", "query", fulfillment_item_fields
+                ),
+                Parameter(
+                    "credit_memo_item.fields[]", "query", credit_memo_item_fields
+                ),
+                Parameter("invoice_item.fields[]", "query", invoice_item_fields),
+                Parameter("expand[]", "query", expand),
+                Parameter("filter[]", "query", filter_),
+                Parameter("page_size", "query", page_size),
+                Parameter("async", "header", async_),
+                Parameter("zuora-entity-ids", "header", zuora_entity_ids),
+                Parameter("zuora-track-id", "header", track_id),
+            ),
             body=body,
             responses={
                 200: models.FulfillmentItemResponse,

@@ -1263,7 +1263,10 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             _PARAM_ACCEPT_ENCODING,
             _PARAM_CONTENT_ENCODING,
         ),
-        body=Body(models.FulfillmentCreateRequest, required=True),
+        body=Body(
+            models.FulfillmentCreateRequest,
+            required=True,
+        ),
         default_status=201,
         responses={
             "201": models.FulfillmentResponse,
@@ -1302,7 +1305,10 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             _PARAM_ACCEPT_ENCODING,
             _PARAM_CONTENT_ENCODING,
         ),
-        body=Body(models.FulfillmentBulkCreateRequest, required=True),
+        body=Body(
+            models.FulfillmentBulkCreateRequest,
+            required=True,
+        ),
         default_status=201,
         responses={
             "201": models.FulfillmentBulkCreateResponseResponse,
@@ -1408,7 +1414,10 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             _PARAM_ACCEPT_ENCODING,
             _PARAM_CONTENT_ENCODING,
         ),
-        body=Body(models.FulfillmentPatchRequest, required=True),
+        body=Body(
+            models.FulfillmentPatchRequest,
+            required=True,
+        ),
         responses={
             "200": models.FulfillmentResponse,
             "202": models.AsyncAccepted,
@@ -1482,7 +1491,10 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             _PARAM_ACCEPT_ENCODING,
             _PARAM_CONTENT_ENCODING,
         ),
-        body=Body(models.FulfillmentItemCreateRequest, required=True),
+        body=Body(
+            models.FulfillmentItemCreateRequest,
+            required=True,
+        ),
         default_status=201,
         responses={
             "201": models.FulfillmentItemResponse,
@@ -1521,7 +1533,10 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             _PARAM_ACCEPT_ENCODING,
             _PARAM_CONTENT_ENCODING,
         ),
-        body=Body(models.FulfillmentItemBulkCreateRequest, required=True),
+        body=Body(
+            models.FulfillmentItemBulkCreateRequest,
+            required=True,
+        ),
         default_status=201,
         responses={
             "201": models.FulfillmentItemBulkCreateResponseResponse,
@@ -1627,7 +1642,10 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             _PARAM_ACCEPT_ENCODING,
             _PARAM_CONTENT_ENCODING,
         ),
-        body=Body(models.FulfillmentItemPatchRequest, required=True),
+        body=Body(
+            models.FulfillmentItemPatchRequest,
+            required=True,
+        ),
         responses={
             "200": models.FulfillmentItemResponse,
             "202": models.AsyncAccepted,

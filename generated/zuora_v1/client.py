@@ -13,7 +13,11 @@ from typing import ClassVar, cast
 import pydantic
 
 from . import models
-from ._runtime import AsyncBaseClient, BaseClient
+from ._runtime import (
+    AsyncBaseClient,
+    BaseClient,
+    Parameter,
+)
 
 __all__ = ["AsyncClient", "Client"]
 
@@ -54,14 +58,12 @@ class Client(BaseClient):
         result = self._request(
             "POST",
             "/v1/fulfillments",
-            path_params={},
-            query={},
-            headers={
-                "Zuora-Entity-Ids": zuora_entity_ids,
-                "Zuora-Org-Ids": zuora_org_ids,
-                "Zuora-Version": zuora_version,
-                "Zuora-Track-Id": track_id,
-            },
+            parameters=(
+                Parameter("Zuora-Entity-Ids", "header", zuora_entity_ids),
+                Parameter("Zuora-Org-Ids", "header", zuora_org_ids),
+                Parameter("Zuora-Version", "header", zuora_version),
+                Parameter("Zuora-Track-Id", "header", track_id),
+            ),
             body=body,
             responses={
                 200: models.CreateFulfillmentsResponse,
@@ -95,19 +97,14 @@ class Client(BaseClient):
         result = self._request(
             "GET",
             "/v1/fulfillments/{key}",
-            path_params={
-                "key": key,
-            },
-            query={
-                "fulfillment-items": fulfillment_items,
-            },
-            headers={
-                "Zuora-Entity-Ids": zuora_entity_ids,
-                "Zuora-Org-Ids": zuora_org_ids,
-                "Zuora-Version": zuora_version,
-                "Zuora-Track-Id": track_id,
-            },
-            body=None,
+            parameters=(
+                Parameter("key", "path", key),
+                Parameter("fulfillment-items", "query", fulfillment_items),
+                Parameter("Zuora-Entity-Ids", "header", zuora_entity_ids),
+                Parameter("Zuora-Org-Ids", "header", zuora_org_ids),
+                Parameter("Zuora-Version", "header", zuora_version),
+                Parameter("Zuora-Track-Id", "header", track_id),
+            ),
             responses={
                 200: models.GetFulfillmentResponseResponse,
             },
@@ -150,16 +147,13 @@ class Client(BaseClient):
         result = self._request(
             "PUT",
             "/v1/fulfillments/{key}",
-            path_params={
-                "key": key,
-            },
-            query={},
-            headers={
-                "Zuora-Entity-Ids": zuora_entity_ids,
-                "Zuora-Org-Ids": zuora_org_ids,
-                "Zuora-Version": zuora_version,
-                "Zuora-Track-Id": track_id,
-            },
+            parameters=(
+                Parameter("key", "path", key),
+                Parameter("Zuora-Entity-Ids", "header", zuora_entity_ids),
+                Parameter("Zuora-Org-Ids", "header", zuora_org_ids),
+                Parameter("Zuora-Version", "header", zuora_version),
+                Parameter("Zuora-Track-Id", "header", track_id),
+            ),
             body=body,
             responses={
                 200: models.SuccessResponse,
@@ -192,17 +186,13 @@ class Client(BaseClient):
         result = self._request(
             "DELETE",
             "/v1/fulfillments/{key}",
-            path_params={
-                "key": key,
-            },
-            query={},
-            headers={
-                "Zuora-Entity-Ids": zuora_entity_ids,
-                "Zuora-Org-Ids": zuora_org_ids,
-                "Zuora-Version": zuora_version,
-                "Zuora-Track-Id": track_id,
-            },
-            body=None,
+            parameters=(
+                Parameter("key", "path", key),
+                Parameter("Zuora-Entity-Ids", "header", zuora_entity_ids),
+                Parameter("Zuora-Org-Ids", "header", zuora_org_ids),
+                Parameter("Zuora-Version", "header", zuora_version),
+                Parameter("Zuora-Track-Id", "header", track_id),
+            ),
             responses={
                 200: models.SuccessResponse,
             },
@@ -235,14 +225,12 @@ class Client(BaseClient):
         result = self._request(
             "POST",
             "/v1/fulfillment-items",
-            path_params={},
-            query={},
-            headers={
-                "Zuora-Entity-Ids": zuora_entity_ids,
-                "Zuora-Org-Ids": zuora_org_ids,
-                "Zuora-Version": zuora_version,
-                "Zuora-Track-Id": track_id,
-            },
+            parameters=(
+                Parameter("Zuora-Entity-Ids", "header", zuora_entity_ids),
+                Parameter("Zuora-Org-Ids", "header", zuora_org_ids),
+                Parameter("Zuora-Version", "header", zuora_version),
+                Parameter("Zuora-Track-Id", "header", track_id),
+            ),
             body=body,
             responses={
                 200: models.CreateFulfillmentItemsResponse,
@@ -275,17 +263,13 @@ class Client(BaseClient):
         result = self._request(
             "GET",
             "/v1/fulfillment-items/{id}",
-            path_params={
-                "id": id_,
-            },
-            query={},
-            headers={
-                "Zuora-Entity-Ids": zuora_entity_ids,
-                "Zuora-Org-Ids": zuora_org_ids,
-                "Zuora-Version": zuora_version,
-                "Zuora-Track-Id": track_id,
-            },
-            body=None,
+            parameters=(
+                Parameter("id", "path", id_),
+                Parameter("Zuora-Entity-Ids", "header", zuora_entity_ids),
+                Parameter("Zuora-Org-Ids", "header", zuora_org_ids),
+                Parameter("Zuora-Version", "header", zuora_version),
+                Parameter("Zuora-Track-Id", "header", track_id),
+            ),
             responses={
                 200: models.GetFulfillmentItemResponseResponse,
             },
@@ -318,16 +302,13 @@ class Client(BaseClient):
         result = self._request(
             "PUT",
             "/v1/fulfillment-items/{id}",
-            path_params={
-                "id": id_,
-            },
-            query={},
-            headers={
-                "Zuora-Entity-Ids": zuora_entity_ids,
-                "Zuora-Org-Ids": zuora_org_ids,
-                "Zuora-Version": zuora_version,
-                "Zuora-Track-Id": track_id,
-            },
+            parameters=(
+                Parameter("id", "path", id_),
+                Parameter("Zuora-Entity-Ids", "header", zuora_entity_ids),
+                Parameter("Zuora-Org-Ids", "header", zuora_org_ids),
+                Parameter("Zuora-Version", "header", zuora_version),
+                Parameter("Zuora-Track-Id", "header", track_id),
+            ),
             body=body,
             responses={
                 200: models.SuccessResponse,
@@ -360,17 +341,13 @@ class Client(BaseClient):
         result = self._request(
             "DELETE",
             "/v1/fulfillment-items/{id}",
-            path_params={
-                "id": id_,
-            },
-            query={},
-            headers={
-                "Zuora-Entity-Ids": zuora_entity_ids,
-                "Zuora-Org-Ids": zuora_org_ids,
-                "Zuora-Version": zuora_version,
-                "Zuora-Track-Id": track_id,
-            },
-            body=None,
+            parameters=(
+                Parameter("id", "path", id_),
+                Parameter("Zuora-Entity-Ids", "header", zuora_entity_ids),
+                Parameter("Zuora-Org-Ids", "header", zuora_org_ids),
+                Parameter("Zuora-Version", "header", zuora_version),
+                Parameter("Zuora-Track-Id", "header", track_id),
+            ),
             responses={
                 200: models.SuccessResponse,
             },
@@ -419,14 +396,12 @@ class AsyncClient(AsyncBaseClient):
         result = await self._request(
             "POST",
             "/v1/fulfillments",
-            path_params={},
-            query={},
-            headers={
-                "Zuora-Entity-Ids": zuora_entity_ids,
-                "Zuora-Org-Ids": zuora_org_ids,
-                "Zuora-Version": zuora_version,
-                "Zuora-Track-Id": track_id,
-            },
+            parameters=(
+                Parameter("Zuora-Entity-Ids", "header", zuora_entity_ids),
+                Parameter("Zuora-Org-Ids", "header", zuora_org_ids),
+                Parameter("Zuora-Version", "header", zuora_version),
+                Parameter("Zuora-Track-Id", "header", track_id),
+            ),
             body=body,
             responses={
                 200: models.CreateFulfillmentsResponse,
@@ -460,19 +435,14 @@ class AsyncClient(AsyncBaseClient):
         result = await self._request(
             "GET",
             "/v1/fulfillments/{key}",
-            path_params={
-                "key": key,
-            },
-            query={
-                "fulfillment-items": fulfillment_items,
-            },
-            headers={
-                "Zuora-Entity-Ids": zuora_entity_ids,
-                "Zuora-Org-Ids": zuora_org_ids,
-                "Zuora-Version": zuora_version,
-                "Zuora-Track-Id": track_id,
-            },
-            body=None,
+            parameters=(
+                Parameter("key", "path", key),
+                Parameter("fulfillment-items", "query", fulfillment_items),
+                Parameter("Zuora-Entity-Ids", "header", zuora_entity_ids),
+                Parameter("Zuora-Org-Ids", "header", zuora_org_ids),
+                Parameter("Zuora-Version", "header", zuora_version),
+                Parameter("Zuora-Track-Id", "header", track_id),
+            ),
             responses={
                 200: models.GetFulfillmentResponseResponse,
             },
@@ -515,16 +485,13 @@ class AsyncClient(AsyncBaseClient):
         result = await self._request(
             "PUT",
             "/v1/fulfillments/{key}",
-            path_params={
-                "key": key,
-            },
-            query={},
-            headers={
-                "Zuora-Entity-Ids": zuora_entity_ids,
-                "Zuora-Org-Ids": zuora_org_ids,
-                "Zuora-Version": zuora_version,
-                "Zuora-Track-Id": track_id,
-            },
+            parameters=(
+                Parameter("key", "path", key),
+                Parameter("Zuora-Entity-Ids", "header", zuora_entity_ids),
+                Parameter("Zuora-Org-Ids", "header", zuora_org_ids),
+                Parameter("Zuora-Version", "header", zuora_version),
+                Parameter("Zuora-Track-Id", "header", track_id),
+            ),
             body=body,
             responses={
                 200: models.SuccessResponse,
@@ -557,17 +524,13 @@ class AsyncClient(AsyncBaseClient):
         result = await self._request(
             "DELETE",
             "/v1/fulfillments/{key}",
-            path_params={
-                "key": key,
-            },
-            query={},
-            headers={
-                "Zuora-Entity-Ids": zuora_entity_ids,
-                "Zuora-Org-Ids": zuora_org_ids,
-                "Zuora-Version": zuora_version,
-                "Zuora-Track-Id": track_id,
-            },
-            body=None,
+            parameters=(
+                Parameter("key", "path", key),
+                Parameter("Zuora-Entity-Ids", "header", zuora_entity_ids),
+                Parameter("Zuora-Org-Ids", "header", zuora_org_ids),
+                Parameter("Zuora-Version", "header", zuora_version),
+                Parameter("Zuora-Track-Id", "header", track_id),
+            ),
             responses={
                 200: models.SuccessResponse,
             },
@@ -600,14 +563,12 @@ class AsyncClient(AsyncBaseClient):
         result = await self._request(
             "POST",
             "/v1/fulfillment-items",
-            path_params={},
-            query={},
-            headers={
-                "Zuora-Entity-Ids": zuora_entity_ids,
-                "Zuora-Org-Ids": zuora_org_ids,
-                "Zuora-Version": zuora_version,
-                "Zuora-Track-Id": track_id,
-            },
+            parameters=(
+                Parameter("Zuora-Entity-Ids", "header", zuora_entity_ids),
+                Parameter("Zuora-Org-Ids", "header", zuora_org_ids),
+                Parameter("Zuora-Version", "header", zuora_version),
+                Parameter("Zuora-Track-Id", "header", track_id),
+            ),
             body=body,
             responses={
                 200: models.CreateFulfillmentItemsResponse,
@@ -640,17 +601,13 @@ class AsyncClient(AsyncBaseClient):
         result = await self._request(
             "GET",
             "/v1/fulfillment-items/{id}",
-            path_params={
-                "id": id_,
-            },
-            query={},
-            headers={
-                "Zuora-Entity-Ids": zuora_entity_ids,
-                "Zuora-Org-Ids": zuora_org_ids,
-                "Zuora-Version": zuora_version,
-                "Zuora-Track-Id": track_id,
-            },
-            body=None,
+            parameters=(
+                Parameter("id", "path", id_),
+                Parameter("Zuora-Entity-Ids", "header", zuora_entity_ids),
+                Parameter("Zuora-Org-Ids", "header", zuora_org_ids),
+                Parameter("Zuora-Version", "header", zuora_version),
+                Parameter("Zuora-Track-Id", "header", track_id),
+            ),
             responses={
                 200: models.GetFulfillmentItemResponseResponse,
             },
@@ -683,16 +640,13 @@ class AsyncClient(AsyncBaseClient):
         result = await self._request(
             "PUT",
             "/v1/fulfillment-items/{id}",
-            path_params={
-                "id": id_,
-            },
-            query={},
-            headers={
-                "Zuora-Entity-Ids": zuora_entity_ids,
-                "Zuora-Org-Ids": zuora_org_ids,
-                "Zuora-Version": zuora_version,
-                "Zuora-Track-Id": track_id,
-            },
+            parameters=(
+                Parameter("id", "path", id_),
+                Parameter("Zuora-Entity-Ids", "header", zuora_entity_ids),
+                Parameter("Zuora-Org-Ids", "header", zuora_org_ids),
+                Parameter("Zuora-Version", "header", zuora_version),
+                Parameter("Zuora-Track-Id", "header", track_id),
+            ),
             body=body,
             responses={
                 200: models.SuccessResponse,
@@ -725,17 +679,13 @@ class AsyncClient(AsyncBaseClient):
         result = await self._request(
             "DELETE",
             "/v1/fulfillment-items/{id}",
-            path_params={
-                "id": id_,
-            },
-            query={},
-            headers={
-                "Zuora-Entity-Ids": zuora_entity_ids,
-                "Zuora-Org-Ids": zuora_org_ids,
-                "Zuora-Version": zuora_version,
-                "Zuora-Track-Id": track_id,
-            },
-            body=None,
+            parameters=(
+                Parameter("id", "path", id_),
+                Parameter("Zuora-Entity-Ids", "header", zuora_entity_ids),
+                Parameter("Zuora-Org-Ids", "header", zuora_org_ids),
+                Parameter("Zuora-Version", "header", zuora_version),
+                Parameter("Zuora-Track-Id", "header", track_id),
+            ),
             responses={
                 200: models.SuccessResponse,
             },

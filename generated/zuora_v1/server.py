@@ -410,7 +410,10 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             _PARAM_ACCEPT_ENCODING,
             _PARAM_CONTENT_ENCODING,
         ),
-        body=Body(models.CreateFulfillmentsRequestRequest, required=True),
+        body=Body(
+            models.CreateFulfillmentsRequestRequest,
+            required=True,
+        ),
         responses={
             "200": models.CreateFulfillmentsResponse,
             "400": models.ErrorResponse,
@@ -464,7 +467,10 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             _PARAM_ACCEPT_ENCODING,
             _PARAM_CONTENT_ENCODING,
         ),
-        body=Body(models.UpdateFulfillmentRequest, required=True),
+        body=Body(
+            models.UpdateFulfillmentRequest,
+            required=True,
+        ),
         responses={
             "200": models.SuccessResponse,
             "400": models.ErrorResponse,
@@ -516,7 +522,10 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             _PARAM_ACCEPT_ENCODING,
             _PARAM_CONTENT_ENCODING,
         ),
-        body=Body(models.CreateFulfillmentItemsRequest, required=True),
+        body=Body(
+            models.CreateFulfillmentItemsRequest,
+            required=True,
+        ),
         responses={
             "200": models.CreateFulfillmentItemsResponse,
             "400": models.ErrorResponse,
@@ -568,7 +577,10 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             _PARAM_ACCEPT_ENCODING,
             _PARAM_CONTENT_ENCODING,
         ),
-        body=Body(models.UpdateFulfillmentItemRequest, required=True),
+        body=Body(
+            models.UpdateFulfillmentItemRequest,
+            required=True,
+        ),
         responses={
             "200": models.SuccessResponse,
             "400": models.ErrorResponse,
