@@ -105,17 +105,19 @@ def build_package(
         result.findings = [
             _forced(f) if f.severity is Severity.ERROR else f for f in result.findings
         ]
-    try:
-        # one self-contained document: the libraries below never resolve a reference themselves
-        bundled = bundle(workspace)
-    except RefProblem as problem:
-        result.findings.append(
-            Finding(shown, 1, 1, "", Severity.ERROR, problem.rule, problem.message)
-        )
-        return result
-    model = build_model(bundled.workspace)
+    single = workspace
+    if len(workspace.documents) > 1:  # the gate loaded every document a reference reaches
+        try:
+            # one self-contained document: the libraries below never resolve a reference
+            single = bundle(workspace).workspace
+        except RefProblem as problem:
+            result.findings.append(
+                Finding(shown, 1, 1, "", Severity.ERROR, problem.rule, problem.message)
+            )
+            return result
+    model = build_model(single)
     result.findings.extend(not_generated(model))
-    decided = decide_conventions(bundled.workspace, model, conventions)
+    decided = decide_conventions(single, model, conventions)
     result.findings.extend(decided.problems)
     result.conventions = [choice.to_json() for choice in decided.choices]
     if not result.ok:
@@ -126,7 +128,7 @@ def build_package(
             Finding(shown, 1, 1, "", Severity.WARNING, "generate-fallback", note)
             for note in models.notes
         )
-        api = build_api(bundled.workspace, model, decided, models.index, result.package)
+        api = build_api(single, model, decided, models.index, result.package)
         result.files = render_package(api, models)
     except (ModelGenerationError, FormatError) as exc:
         result.findings.append(
