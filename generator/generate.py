@@ -123,7 +123,7 @@ def build_package(
     if not result.ok:
         return result
     try:
-        models = generate_models(model, workspace)
+        models = generate_models(model, single)
         result.findings.extend(
             Finding(shown, 1, 1, "", Severity.WARNING, "generate-fallback", note)
             for note in models.notes
