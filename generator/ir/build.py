@@ -753,6 +753,8 @@ def _ignored_header(p: Parameter) -> bool:
         "content-type",
         "authorization",
     )
+
+
 def _with_stream_names(operations: list[Operation]) -> list[Operation]:
     """An operation answering bytes also gets `<name>_stream`, which hands the answer over
     as it arrives; the name is one no other method has."""
@@ -792,7 +794,9 @@ def _server_param(p: Parameter) -> ServerParam:
     )
 
 
-def _server_param_order(p: ServerParam) -> tuple[str, str, str, str, bool, bool, bool, str]:
+def _server_param_order(
+    p: ServerParam,
+) -> tuple[str, str, str, str, bool, bool, bool, str, str]:
     return (
         p.python_name,
         p.location.value,

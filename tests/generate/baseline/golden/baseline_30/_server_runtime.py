@@ -25,7 +25,7 @@ import re
 import uuid
 import zlib
 from collections.abc import Awaitable, Callable, Container, Mapping, Sequence
-from typing import Any, Final, Generic, Literal, TypeAlias, TypeVar
+from typing import Annotated, Any, Final, Generic, Literal, TypeAlias, TypeVar
 from urllib.parse import quote, unquote, unquote_plus
 
 import pydantic
@@ -239,6 +239,9 @@ class Param:
         if self.explode is not None:
             return self.explode
         return self.wire_style in ("form", "cookie")
+
+    constraints: tuple[tuple[str, Any], ...] = ()
+    """`pydantic.Field` keywords the value must meet (pattern, max_length, ge, ...)."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -1109,6 +1112,21 @@ def _scalar(text: str) -> object:
     return value if isinstance(value, int | float) else text
 
 
+_constrained: dict[Param, Any] = {}
+
+
+def _param_type(param: Param) -> Any:
+    """The parameter's type, with its schema's constraints when it has any (built once per
+    parameter, so its validator is cached)."""
+    if not param.constraints:
+        return param.type
+    found = _constrained.get(param)
+    if found is None:
+        found = Annotated[param.type, pydantic.Field(**dict(param.constraints))]
+        _constrained[param] = found
+    return found
+
+
 def _coerce(tp: Any, raw: Parsed) -> object:
     adapter = _adapter(tp)
     try:
@@ -1282,8 +1300,8 @@ def _typed(param: Param, parsed: Parsed) -> object:
     """The typed value of a parsed parameter; raises pydantic.ValidationError."""
     content_type = param.content_type
     if content_type and isinstance(parsed, str) and media_kind(content_type) == "json":
-        return _adapter(param.type).validate_json(parsed)
-    return _coerce(param.type, parsed)
+        return _adapter(_param_type(param)).validate_json(parsed)
+    return _coerce(_param_type(param), parsed)
 
 
 def _bearer_token(value: str | None) -> str | None:
@@ -1706,14 +1724,36 @@ def _endpoint(
     return endpoint
 
 
+#: the name of the routes answering 405 for a literal path's undocumented methods
+_WRONG_METHOD: Final = "__method_not_allowed__"
+_ANY_METHOD: Final = (
+    "GET",
+    "HEAD",
+    "POST",
+    "PUT",
+    "PATCH",
+    "DELETE",
+    "OPTIONS",
+    "TRACE",
+)
+
+
 def _allowed_methods(request: Request) -> str:
-    """Every method some route serves at this path (Starlette names only the first route's)."""
+    """Every method of the path this request matches: the first matching path in route order,
+    so a literal path (`/x/bulk`) shadows a templated one (`/x/{id}`), as OpenAPI matches
+    them (Starlette names only the first route's methods)."""
     methods: set[str] = set()
+    path: str | None = None
     for route in request.app.router.routes:
-        if isinstance(route, Route) and route.methods:
-            match, _ = route.matches(request.scope)
-            if match is Match.PARTIAL:
-                methods |= route.methods
+        if not isinstance(route, Route):
+            continue
+        match, _ = route.matches(request.scope)
+        if match is Match.NONE:
+            continue
+        if path is None:
+            path = route.path
+        if route.path == path and route.methods and route.name != _WRONG_METHOD:
+            methods |= route.methods
     return ", ".join(sorted(methods))
 
 
@@ -1748,13 +1788,45 @@ def _raw_header(scope: Scope, name: bytes) -> bytes | None:
     return None
 
 
+def _track_id_valid(spec: ServerSpec[Any]) -> Callable[[str], bool]:
+    """Whether a track id meets its parameter's schema (any value when no operation
+    declares it): only a valid one is echoed, since the echo is documented with it."""
+    wanted = (spec.track_id_header or "").lower()
+    param = next(
+        (
+            p
+            for op in spec.operations
+            for p in op.params
+            if p.location == "header" and p.wire.lower() == wanted
+        ),
+        None,
+    )
+
+    def valid(value: str) -> bool:
+        if param is None:
+            return True
+        try:
+            _coerce(_param_type(param), value)
+        except pydantic.ValidationError:
+            return False
+        return True
+
+    return valid
+
+
 class _ResponseHeaders:
-    """Adds the request id header (a new uuid4) and echoes the track id to every answer."""
+    """Adds the request id header (a new uuid4) and echoes a valid track id to every
+    answer."""
 
     def __init__(
-        self, app: ASGIApp, request_id_header: str | None, track_id_header: str | None
+        self,
+        app: ASGIApp,
+        request_id_header: str | None,
+        track_id_header: str | None,
+        track_id_valid: Callable[[str], bool] = lambda value: True,
     ) -> None:
         self.app = app
+        self.track_id_valid = track_id_valid
         self.request_id_key = (
             request_id_header.lower().encode("latin-1") if request_id_header else None
         )
@@ -1773,6 +1845,8 @@ class _ResponseHeaders:
         request_id_key = self.request_id_key
         track_key = self.track_key
         track_id = _raw_header(scope, track_key) if track_key is not None else None
+        if track_id is not None and not self.track_id_valid(track_id.decode("latin-1")):
+            track_id = None  # refused with the request: not echoed
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -1898,9 +1972,16 @@ def build_app(
         redoc_url=None,
         redirect_slashes=False,  # a trailing-slash redirect would be an undocumented 307
     )
-    for op in sorted(spec.operations, key=_route_order):
+
+    async def wrong_method(request: Request) -> Response:
+        return _http_error(spec, request, HTTPException(405))
+
+    ordered = sorted(spec.operations, key=_route_order)
+    last_of_path = {op.path: index for index, op in enumerate(ordered)}
+    for index, op in enumerate(ordered):
+        route_path = _route_path(op, _path_keys(op))
         app.add_route(
-            _route_path(op, _path_keys(op)),
+            route_path,
             _endpoint(
                 spec,
                 op,
@@ -1912,6 +1993,16 @@ def build_app(
             name=op.operation_id,
             include_in_schema=False,
         )
+        if "{" not in op.path and last_of_path[op.path] == index:
+            # OpenAPI matches a literal path before templated ones: another method on it is
+            # a 405 here, never an operation of a templated path (`/x/bulk` as `/x/{id}`)
+            app.add_route(
+                route_path,
+                wrong_method,
+                methods=list(_ANY_METHOD),
+                name=_WRONG_METHOD,
+                include_in_schema=False,
+            )
 
     async def http_error(request: Request, exc: Exception) -> Response:
         return _http_error(spec, request, exc)
@@ -1930,5 +2021,6 @@ def build_app(
         _ResponseHeaders,
         request_id_header=spec.request_id_header,
         track_id_header=spec.track_id_header,
+        track_id_valid=_track_id_valid(spec),
     )
     return app
