@@ -40,12 +40,19 @@ NO_BODY: Any = _NoBody()
 
 @dataclass(frozen=True)
 class Message:
-    """Headers (in order, names as sent) and a body: a JSON value in `body`, or raw text in
-    `text` (parsed when the content type says JSON), or neither."""
+    """Headers (in order, names as sent) and a body: a JSON value in `body`, raw text in
+    `text`, the bytes as sent in `data` (HAR base64, JSONL `body_base64`, httpx), or none.
+
+    `data` and `text` are what travelled, still under any `Content-Encoding` the headers name.
+    `maybe_decoded` marks a body that may have been decoded already although the headers
+    still name a coding: HAR 1.2 records the decoded body, and browsers keep the
+    Content-Encoding header beside it."""
 
     headers: tuple[tuple[str, str], ...] = ()
     body: Any = NO_BODY
     text: str | None = None
+    data: bytes | None = None
+    maybe_decoded: bool = False
 
     def header(self, name: str) -> str | None:
         wanted = name.lower()
@@ -60,7 +67,21 @@ class Message:
 
     @property
     def has_body(self) -> bool:
-        return self.body is not NO_BODY or (self.text is not None and self.text != "")
+        return (
+            self.body is not NO_BODY
+            or bool(self.text)
+            or (self.data is not None and self.data != b"")
+        )
+
+    @property
+    def raw(self) -> bytes | None:
+        """The body as bytes (text as UTF-8), None when it was given as a JSON value or not
+        at all."""
+        if self.data is not None:
+            return self.data
+        if self.text is not None:
+            return self.text.encode("utf-8", "surrogatepass")
+        return None
 
     @staticmethod
     def pairs(headers: Any) -> tuple[tuple[str, str], ...]:

@@ -1,4 +1,7 @@
-"""Turn httpx requests and responses into exchanges (for the library API and pytest plugin)."""
+"""Turn httpx requests and responses into exchanges (for the library API and pytest plugin).
+
+Bodies are passed on as the bytes that travelled: the body checks read them by their media
+type (JSON must be UTF-8, text has its charset, binary is bytes)."""
 
 from __future__ import annotations
 
@@ -10,15 +13,6 @@ if TYPE_CHECKING:
     import httpx
 
 
-def _text(content: bytes, charset: str | None) -> str | None:
-    if not content:
-        return None
-    try:
-        return content.decode(charset or "utf-8")
-    except (UnicodeDecodeError, LookupError):
-        return content.decode("latin-1")
-
-
 def from_httpx_request(request: httpx.Request) -> Request:
     try:
         content = request.content
@@ -28,7 +22,7 @@ def from_httpx_request(request: httpx.Request) -> Request:
         method=request.method,
         url=str(request.url),
         headers=tuple((k, v) for k, v in request.headers.multi_items()),
-        text=_text(content, None),
+        data=content or None,
     )
 
 
@@ -40,7 +34,9 @@ def from_httpx_response(response: httpx.Response) -> Response:
     return Response(
         status=response.status_code,
         headers=tuple(
-            (k, v) for k, v in response.headers.multi_items() if k.lower() != "content-encoding"
-        ),  # httpx already decoded it
-        text=_text(content, response.charset_encoding),
+            (k, v)
+            for k, v in response.headers.multi_items()
+            if k.lower() not in ("content-encoding", "content-length")
+        ),  # httpx already decoded the body: the headers describe the bytes it had
+        data=content or None,
     )

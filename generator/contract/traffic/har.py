@@ -19,6 +19,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
+from generator.contract import jsontext
 from generator.contract.exchange import Exchange, InvalidInput, Request, Response, json_type
 from generator.contract.traffic.jsonl import ExchangeError, check_headers
 
@@ -353,20 +354,17 @@ def _text(data: dict[str, Any], key: str, where: str) -> str | None:
     return value
 
 
-def _decoded(holder: dict[str, Any], where: str) -> str | None:
-    """`text` of a postData or content object, base64-decoded when `encoding` says so (HAR
-    1.2 defines it for response content; HAR writers use it for postData too)."""
+def _body(holder: dict[str, Any], where: str) -> tuple[str | None, bytes | None]:
+    """(text, None) or (None, bytes) of a postData or content object: `text`, or the bytes
+    of a base64 one (HAR 1.2 defines `encoding: base64` for response content; HAR writers use
+    it for postData too). Bytes stay bytes: the body checks decide how to read them."""
     text = _text(holder, "text", where)
     if text is None or holder.get("encoding") != "base64":
-        return text
+        return text, None
     try:
-        raw = base64.b64decode(text, validate=True)
+        return None, base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
         raise ExchangeError(f"{where}.text is not valid base64") from None
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("latin-1")
 
 
 def _with_content_type(
@@ -388,12 +386,13 @@ def _request(data: Any) -> Request:
         raise ExchangeError("request.url must be a non-empty string")
     check_headers(data.get("headers"), "request")
     headers = Request.pairs(data.get("headers"))
-    text = None
+    text: str | None = None
+    raw: bytes | None = None
     post = data.get("postData")
     if isinstance(post, dict):
-        text = _decoded(post, "request.postData")
+        text, raw = _body(post, "request.postData")
         params = post.get("params")
-        if text is None and isinstance(params, list) and params:
+        if text is None and raw is None and isinstance(params, list) and params:
             text = urllib.parse.urlencode(
                 [
                     (str(p.get("name", "")), str(p.get("value", "")))
@@ -402,7 +401,14 @@ def _request(data: Any) -> Request:
                 ]
             )
         headers = _with_content_type(headers, post.get("mimeType"))
-    return Request(method=method.strip(), url=url.strip(), headers=headers, text=text)
+    return Request(
+        method=method.strip(),
+        url=url.strip(),
+        headers=headers,
+        text=text,
+        data=raw,
+        maybe_decoded=True,
+    )
 
 
 def _response(data: Any) -> Response | None:
@@ -419,12 +425,13 @@ def _response(data: Any) -> Response | None:
         raise ExchangeError(f"response.status {status} is not an HTTP status")
     check_headers(data.get("headers"), "response")
     headers = Response.pairs(data.get("headers"))
-    text = None
+    text: str | None = None
+    raw: bytes | None = None
     content = data.get("content")
     if isinstance(content, dict):
-        text = _decoded(content, "response.content")
+        text, raw = _body(content, "response.content")
         headers = _with_content_type(headers, content.get("mimeType"))
-    return Response(status=status, headers=headers, text=text)
+    return Response(status=status, headers=headers, text=text, data=raw, maybe_decoded=True)
 
 
 def exchange_from_entry(data: Any, index: int, number: int | None = None) -> Exchange:
@@ -445,9 +452,9 @@ def invalid(index: int, number: int | None, source: str, why: str) -> InvalidInp
 
 def decode_entry(raw: bytes, index: int, number: int, source: str) -> Exchange | InvalidInput:
     try:
-        data = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        return invalid(index, number, source, f"not valid JSON at character {exc.pos}: {exc.msg}")
+        data = jsontext.loads(raw)
+    except jsontext.JsonTextError as exc:
+        return invalid(index, number, source, f"not valid JSON: {exc.message}")
     try:
         return exchange_from_entry(data, index, number)
     except ExchangeError as exc:

@@ -6,17 +6,20 @@
                   "body_text": "{\"id\": \"...\"}"}}
 
 `url` is absolute or a path with its query string; headers are an object or a list of
-[name, value] pairs; a body is a JSON value (`body`) or raw text (`body_text`); `response` is
-optional (the request is then checked alone).
+[name, value] pairs; a body is a JSON value (`body`), raw text (`body_text`) or bytes in base64
+(`body_base64`: binary bodies, and bodies still under their `Content-Encoding`); `response` is
+optional (the request is then checked alone). A line is JSON text, so UTF-8: a line that is not
+is refused naming the first byte that is not.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Iterable, Iterator
 from typing import Any, BinaryIO
 
-import orjson
-
+from generator.contract import jsontext
 from generator.contract.exchange import Exchange, InvalidInput, Request, Response, json_type
 
 EXPECTED = "a JSON object with a request (and optionally a response)"
@@ -83,8 +86,12 @@ def _message(data: dict[str, Any], where: str) -> dict[str, Any]:
     check_headers(headers, where)
     fields: dict[str, Any] = {"headers": Request.pairs(headers)}
     has_text = data.get("body_text") is not None
-    if "body" in data and has_text:
-        raise ExchangeError(f"{where} has both body and body_text; give one")
+    given = [key for key in ("body", "body_text", "body_base64") if data.get(key) is not None]
+    if "body" in data and "body" not in given:
+        given.insert(0, "body")  # a JSON null body is a body
+    if len(given) > 1:
+        listed = " and ".join(given) if len(given) == 2 else ", ".join(given)
+        raise ExchangeError(f"{where} has {'both ' if len(given) == 2 else ''}{listed}; give one")
     if "body" in data:
         fields["body"] = data["body"]
     elif has_text:
@@ -92,6 +99,14 @@ def _message(data: dict[str, Any], where: str) -> dict[str, Any]:
         if not isinstance(text, str):
             raise ExchangeError(f"{where}.body_text must be a string, not {json_type(text)}")
         fields["text"] = text
+    elif data.get("body_base64") is not None:
+        encoded = data["body_base64"]
+        if not isinstance(encoded, str):
+            raise ExchangeError(f"{where}.body_base64 must be a string, not {json_type(encoded)}")
+        try:
+            fields["data"] = base64.b64decode(encoded, validate=True)
+        except (binascii.Error, ValueError):
+            raise ExchangeError(f"{where}.body_base64 is not valid base64") from None
     return fields
 
 
@@ -123,9 +138,9 @@ def exchange_from_json(data: Any, index: int, line: int | None = None) -> Exchan
 def decode_line(raw: bytes, index: int, line: int, source: str) -> Exchange | InvalidInput:
     """Parse and convert one line; anything wrong with it becomes an InvalidInput."""
     try:
-        data = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        return invalid(index, line, source, f"not valid JSON at column {exc.colno}: {exc.msg}")
+        data = jsontext.loads(raw)
+    except jsontext.JsonTextError as exc:
+        return invalid(index, line, source, f"not valid JSON: {exc.message}")
     try:
         return exchange_from_json(data, index, line)
     except ExchangeError as exc:
