@@ -1,16 +1,18 @@
 """Check exchanges against a spec: exchange -> operation -> findings. Every difference is
 reported, not only the first, each located in the traffic (pointer) and in the spec
-(schema_pointer)."""
+(schema_pointer).
+
+Parameters are read by their style (`params`), bodies by their media type after their
+Content-Encoding (`bodies`, `jsontext`), and both judged by the schemas `compile` converted.
+"""
 
 from __future__ import annotations
 
-import re
 import urllib.parse
 from pathlib import Path
 from typing import Any
 
-import orjson
-
+from generator.contract import bodies, deep, jsontext, params
 from generator.contract.compile import SchemaIndex, convert
 from generator.contract.exchange import (
     NO_BODY,
@@ -22,17 +24,14 @@ from generator.contract.exchange import (
 )
 from generator.contract.findings import ContractFinding, ExchangeResult, Kind, Part
 from generator.contract.operations import ContentSpec, OperationIndex, OperationSpec, ParamSpec
+from generator.findings import Finding
 from generator.load import pointer as jp
 from generator.load.parse import DEFAULT_LIMITS, Limits
-from generator.load.shape import mapping
 from generator.load.workspace import Workspace
 from generator.openapi.build import build_model
-from generator.openapi.dialect import require_dialect
-from generator.openapi.media import best_match, is_json
+from generator.openapi.dialect import OAS30_INTEGER, require_dialect
+from generator.openapi.media import MediaKind, best_match, classify, is_json
 from generator.openapi.model import OpenApi, ParameterIn, SecurityType
-
-_INTEGER = re.compile(r"-?\d+")
-_NUMBER = re.compile(r"-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 
 _RANGE_KEYWORDS = {
     "minimum": ">= {}",
@@ -48,17 +47,31 @@ _RANGE_KEYWORDS = {
     "multipleOf": "a multiple of {}",
 }
 
+_PARTS = {
+    "path": Part.PATH,
+    "query": Part.QUERY,
+    "header": Part.HEADER,
+    "cookie": Part.COOKIE,
+}
+
 
 class Contract:
-    """A spec compiled for checking traffic. Load once, check any number of exchanges."""
+    """A spec compiled for checking traffic. Load once, check any number of exchanges.
+
+    `problems` are what the spec itself gets wrong that the checks had to leave out (a keyword
+    JSON Schema does not allow), each once, with its location."""
 
     def __init__(self, workspace: Workspace, model: OpenApi | None = None) -> None:
         self.workspace = workspace
         self.model = model if model is not None else build_model(workspace)
         self.spec = workspace.root.display
         self.operations = OperationIndex(self.model)
-        self.request_schemas = SchemaIndex(convert(self.model, "request"))
-        self.response_schemas = SchemaIndex(convert(self.model, "response"))
+        request = convert(self.model, "request")
+        response = convert(self.model, "response")
+        self.request_schemas = SchemaIndex(request)
+        self.response_schemas = SchemaIndex(response)
+        unique = {(f.pointer, f.message): f for f in (*request.problems, *response.problems)}
+        self.problems: tuple[Finding, ...] = tuple(sorted(unique.values()))
 
     @classmethod
     def load(
@@ -101,6 +114,7 @@ class _Checker:
         self.c = contract
         self.x = exchange
         self.findings: list[ContractFinding] = []
+        self._seen: set[tuple[str, Part, str, Kind]] = set()
         self.op: OperationSpec | None = None
 
     def add(
@@ -114,6 +128,12 @@ class _Checker:
         message: str,
         schema_pointer: str,
     ) -> None:
+        key = (location, part, pointer, kind)
+        if key in self._seen:
+            return  # the same difference reached through another schema (a oneOf branch)
+        self._seen.add(key)
+        if len(message) > 300:  # messages quote values, which can be megabytes
+            message = message[:297] + "..."
         self.findings.append(
             ContractFinding(
                 self.x.index,
@@ -155,11 +175,9 @@ class _Checker:
                 self.x.index, request.method.upper(), request.url, None, status, self.findings
             )
         self.op = op
-        query: dict[str, list[str]] = {}
-        for key, value in urllib.parse.parse_qsl(parts.query, keep_blank_values=True):
-            query.setdefault(key, []).append(value)
+        query = urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
         self._request_parameters(op, variables, query, request)
-        self._security(op, request)
+        self._security(op, request, query)
         self._body(
             "request", op.body, op.body_required, op.body_pointer, request, self.c.request_schemas
         )
@@ -179,30 +197,83 @@ class _Checker:
         self,
         op: OperationSpec,
         variables: dict[str, str],
-        query: dict[str, list[str]],
+        query: list[tuple[str, str]],
         request: Request,
     ) -> None:
+        index = self.c.request_schemas
+        resolve = _resolver(index)
+        claimed = {p.name for p in op.parameters if p.location == "query"}
+        jar: dict[str, list[str]] | None = None
         for param in op.parameters:
-            if param.location == "path":
-                values = [variables[param.name]] if param.name in variables else []
-                part = Part.PATH
-            elif param.location == "query":
-                values = query.get(param.name, [])
-                part = Part.QUERY
-            elif param.location == "header":
-                values = request.header_values(param.name)
-                part = Part.HEADER
-            else:
+            part = _PARTS[param.location]
+            wire = params.Wire(param.name, param.style, param.explode, _schema_of(index, param))
+            try:
+                if param.location == "path":
+                    present = param.name in variables
+                    raw = variables.get(param.name, "")
+                    if param.content_type is not None:
+                        value: Any = urllib.parse.unquote(raw)
+                    else:
+                        value = params.read_path(wire, raw, resolve) if present else None
+                elif param.location == "query":
+                    if param.content_type is not None:
+                        found = [v for k, v in query if k == param.name]
+                        present, value = bool(found), found[0] if found else None
+                    else:
+                        present, value = params.read_query(
+                            wire, query, claimed - {param.name}, resolve
+                        )
+                elif param.location == "header":
+                    values = request.header_values(param.name)
+                    present = bool(values)
+                    if param.content_type is not None:
+                        value = ",".join(values)
+                    else:
+                        value = params.read_header(wire, values, resolve) if present else None
+                else:
+                    if jar is None:
+                        jar = params.cookies(request.header_values("Cookie"))
+                    values = jar.get(param.name, [])
+                    present = bool(values)
+                    if param.content_type is not None:
+                        value = values[0] if values else None
+                    else:
+                        value = params.read_cookie(wire, values, resolve) if present else None
+            except params.StyleProblem as problem:
+                self.add(
+                    "request",
+                    part,
+                    param.pointer,
+                    Kind.BAD_FORMAT,
+                    problem.expected,
+                    problem.actual,
+                    problem.message,
+                    jp.join(param.site, "style") if param.style_given else param.site,
+                )
                 continue
-            self._parameter("request", part, param, values, self.c.request_schemas)
+            self._parameter("request", part, param, present, value, index)
 
     def _parameter(
-        self, location: str, part: Part, param: ParamSpec, values: list[str], index: SchemaIndex
+        self,
+        location: str,
+        part: Part,
+        param: ParamSpec,
+        present: bool,
+        value: Any,
+        index: SchemaIndex,
     ) -> None:
         pointer = param.pointer
-        if not values:
+        if present and param.allow_empty and value == "":
+            # OpenAPI: with allowEmptyValue, a zero-length value stands "in place of
+            # parameters that would otherwise be omitted entirely", so it is absent; without
+            # it, it is the empty string, judged by the schema
+            present = False
+        if not present:
             if param.required:
-                what = "header" if part is Part.HEADER else f"{part.value} parameter"
+                what = {
+                    Part.HEADER: "header",
+                    Part.COOKIE: "cookie",
+                }.get(part, f"{part.value} parameter")
                 self.add(
                     location,
                     part,
@@ -211,50 +282,120 @@ class _Checker:
                     param.name,
                     None,
                     f"required {what} {param.name!r} is missing",
-                    param.schema_pointer.rsplit("/schema", 1)[0] if param.schema_pointer else "",
+                    param.site
+                    or (
+                        param.schema_pointer.rsplit("/schema", 1)[0] if param.schema_pointer else ""
+                    ),
                 )
             return
         if param.schema_pointer is None:
             return
-        value = _coerce(values, param)
+        if param.content_type is not None:
+            if is_json(param.content_type):
+                try:
+                    value = jsontext.loads(str(value))
+                except jsontext.JsonTextError as exc:
+                    self.add(
+                        location,
+                        part,
+                        pointer,
+                        Kind.INVALID_JSON,
+                        f"JSON ({param.content_type})",
+                        str(value)[:80],
+                        f"{param.name!r} is not valid JSON: {exc.message}",
+                        jp.join(param.site, "content") if param.site else "",
+                    )
+                    return
+        else:
+            value = params.coerce(value, _schema_of(index, param), _resolver(index))
         self._validate(index, param.schema_pointer, value, location, part, pointer)
 
-    def _security(self, op: OperationSpec, request: Request) -> None:
+    def _security(self, op: OperationSpec, request: Request, query: list[tuple[str, str]]) -> None:
+        """One of the requirements in effect must be met, every scheme in it present (and an
+        HTTP scheme's Authorization header naming that scheme)."""
         requirements = op.security
         if not requirements:
             return
+        first_missing: tuple[Part, str, str, str] | None = None
         for requirement in requirements:
             if not requirement.schemes:
                 return  # an empty requirement means anonymous access is allowed
-            if all(self._credential_present(name, request) for name in requirement.names):
+            missing = [
+                m
+                for name in requirement.names
+                if (m := self._credential_missing(name, request, query)) is not None
+            ]
+            if not missing:
                 return
-        names = [n for r in requirements for n in r.names]
+            if first_missing is None:
+                first_missing = missing[0]
+        names = [" + ".join(r.names) for r in requirements]
+        assert first_missing is not None
+        part, pointer, _, message = first_missing
         self.add(
             "request",
-            Part.HEADER,
-            "/Authorization",
+            part,
+            pointer,
             Kind.MISSING_PARAMETER,
             "credentials for " + " or ".join(names),
             None,
-            "the operation requires authentication and the request carries none",
+            message,
             op.security_pointer,
         )
 
-    def _credential_present(self, name: str, request: Request) -> bool:
+    def _credential_missing(
+        self, name: str, request: Request, query: list[tuple[str, str]]
+    ) -> tuple[Part, str, str, str] | None:
+        """(part, pointer, what is expected, why) when the scheme's credential is absent."""
         scheme = self.c.model.security_schemes.get(name)
         if scheme is None:
-            return True  # undefined schemes are a lint finding, not a traffic one
+            return None  # undefined schemes are a lint finding, not a traffic one
         if scheme.type is SecurityType.API_KEY:
             key = scheme.key_name or ""
+            at = "/" + key.replace("~", "~0").replace("/", "~1")
             if scheme.key_location is ParameterIn.HEADER:
-                return request.header(key) is not None
-            if scheme.key_location is ParameterIn.QUERY:
-                query = urllib.parse.urlsplit(request.url).query
-                return key in urllib.parse.parse_qs(query, keep_blank_values=True)
-            return True
-        if scheme.type in (SecurityType.HTTP, SecurityType.OAUTH2, SecurityType.OPEN_ID_CONNECT):
-            return request.header("Authorization") is not None
-        return True
+                if request.header(key) is None:
+                    return Part.HEADER, at, key, f"the API key header {key!r} ({name}) is missing"
+            elif scheme.key_location is ParameterIn.QUERY:
+                if not any(k == key for k, _ in query):
+                    return Part.QUERY, at, key, f"the API key parameter {key!r} ({name}) is missing"
+            elif scheme.key_location is ParameterIn.COOKIE:
+                if key not in params.cookies(request.header_values("Cookie")):
+                    return Part.COOKIE, at, key, f"the API key cookie {key!r} ({name}) is missing"
+            return None
+        if scheme.type in (SecurityType.OAUTH2, SecurityType.OPEN_ID_CONNECT):
+            # an access token: in the Authorization header (of whichever token type), or
+            # in the `access_token` query parameter RFC 6750 also allows
+            if request.header("Authorization") is None and not any(
+                k == "access_token" for k, _ in query
+            ):
+                return (
+                    Part.HEADER,
+                    "/Authorization",
+                    "an access token",
+                    "the operation requires authentication and the request carries none",
+                )
+            return None
+        if scheme.type is SecurityType.HTTP:
+            wanted = scheme.scheme or "bearer"
+            value = request.header("Authorization")
+            if value is None:
+                return (
+                    Part.HEADER,
+                    "/Authorization",
+                    wanted,
+                    "the operation requires authentication and the request carries none",
+                )
+            given = value.strip().split(" ", 1)[0].lower()
+            if given != wanted.lower():
+                return (
+                    Part.HEADER,
+                    "/Authorization",
+                    wanted,
+                    f"the Authorization header uses the {given!r} scheme where {name} needs "
+                    f"{wanted!r}",
+                )
+        return None
 
     # -- bodies ----------------------------------------------------------------------------
     def _body(
@@ -314,27 +455,131 @@ class _Checker:
                 jp.join(holder, "content"),
             )
             return
-        if chosen is None or not is_json(chosen.media_type):
+        if chosen is None:
             return
-        value = message.body
-        if value is NO_BODY:
+        content_pointer = jp.join(holder, "content", chosen.media_type)
+        actual = media_type or chosen.media_type
+        kind = classify(chosen.media_type)
+        if kind is MediaKind.ANY:
+            kind = classify(actual)
+        if message.body is not NO_BODY:  # a value given as such: JSON
+            if chosen.schema_pointer is not None:
+                self._validate(index, chosen.schema_pointer, message.body, location, Part.BODY, "")
+            return
+        raw = message.raw or b""
+        try:
+            self._content_length(location, message, raw)
+            data = bodies.decode_content(
+                raw, message.header("Content-Encoding"), message.maybe_decoded
+            )
+            self._read_body(location, kind, data, actual, chosen, index, content_pointer)
+        except bodies.BodyProblem as trouble:
+            self.add(
+                location,
+                Part.BODY,
+                trouble.pointer,
+                Kind(trouble.kind),
+                trouble.expected,
+                trouble.actual,
+                trouble.message,
+                content_pointer,
+            )
+
+    def _content_length(self, location: str, message: Message, raw: bytes) -> None:
+        declared = message.header("Content-Length")
+        if declared is None or message.maybe_decoded or (message.data is None and not message.text):
+            return
+        if declared.strip().isdigit() and int(declared) != len(raw):
+            self.add(
+                location,
+                Part.HEADER,
+                "/Content-Length",
+                Kind.OTHER,
+                len(raw),
+                int(declared),
+                f"Content-Length says {int(declared)} bytes, the body has {len(raw)}",
+                "",
+            )
+
+    def _read_body(
+        self,
+        location: str,
+        kind: MediaKind,
+        data: bytes,
+        actual: str,
+        chosen: ContentSpec,
+        index: SchemaIndex,
+        content_pointer: str,
+    ) -> None:
+        pointer = chosen.schema_pointer
+        schema = _schema_at(index, pointer)
+        resolve = _resolver(index)
+        if kind is MediaKind.JSON:
             try:
-                value = orjson.loads(message.text or "")  # strict JSON: no NaN or Infinity
-            except orjson.JSONDecodeError as exc:
-                text = message.text or ""
+                value = jsontext.loads(data)
+            except jsontext.JsonTextError as exc:
+                text = data[:80].decode("utf-8", "replace")
+                raise bodies.BodyProblem(
+                    "invalid_json",
+                    "JSON",
+                    text + ("..." if len(data) > 80 else ""),
+                    f"the body is not valid JSON: {exc.message}",
+                ) from None
+            if pointer is not None:
+                self._validate(index, pointer, value, location, Part.BODY, "")
+            return
+        if kind in (MediaKind.FORM, MediaKind.MULTIPART) and chosen.model is not None:
+            if kind is MediaKind.FORM:
+                read = bodies.read_form(data, chosen.model, schema, resolve)
+            else:
+                read = bodies.read_multipart(data, actual, chosen.model, schema, resolve)
+            for problem in read.problems:
                 self.add(
                     location,
                     Part.BODY,
-                    "",
-                    Kind.INVALID_JSON,
-                    "JSON",
-                    text[:80] + ("..." if len(text) > 80 else ""),
-                    f"the body is not valid JSON: {exc}",
-                    jp.join(holder, "content"),
+                    problem.pointer,
+                    Kind(problem.kind),
+                    problem.expected,
+                    problem.actual,
+                    problem.message,
+                    problem.schema_pointer or content_pointer,
                 )
-                return
-        if chosen.schema_pointer is not None:
-            self._validate(index, chosen.schema_pointer, value, location, Part.BODY, "")
+            if pointer is not None:
+                self._validate(index, pointer, read.value, location, Part.BODY, "")
+            return
+        if kind is MediaKind.TEXT or kind is MediaKind.FORM:
+            text = bodies.read_text(data, actual)
+            if pointer is not None:
+                value = params.coerce(text, schema, resolve)
+                self._validate(index, pointer, value, location, Part.BODY, "")
+            return
+        # binary (and multipart without a model): media type and size
+        why = bodies.sniff(data, actual)
+        if why is not None:
+            self.add(
+                location,
+                Part.BODY,
+                "",
+                Kind.WRONG_CONTENT_TYPE,
+                actual,
+                data[:8].hex(" ").upper(),
+                why,
+                content_pointer,
+            )
+        target_pointer, target = index.resolved(pointer) if pointer is not None else ("", None)
+        limit = bodies.size_problem(len(data), target)
+        if limit is not None:
+            keyword, expected, _ = limit
+            self.add(
+                location,
+                Part.BODY,
+                "",
+                Kind.OUT_OF_RANGE,
+                expected,
+                len(data),
+                f"the body has {len(data)} bytes, {expected} allowed",
+                jp.join(target_pointer, keyword),
+            )
 
     def _response(self, op: OperationSpec, response: Response) -> None:
         spec = op.response_for(response.status)
@@ -351,21 +596,23 @@ class _Checker:
                 jp.join(op.pointer, "responses"),
             )
             return
+        index = self.c.response_schemas
+        resolve = _resolver(index)
         for header in spec.headers:
-            self._parameter(
-                "response",
-                Part.HEADER,
-                header,
-                response.header_values(header.name),
-                self.c.response_schemas,
-            )
+            values = response.header_values(header.name)
+            if header.content_type is not None:
+                value: Any = ",".join(values)
+            else:
+                wire = params.Wire(header.name, "simple", header.explode, _schema_of(index, header))
+                value = params.read_header(wire, values, resolve) if values else None
+            self._parameter("response", Part.HEADER, header, bool(values), value, index)
         self._body(
             "response",
             spec.content,
             bool(spec.content) and response.status != 204 and str(response.status)[0] == "2",
             spec.pointer,
             response,
-            self.c.response_schemas,
+            index,
         )
 
     # -- schema validation -----------------------------------------------------------------
@@ -388,7 +635,24 @@ class _Checker:
                 "",
             )
             return
-        for error in validator.iter_errors(value):
+        try:
+            errors = list(validator.iter_errors(value))
+        except ValueError as exc:  # jsonschema-rs cannot hand back a value this deep
+            if "recursion" not in str(exc).lower():
+                raise
+            errors = deep.errors(index, pointer, value)
+        if not errors:
+            self.add(
+                location,
+                part,
+                base,
+                Kind.OTHER,
+                "a valid value",
+                None,
+                "the value does not match its schema, but the checker could not say where",
+                pointer,
+            )
+        for error in errors:
             self._translate(index, error, value, location, part, base, depth=0)
 
     def _translate(
@@ -407,12 +671,49 @@ class _Checker:
         converted, schema_pointer = index.locate(list(error.schema_path))
         instance = error.instance
         if keyword in ("anyOf", "oneOf") and depth < 8 and getattr(kind, "context", None):
-            branch = _closest_branch(kind.context, instance)
+            context = [list(errors) for errors in kind.context]
+            chosen = self._discriminated(index, converted, instance, context)
+            if chosen is not None:
+                if chosen:  # the branch the discriminator selects: its own findings
+                    for inner in chosen:
+                        self._translate(index, inner, root_value, location, part, base, depth + 1)
+                return
+            branch = _closest_branch(context, len(list(error.instance_path)))
             if branch:
                 for inner in branch:
                     self._translate(index, inner, root_value, location, part, base, depth + 1)
                 return
-        if keyword == "required":
+        if keyword == "oneOf" and (matched := _matching_branches(index, converted, kind)):
+            discriminator = index.converted.discriminators.get(converted.rsplit("/", 1)[0])
+            hint = (
+                f"; its discriminator {discriminator.property!r} does not change that (OpenAPI): "
+                "make the branches exclusive"
+                if discriminator is not None
+                else ""
+            )
+            self.add(
+                location,
+                part,
+                at,
+                Kind.OTHER,
+                "exactly one oneOf branch",
+                matched,
+                f"the value matches {len(matched)} branches of oneOf ({', '.join(matched)}), "
+                f"where exactly one must match{hint}",
+                schema_pointer,
+            )
+        elif keyword == OAS30_INTEGER:
+            self.add(
+                location,
+                part,
+                at,
+                Kind.WRONG_TYPE,
+                "integer",
+                "number",
+                str(getattr(kind, "message", None) or error.message),
+                schema_pointer.rsplit("/", 1)[0] + "/type",
+            )
+        elif keyword == "required":
             name = str(kind.property)
             self.add(
                 location,
@@ -474,15 +775,16 @@ class _Checker:
                 error.message,
                 schema_pointer,
             )
-        elif keyword == "format":
+        elif keyword == "format" or schema_pointer.endswith("/format"):
+            form = kind.format if keyword == "format" else _format_at(index, converted)
             self.add(
                 location,
                 part,
                 at,
                 Kind.BAD_FORMAT,
-                kind.format,
+                form,
                 instance,
-                error.message,
+                error.message if keyword == "format" else f"{_short(instance)} is outside {form}",
                 schema_pointer,
             )
         elif keyword == "propertyNames" and getattr(kind, "error", None) is not None:
@@ -535,20 +837,108 @@ class _Checker:
             self.add(
                 location, part, at, Kind.OTHER, keyword, instance, error.message, schema_pointer
             )
-        del converted
+
+    def _discriminated(
+        self, index: SchemaIndex, converted: str, instance: Any, context: list[list[Any]]
+    ) -> list[Any] | None:
+        """For a failed oneOf/anyOf with a discriminator: the errors to report instead. []
+        when the discriminator constraints report it already: the property is missing or
+        names no schema (which branch was meant is then a guess), or the branch it names
+        fails. None when the discriminator does not decide: no discriminator, a value naming
+        a schema in another document, or a selected branch that matches (oneOf failed for
+        matching several)."""
+        holder = converted.rsplit("/", 1)[0]
+        found = index.converted.discriminators.get(holder)
+        if found is None or not isinstance(instance, dict):
+            return None
+        value = instance.get(found.property)
+        if not isinstance(value, str) or value not in found.known:
+            return []
+        if value not in found.targets:
+            return None
+        branches = index.schema_at(converted)
+        if not isinstance(branches, list):
+            return None
+        target = found.targets[value]
+        for position, branch in enumerate(branches):
+            ref = branch.get("$ref") if isinstance(branch, dict) else None
+            pointer = urllib.parse.unquote(ref[1:]) if isinstance(ref, str) else None
+            if pointer == target and position < len(context):
+                if context[position]:
+                    return []  # the selected branch fails: the `then` it selects reports it
+                return None  # it matches, so oneOf failed for matching several: say that
+        return None
 
 
-def _closest_branch(context: Any, instance: Any) -> list[Any] | None:
+def _matching_branches(index: SchemaIndex, converted: str, kind: Any) -> list[str]:
+    """The branches a oneOf value matched, when it failed for matching several (each named by
+    its component schema when it is a `$ref` to one, else by its position)."""
+    context = getattr(kind, "context", None)
+    if not context:
+        return []
+    branches = index.schema_at(converted)
+    names = []
+    for position, errors in enumerate(context):
+        if list(errors):
+            continue
+        branch = branches[position] if isinstance(branches, list) else None
+        ref = branch.get("$ref") if isinstance(branch, dict) else None
+        names.append(
+            jp.unescape(urllib.parse.unquote(ref.rsplit("/", 1)[-1]))
+            if isinstance(ref, str)
+            else f"#{position}"
+        )
+    return names if len(names) > 1 else []
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _format_at(index: SchemaIndex, converted: str) -> str:
+    """The format a range check the conversion added stands for."""
+    holder = converted.rsplit("/allOf/", 1)[0]
+    schema = index.schema_at(holder)
+    return str(schema.get("format")) if isinstance(schema, dict) else "format"
+
+
+def _schema_at(index: SchemaIndex, pointer: str | None) -> Any:
+    return index.schema_at(pointer) if pointer is not None else None
+
+
+def _schema_of(index: SchemaIndex, param: ParamSpec) -> Any:
+    """A parameter's schema as converted (readOnly, 3.0 nullable and the rest applied)."""
+    if param.schema_pointer is None:
+        return param.schema
+    found = index.schema_at(param.schema_pointer)
+    return found if found is not None else param.schema
+
+
+def _resolver(index: SchemaIndex) -> params.Resolver:
+    def resolve(schema: Any) -> Any:
+        for _ in range(32):
+            ref = schema.get("$ref") if isinstance(schema, dict) else None
+            if not (isinstance(ref, str) and ref.startswith("#")):
+                return schema
+            schema = index.schema_at(urllib.parse.unquote(ref[1:]))
+        return schema
+
+    return resolve
+
+
+def _closest_branch(context: list[list[Any]], base_depth: int) -> list[Any] | None:
     """The branch of a failed anyOf/oneOf that came closest. A branch is further away when the
-    value's own type does not fit it, or a top-level `enum`/`const` (a discriminator such as
-    v1's `success`) rejects it; then fewer errors, then deeper ones, then the earlier branch."""
+    value's own type does not fit it, or a `enum`/`const` on it or its immediate properties
+    (a tag such as v1's `success`) rejects it; then fewer errors, then deeper ones, then the
+    earlier branch. Depths count from the value the anyOf/oneOf judges (`base_depth` is its
+    own depth in the document), wherever it sits."""
     best: tuple[int, int, int, int, int] | None = None
     chosen: list[Any] | None = None
     for position, errors in enumerate(context):
-        errors = list(errors)
         if not errors:
             continue
-        depth = [len(list(e.instance_path)) for e in errors]
+        depth = [len(list(e.instance_path)) - base_depth for e in errors]
         type_miss = sum(
             1 for e, d in zip(errors, depth, strict=True) if e.kind.name == "type" and d == 0
         )
@@ -561,37 +951,3 @@ def _closest_branch(context: Any, instance: Any) -> list[Any] | None:
         if best is None or rank < best:
             best, chosen = rank, errors
     return chosen
-
-
-def _coerce(values: list[str], param: ParamSpec) -> Any:
-    """Wire strings to the JSON value the schema describes, so the schema can judge it."""
-    schema = param.schema
-    kind = _main_type(schema)
-    if kind == "array":
-        items = mapping(schema.get("items"))
-        raw: list[str] = []
-        for value in values:
-            raw.extend(
-                value.split(",") if not param.explode or param.location != "query" else [value]
-            )
-        return [_scalar(v, items) for v in raw]
-    return _scalar(values[0], schema)
-
-
-def _main_type(schema: dict[str, Any]) -> str | None:
-    kind = schema.get("type")
-    if isinstance(kind, list):
-        kind = next((k for k in kind if k != "null"), None)
-    return kind if isinstance(kind, str) else None
-
-
-def _scalar(value: str, schema: dict[str, Any]) -> Any:
-    kind = _main_type(schema)
-    if kind == "integer" and _INTEGER.fullmatch(value):
-        return int(value)
-    if kind == "number" and _NUMBER.fullmatch(value):
-        number = float(value)
-        return int(number) if number.is_integer() and "." not in value else number
-    if kind == "boolean" and value in ("true", "false"):
-        return value == "true"
-    return value

@@ -28,6 +28,7 @@ class Part(enum.StrEnum):
     PATH = "path"
     QUERY = "query"
     HEADER = "header"
+    COOKIE = "cookie"
     BODY = "body"
     STATUS = "status"
     CONTENT_TYPE = "content_type"

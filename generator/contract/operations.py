@@ -6,7 +6,6 @@ method and URL reach (servers with variables, at root, path or operation level).
 from __future__ import annotations
 
 import re
-import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +33,13 @@ class ParamSpec:
     schema: dict[str, Any]
     explode: bool
     style: str
+    #: the media type of a `content`-encoded parameter (its value is one text in it)
+    content_type: str | None = None
+    allow_empty: bool = False
+    #: where the parameter (or header) object is, for findings about how it is serialized
+    site: str = ""
+    #: whether `style` is written there (else findings about the style point at the object)
+    style_given: bool = False
 
     @property
     def pointer(self) -> str:
@@ -45,6 +51,7 @@ class ParamSpec:
 class ContentSpec:
     media_type: str
     schema_pointer: str | None
+    model: MediaType | None = None
 
 
 @dataclass(frozen=True)
@@ -106,10 +113,12 @@ def compile_template(path: str) -> tuple[re.Pattern[str], dict[str, str], int]:
 
 
 def path_variables(op: OperationSpec, path: str) -> dict[str, str] | None:
+    """The path variables as sent (still percent-encoded: a label or matrix value is taken
+    apart before it is decoded)."""
     match = op.regex.match(path)
     if match is None:
         return None
-    return {op.variables[g]: urllib.parse.unquote(v) for g, v in match.groupdict().items()}
+    return {op.variables[g]: v for g, v in match.groupdict().items()}
 
 
 def _root_pointer(schema: SchemaRef | None, root: Document) -> str | None:
@@ -125,6 +134,8 @@ def _param(param: Parameter | Header, location: str, root: Document) -> ParamSpe
     if schema is None and param.content is not None:
         schema = param.content.schema
     value = schema.value if schema is not None and isinstance(schema.value, dict) else {}
+    site = param.site if isinstance(param, Parameter) else param.loc
+    given = isinstance(param, Parameter) and param.style_given
     return ParamSpec(
         param.name,
         location,
@@ -133,11 +144,15 @@ def _param(param: Parameter | Header, location: str, root: Document) -> ParamSpe
         value,
         param.explode,
         param.style.value,
+        content_type=param.content.name if param.content is not None else None,
+        allow_empty=isinstance(param, Parameter) and param.allow_empty_value,
+        site=site.pointer if site.doc is root else "",
+        style_given=given,
     )
 
 
 def _content(content: tuple[MediaType, ...], root: Document) -> tuple[ContentSpec, ...]:
-    return tuple(ContentSpec(m.name, _root_pointer(m.schema, root)) for m in content)
+    return tuple(ContentSpec(m.name, _root_pointer(m.schema, root), m) for m in content)
 
 
 def operation_spec(op: Operation, root: Document) -> OperationSpec:

@@ -453,6 +453,8 @@ def run_check(
             contract = load_contract(spec)
         except InputError as exc:
             raise CheckError(spec_error(exc)) from None
+        for problem in contract.problems:  # what the spec gets wrong, once, before any exchange
+            print(problem.render(), file=stderr)
         files = expand_sources(sources)
         if dask is not None:
             check_sources(files)
