@@ -22,14 +22,10 @@ same); the rest is small and follows the RFCs named in each function.
 
 from __future__ import annotations
 
-import email.parser
-import email.policy
 import urllib.parse
 import zlib
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from email.message import Message as MimeMessage
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import brotli  # type: ignore[import-untyped]
 
@@ -37,10 +33,13 @@ from generator.contract import jsontext, params
 from generator.openapi import media
 from generator.openapi.model import Encoding, MediaType
 
+if TYPE_CHECKING:
+    from email.message import Message as MimeMessage
+
 #: a decoded body larger than this is not checked (a decompression bomb stops here)
 MAX_DECODED = 256 * 1024 * 1024
 
-Resolver = Callable[[Any], Any]
+Resolver = params.Resolver
 
 
 class BodyProblem(ValueError):
@@ -284,6 +283,10 @@ def _parse_multipart(data: bytes, content_type: str) -> list[MimeMessage]:
             content_type,
             f"Content-Type {content_type!r} has no boundary, so the parts cannot be found",
         )
+    import email.parser  # only multipart bodies need it
+    import email.policy
+    from email.message import Message as MimeMessage
+
     head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode("latin-1")
     parsed = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + data)
     if not parsed.is_multipart():

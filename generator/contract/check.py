@@ -12,7 +12,7 @@ import urllib.parse
 from pathlib import Path
 from typing import Any
 
-from generator.contract import bodies, deep, jsontext, params
+from generator.contract import bodies, jsontext, params
 from generator.contract.compile import SchemaIndex, convert
 from generator.contract.exchange import (
     NO_BODY,
@@ -23,7 +23,13 @@ from generator.contract.exchange import (
     json_type,
 )
 from generator.contract.findings import ContractFinding, ExchangeResult, Kind, Part
-from generator.contract.operations import ContentSpec, OperationIndex, OperationSpec, ParamSpec
+from generator.contract.operations import (
+    ContentSpec,
+    OperationIndex,
+    OperationSpec,
+    ParamSpec,
+    ResponseSpec,
+)
 from generator.findings import Finding
 from generator.load import pointer as jp
 from generator.load.parse import DEFAULT_LIMITS, Limits
@@ -70,6 +76,8 @@ class Contract:
         response = convert(self.model, "response")
         self.request_schemas = SchemaIndex(request)
         self.response_schemas = SchemaIndex(response)
+        self._plans: dict[int, list[tuple[ParamSpec, Part, params.Wire, set[str]]]] = {}
+        self._header_plans: dict[int, list[tuple[ParamSpec, params.Wire]]] = {}
         unique = {(f.pointer, f.message): f for f in (*request.problems, *response.problems)}
         self.problems: tuple[Finding, ...] = tuple(sorted(unique.values()))
 
@@ -87,9 +95,48 @@ class Contract:
         require_dialect(workspace.root)
         return cls(workspace)
 
+    def plan(self, op: OperationSpec) -> list[tuple[ParamSpec, Part, params.Wire, set[str]]]:
+        """How each request parameter of `op` is read: its part, its wire (style, explode,
+        converted schema) and the query names other parameters own; made once per operation."""
+        found = self._plans.get(id(op))
+        if found is None:
+            index = self.request_schemas
+            queried = {p.name for p in op.parameters if p.location == "query"}
+            found = [
+                (
+                    param,
+                    _PARTS[param.location],
+                    params.Wire(param.name, param.style, param.explode, _schema_of(index, param)),
+                    queried - {param.name},
+                )
+                for param in op.parameters
+            ]
+            self._plans[id(op)] = found
+        return found
+
+    def header_plan(self, spec: ResponseSpec) -> list[tuple[ParamSpec, params.Wire]]:
+        """How each header of a documented response is read; made once per response."""
+        found = self._header_plans.get(id(spec))
+        if found is None:
+            index = self.response_schemas
+            found = [
+                (h, params.Wire(h.name, "simple", h.explode, _schema_of(index, h)))
+                for h in spec.headers
+            ]
+            self._header_plans[id(spec)] = found
+        return found
+
     # -- public API ------------------------------------------------------------------------
     def check(self, exchange: Exchange) -> ExchangeResult:
-        return _Checker(self, exchange).run()
+        result = _Checker(self, exchange).run()
+        if result.findings and exchange.exact is not None:
+            # read fast, its integers beyond 64 bits may have become floats: judge it again
+            # from an exact reading (a value that passed cannot fail for that, but for a
+            # bound closer to it than a float can tell)
+            again = exchange.exact()
+            if again is not None:
+                result = _Checker(self, again).run()
+        return result
 
     def check_pair(
         self, request: Request, response: Response | None = None, index: int = 0
@@ -202,11 +249,10 @@ class _Checker:
     ) -> None:
         index = self.c.request_schemas
         resolve = _resolver(index)
-        claimed = {p.name for p in op.parameters if p.location == "query"}
         jar: dict[str, list[str]] | None = None
-        for param in op.parameters:
-            part = _PARTS[param.location]
-            wire = params.Wire(param.name, param.style, param.explode, _schema_of(index, param))
+        headers: dict[str, list[str]] | None = None
+        by_name: dict[str, list[str]] | None = None
+        for param, part, wire, claimed in self.c.plan(op):
             try:
                 if param.location == "path":
                     present = param.name in variables
@@ -220,11 +266,15 @@ class _Checker:
                         found = [v for k, v in query if k == param.name]
                         present, value = bool(found), found[0] if found else None
                     else:
-                        present, value = params.read_query(
-                            wire, query, claimed - {param.name}, resolve
-                        )
+                        if by_name is None:
+                            by_name = params.group(query)
+                        present, value = params.read_query(wire, query, claimed, resolve, by_name)
                 elif param.location == "header":
-                    values = request.header_values(param.name)
+                    if headers is None:
+                        headers = {}
+                        for name, text in request.headers:
+                            headers.setdefault(name.lower(), []).append(text)
+                    values = headers.get(param.name.lower(), [])
                     present = bool(values)
                     if param.content_type is not None:
                         value = ",".join(values)
@@ -457,7 +507,11 @@ class _Checker:
             return
         if chosen is None:
             return
-        content_pointer = jp.join(holder, "content", chosen.media_type)
+        content_pointer = (
+            chosen.model.loc.pointer
+            if chosen.model is not None
+            else jp.join(holder, "content", chosen.media_type)
+        )
         actual = media_type or chosen.media_type
         kind = classify(chosen.media_type)
         if kind is MediaKind.ANY:
@@ -598,14 +652,17 @@ class _Checker:
             return
         index = self.c.response_schemas
         resolve = _resolver(index)
-        for header in spec.headers:
-            values = response.header_values(header.name)
-            if header.content_type is not None:
-                value: Any = ",".join(values)
-            else:
-                wire = params.Wire(header.name, "simple", header.explode, _schema_of(index, header))
-                value = params.read_header(wire, values, resolve) if values else None
-            self._parameter("response", Part.HEADER, header, bool(values), value, index)
+        if spec.headers:
+            sent: dict[str, list[str]] = {}
+            for name, text in response.headers:
+                sent.setdefault(name.lower(), []).append(text)
+            for header, wire in self.c.header_plan(spec):
+                values = sent.get(header.name.lower(), [])
+                if header.content_type is not None:
+                    value: Any = ",".join(values)
+                else:
+                    value = params.read_header(wire, values, resolve) if values else None
+                self._parameter("response", Part.HEADER, header, bool(values), value, index)
         self._body(
             "response",
             spec.content,
@@ -640,6 +697,8 @@ class _Checker:
         except ValueError as exc:  # jsonschema-rs cannot hand back a value this deep
             if "recursion" not in str(exc).lower():
                 raise
+            from generator.contract import deep  # the jsonschema library: rarely needed
+
             errors = deep.errors(index, pointer, value)
         if not errors:
             self.add(
@@ -916,15 +975,7 @@ def _schema_of(index: SchemaIndex, param: ParamSpec) -> Any:
 
 
 def _resolver(index: SchemaIndex) -> params.Resolver:
-    def resolve(schema: Any) -> Any:
-        for _ in range(32):
-            ref = schema.get("$ref") if isinstance(schema, dict) else None
-            if not (isinstance(ref, str) and ref.startswith("#")):
-                return schema
-            schema = index.schema_at(urllib.parse.unquote(ref[1:]))
-        return schema
-
-    return resolve
+    return index.resolver
 
 
 def _closest_branch(context: list[list[Any]], base_depth: int) -> list[Any] | None:

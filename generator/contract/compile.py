@@ -43,6 +43,7 @@ from typing import Any
 
 import jsonschema_rs
 
+from generator.contract.params import Resolver
 from generator.findings import Finding, Severity
 from generator.load import pointer as jp
 from generator.load.workspace import Document
@@ -56,6 +57,7 @@ from generator.openapi.dialect import (
 from generator.openapi.model import OpenApi
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
+_MISSING: Any = object()
 
 #: OpenAPI's numeric formats as the ranges they name (float: IEEE 754 binary32, double:
 #: binary64; the largest finite value of each)
@@ -375,6 +377,8 @@ class SchemaIndex:
     def __init__(self, converted: Converted) -> None:
         self.converted = converted
         self._validators: dict[str, Any] = {}
+        self._schemas: dict[str, Any] = {}
+        self.resolver = Resolver(self.schema_at)
 
     def validator(self, pointer: str) -> Any:
         found = self._validators.get(pointer)
@@ -392,10 +396,14 @@ class SchemaIndex:
         return found
 
     def schema_at(self, pointer: str) -> Any:
-        try:
-            return jp.resolve(self.converted.document, pointer)
-        except KeyError:
-            return None
+        found = self._schemas.get(pointer, _MISSING)
+        if found is _MISSING:
+            try:
+                found = jp.resolve(self.converted.document, pointer)
+            except KeyError:
+                found = None
+            self._schemas[pointer] = found
+        return found
 
     def resolved(self, pointer: str) -> tuple[str, Any]:
         """The schema at `pointer` after its `$ref` chain (local refs), and where it is."""

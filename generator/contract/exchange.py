@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -134,6 +134,10 @@ class Exchange:
     request: Request
     response: Response | None = None
     line: int | None = None
+    #: for an exchange read from JSON text without the scan for integers beyond 64 bits
+    #: (`jsontext.loads(exact=False)`): the same exchange read exactly, or None when the
+    #: text holds no such integer. The checker asks for it when it has findings.
+    exact: Callable[[], Exchange | None] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from generator.load.workspace import Document
@@ -41,7 +42,7 @@ class ParamSpec:
     #: whether `style` is written there (else findings about the style point at the object)
     style_given: bool = False
 
-    @property
+    @cached_property
     def pointer(self) -> str:
         """Where findings about this parameter point: `/<name>`."""
         return "/" + self.name.replace("~", "~0").replace("/", "~1")

@@ -28,9 +28,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-#: the schema after its `$ref`s (local to the converted document)
-Resolver = Callable[[Any], Any]
-
 _INTEGER = re.compile(r"-?\d+")
 _NUMBER = re.compile(r"-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 
@@ -55,27 +52,57 @@ class Wire:
     schema: Any
 
 
-def kinds(schema: Any, resolve: Resolver, depth: int = 0) -> set[str]:
-    """The JSON types a schema allows, looking through `$ref`, `allOf`, `anyOf` and `oneOf`
-    (empty: it does not say)."""
-    schema = resolve(schema)
-    if not isinstance(schema, dict) or depth > 8:
-        return set()
-    found: set[str] = set()
-    kind = schema.get("type")
-    if isinstance(kind, str):
-        found.add(kind)
-    elif isinstance(kind, list):
-        found.update(k for k in kind if isinstance(k, str))
-    if not found:
-        for keyword in ("allOf", "anyOf", "oneOf"):
-            for branch in schema.get(keyword) or ():
-                found |= kinds(branch, resolve, depth + 1)
-        if not found and isinstance(schema.get("properties"), dict):
-            found.add("object")
-        if not found and "items" in schema:
-            found.add("array")
-    return found
+class Resolver:
+    """Schemas of one converted document after their local `$ref`s, and the JSON types each
+    allows; both remembered per schema object (the same few schemas are read for every
+    exchange)."""
+
+    def __init__(self, lookup: Callable[[str], Any]) -> None:
+        self._lookup = lookup  # JSON pointer -> schema
+        self._kinds: dict[int, tuple[Any, frozenset[str]]] = {}
+
+    def __call__(self, schema: Any) -> Any:
+        for _ in range(32):
+            ref = schema.get("$ref") if isinstance(schema, dict) else None
+            if not (isinstance(ref, str) and ref.startswith("#")):
+                return schema
+            schema = self._lookup(urllib.parse.unquote(ref[1:]))
+        return schema
+
+    def kinds(self, schema: Any) -> frozenset[str]:
+        """The JSON types a schema allows, looking through `$ref`, `allOf`, `anyOf` and
+        `oneOf` (empty: it does not say)."""
+        if not isinstance(schema, dict):
+            return frozenset()
+        found = self._kinds.get(id(schema))
+        if found is None:
+            found = (schema, frozenset(self._find(schema, 0)))  # keeps `schema` alive
+            self._kinds[id(schema)] = found
+        return found[1]
+
+    def _find(self, schema: Any, depth: int) -> set[str]:
+        schema = self(schema)
+        if not isinstance(schema, dict) or depth > 8:
+            return set()
+        found: set[str] = set()
+        kind = schema.get("type")
+        if isinstance(kind, str):
+            found.add(kind)
+        elif isinstance(kind, list):
+            found.update(k for k in kind if isinstance(k, str))
+        if not found:
+            for keyword in ("allOf", "anyOf", "oneOf"):
+                for branch in schema.get(keyword) or ():
+                    found |= self._find(branch, depth + 1)
+            if not found and isinstance(schema.get("properties"), dict):
+                found.add("object")
+            if not found and "items" in schema:
+                found.add("array")
+        return found
+
+
+def kinds(schema: Any, resolve: Resolver) -> frozenset[str]:
+    return resolve.kinds(schema)
 
 
 def shape(schema: Any, resolve: Resolver) -> str:
@@ -177,16 +204,31 @@ def read_path(wire: Wire, raw: str, resolve: Resolver) -> Any:
 _DELIMITERS = {"form": ",", "spaceDelimited": " ", "pipeDelimited": "|"}
 
 
+def group(pairs: Sequence[tuple[str, str]]) -> dict[str, list[str]]:
+    """Decoded query pairs by name, in order."""
+    found: dict[str, list[str]] = {}
+    for key, value in pairs:
+        found.setdefault(key, []).append(value)
+    return found
+
+
 def read_query(
     wire: Wire,
     pairs: Sequence[tuple[str, str]],
     claimed: set[str],
     resolve: Resolver,
+    by_name: Mapping[str, list[str]] | None = None,
 ) -> tuple[bool, Any]:
-    """(present, value) of a query parameter (or form field) from the decoded pairs. `claimed`
-    are the names other parameters own (an exploded object takes the rest, when its schema
-    allows other properties)."""
+    """(present, value) of a query parameter (or form field) from the decoded pairs (and the
+    same grouped by name, when the caller has them). `claimed` are the names other parameters
+    own (an exploded object takes the rest, when its schema allows other properties)."""
     form = shape(wire.schema, resolve)
+    if wire.style != "deepObject" and not (form == "object" and wire.explode):
+        values = (by_name or group(pairs)).get(wire.name)
+        if not values:
+            return False, None
+        if form == "primitive":
+            return True, values[0]
     what = f"{wire.name!r} ({wire.style} style)"
     if wire.style == "deepObject":
         prefix = wire.name + "["
@@ -301,10 +343,10 @@ def coerce(value: Any, schema: Any, resolve: Resolver, depth: int = 0) -> Any:
         }  # fmt: skip
     if not isinstance(value, str):
         return value
-    return scalar(value, kinds(schema, resolve))
+    return scalar(value, resolve.kinds(schema))
 
 
-def scalar(value: str, allowed: set[str]) -> Any:
+def scalar(value: str, allowed: frozenset[str] | set[str]) -> Any:
     """One wire string as the first of the allowed types it spells, else the string."""
     if "string" in allowed:
         return value

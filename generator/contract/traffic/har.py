@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
+import functools
 import re
 import urllib.parse
 from collections.abc import Iterable, Iterator
@@ -452,13 +454,21 @@ def invalid(index: int, number: int | None, source: str, why: str) -> InvalidInp
 
 def decode_entry(raw: bytes, index: int, number: int, source: str) -> Exchange | InvalidInput:
     try:
-        data = jsontext.loads(raw)
+        data = jsontext.loads(raw, exact=False)
     except jsontext.JsonTextError as exc:
         return invalid(index, number, source, f"not valid JSON: {exc.message}")
     try:
-        return exchange_from_entry(data, index, number)
+        found = exchange_from_entry(data, index, number)
     except ExchangeError as exc:
         return invalid(index, number, source, str(exc))
+    return dataclasses.replace(found, exact=functools.partial(_exact, raw, index, number))
+
+
+def _exact(raw: bytes, index: int, number: int) -> Exchange | None:
+    """The entry read again keeping integers beyond 64 bits exact (None: it holds none)."""
+    if not jsontext.has_long_integers(raw):
+        return None
+    return exchange_from_entry(jsontext.loads(raw), index, number)
 
 
 def read_har(

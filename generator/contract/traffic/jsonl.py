@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Iterable, Iterator
+import functools
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, BinaryIO
 
 from generator.contract import jsontext
@@ -110,7 +111,12 @@ def _message(data: dict[str, Any], where: str) -> dict[str, Any]:
     return fields
 
 
-def exchange_from_json(data: Any, index: int, line: int | None = None) -> Exchange:
+def exchange_from_json(
+    data: Any,
+    index: int,
+    line: int | None = None,
+    exact: Callable[[], Exchange | None] | None = None,
+) -> Exchange:
     """One decoded JSONL line as an exchange; ExchangeError says what is wrong with it."""
     if not isinstance(data, dict):
         raise ExchangeError(f"expected a JSON object, got {json_type(data)}")
@@ -132,19 +138,26 @@ def exchange_from_json(data: Any, index: int, line: int | None = None) -> Exchan
         if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599:
             raise ExchangeError("response.status must be an integer from 100 to 599")
         response = Response(status=status, **_message(raw_response, "response"))
-    return Exchange(index, request, response, line)
+    return Exchange(index, request, response, line, exact)
 
 
 def decode_line(raw: bytes, index: int, line: int, source: str) -> Exchange | InvalidInput:
     """Parse and convert one line; anything wrong with it becomes an InvalidInput."""
     try:
-        data = jsontext.loads(raw)
+        data = jsontext.loads(raw, exact=False)
     except jsontext.JsonTextError as exc:
         return invalid(index, line, source, f"not valid JSON: {exc.message}")
     try:
-        return exchange_from_json(data, index, line)
+        return exchange_from_json(data, index, line, functools.partial(_exact, raw, index, line))
     except ExchangeError as exc:
         return invalid(index, line, source, str(exc))
+
+
+def _exact(raw: bytes, index: int, line: int) -> Exchange | None:
+    """The line read again keeping integers beyond 64 bits exact (None: it holds none)."""
+    if not jsontext.has_long_integers(raw):
+        return None
+    return exchange_from_json(jsontext.loads(raw), index, line)
 
 
 def invalid(index: int, line: int, source: str, why: str) -> InvalidInput:
