@@ -102,15 +102,15 @@ class Contract:
         if found is None:
             index = self.request_schemas
             queried = {p.name for p in op.parameters if p.location == "query"}
-            found = [
-                (
-                    param,
-                    _PARTS[param.location],
-                    params.Wire(param.name, param.style, param.explode, _schema_of(index, param)),
-                    queried - {param.name},
+            found = []
+            for param in op.parameters:
+                schema = _schema_of(index, param)
+                keyed = param.content_type is not None or (
+                    param.style != "deepObject"
+                    and not (param.explode and params.shape(schema, index.resolver) == "object")
                 )
-                for param in op.parameters
-            ]
+                wire = params.Wire(param.name, param.style, param.explode, schema, keyed)
+                found.append((param, _PARTS[param.location], wire, queried - {param.name}))
             self._plans[id(op)] = found
         return found
 
@@ -250,9 +250,18 @@ class _Checker:
         index = self.c.request_schemas
         resolve = _resolver(index)
         jar: dict[str, list[str]] | None = None
-        headers: dict[str, list[str]] | None = None
-        by_name: dict[str, list[str]] | None = None
+        headers: dict[str, list[str]] = {}
+        for name, text in request.headers:
+            headers.setdefault(name.lower(), []).append(text)
+        by_name = params.group(query)
         for param, part, wire, claimed in self.c.plan(op):
+            # an optional parameter the request does not carry: nothing to read (an exploded
+            # object or deepObject query parameter has no key of its own to look for)
+            if not param.required and (
+                (part is Part.HEADER and param.name.lower() not in headers)
+                or (part is Part.QUERY and wire.keyed and param.name not in by_name)
+            ):
+                continue
             try:
                 if param.location == "path":
                     present = param.name in variables
@@ -266,14 +275,8 @@ class _Checker:
                         found = [v for k, v in query if k == param.name]
                         present, value = bool(found), found[0] if found else None
                     else:
-                        if by_name is None:
-                            by_name = params.group(query)
                         present, value = params.read_query(wire, query, claimed, resolve, by_name)
                 elif param.location == "header":
-                    if headers is None:
-                        headers = {}
-                        for name, text in request.headers:
-                            headers.setdefault(name.lower(), []).append(text)
                     values = headers.get(param.name.lower(), [])
                     present = bool(values)
                     if param.content_type is not None:

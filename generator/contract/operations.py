@@ -82,17 +82,24 @@ class OperationSpec:
     variables: dict[str, str] = field(init=False)
     literal_segments: int = field(init=False)
     servers: ServerMatcher = field(init=False)
+    _by_status: dict[int, ResponseSpec | None] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.regex, self.variables, self.literal_segments = compile_template(self.path)
         self.servers = ServerMatcher(self.model.servers if self.model is not None else ())
 
     def response_for(self, status: int) -> ResponseSpec | None:
-        """Exact status, else its range (`2XX`), else `default`."""
+        """Exact status, else its range (`2XX`), else `default` (remembered per status)."""
+        if status in self._by_status:
+            return self._by_status[status]
+        chosen: ResponseSpec | None
         if self.model is not None:
             found: Response | None = self.model.response_for(status)
-            return None if found is None else self.responses.get(found.status)
-        return self.responses.get(str(status)) or self.responses.get("default")
+            chosen = None if found is None else self.responses.get(found.status)
+        else:
+            chosen = self.responses.get(str(status)) or self.responses.get("default")
+        self._by_status[status] = chosen
+        return chosen
 
 
 def compile_template(path: str) -> tuple[re.Pattern[str], dict[str, str], int]:

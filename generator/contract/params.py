@@ -44,12 +44,16 @@ class StyleProblem(ValueError):
 
 @dataclass(frozen=True)
 class Wire:
-    """How one value travels: its name, style, explode, and the schema it is read for."""
+    """How one value travels: its name, style, explode, and the schema it is read for.
+    `keyed` is False for query values that have no key of their own (an exploded object's
+    properties, a deepObject's `name[...]` keys): whether they were sent cannot be told by
+    looking for the name."""
 
     name: str
     style: str
     explode: bool
     schema: Any
+    keyed: bool = True
 
 
 class Resolver:
