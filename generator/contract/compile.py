@@ -18,10 +18,11 @@ In both versions, a readOnly property may not appear in a request and a writeOnl
 not appear in a response, and neither is required there.
 
 A keyword whose value JSON Schema does not allow (a 3.0-style `exclusiveMinimum: true` in a
-3.1 spec, a `pattern` that is not a regular expression) would stop every validator that
-reaches its schema from compiling. Each is found once, when the spec is compiled, reported as
-a spec problem with its location (`Converted.problems`), and left out, so everything else is
-still checked.
+3.1 spec, `required: "id"`) would stop every validator that reaches its schema from
+compiling. Each is found once, when the spec is compiled (the 2020-12 meta-schema judges each
+schema), reported as a spec problem with its location (`Converted.problems`), and left out, so
+everything else is still checked. What the meta-schema allows and still does not compile (a
+`pattern` the linear-time regex engine cannot build) is left to the compile step.
 
 Validators are built per schema location on first use and reused for every exchange. Error
 locations are mapped back to the spec file with `$ref` names kept: jsonschema-rs reports
@@ -231,22 +232,6 @@ def _add_constraints(
 
 
 # -- keywords JSON Schema does not allow -------------------------------------------------------
-_PATTERNS: dict[str, str | None] = {}
-
-
-def _pattern_problem(pattern: str) -> str | None:
-    """Why jsonschema-rs cannot compile `pattern` (None when it can); remembered per text."""
-    if pattern not in _PATTERNS:
-        try:
-            jsonschema_rs.validator_for(
-                {"pattern": pattern}, pattern_options=jsonschema_rs.RegexOptions()
-            )
-            _PATTERNS[pattern] = None
-        except (jsonschema_rs.ValidationError, ValueError) as exc:
-            _PATTERNS[pattern] = str(exc).splitlines()[0]
-    return _PATTERNS[pattern]
-
-
 def _outermost(pointers: Iterable[str]) -> list[str]:
     """The pointers not inside another one of them (each inline tree once)."""
     chosen = set(pointers)
@@ -277,35 +262,6 @@ def _drop_invalid_keywords(
                 break
             if not _drop_at(top, schema, path, by_pointer, root, converted, why):
                 break
-    for pointer, schema in schemas:
-        for keyword in ("pattern",):
-            value = schema.get(keyword)
-            if isinstance(value, str) and (bad := _pattern_problem(value)) is not None:
-                del schema[keyword]
-                converted.problems.append(
-                    root.finding(
-                        jp.join(pointer, keyword),
-                        "schema-invalid",
-                        f"`{keyword}` {value!r} cannot be checked ({bad}): the checker's "
-                        "regular expressions run in linear time, without backreferences or "
-                        "lookaround; this keyword is not checked",
-                        Severity.WARNING,
-                    )
-                )
-        properties = schema.get("patternProperties")
-        if isinstance(properties, dict):
-            for key in list(properties):
-                if (bad := _pattern_problem(key)) is not None:
-                    del properties[key]
-                    converted.problems.append(
-                        root.finding(
-                            jp.join(pointer, "patternProperties", key),
-                            "schema-invalid",
-                            f"`patternProperties` key {key!r} cannot be checked ({bad}); "
-                            "it is not checked",
-                            Severity.WARNING,
-                        )
-                    )
 
 
 def _drop_at(

@@ -194,3 +194,36 @@ def test_nested_one_of_reports_the_branch_the_value_came_closest_to() -> None:
         ("request", "/event/size", "missing_required", f"{branch}/oneOf/1/required"),
         ("request", "/event/name", "missing_required", f"{branch}/oneOf/1/required"),
     ]
+
+
+def test_each_bad_keyword_is_left_out_alone(tmp_path: Path) -> None:
+    """A bad value where a subschema belongs leaves out that entry only; a bad keyword value
+    leaves out that keyword; the schema's other keywords still judge."""
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(
+        "openapi: 3.1.0\n"
+        "info: {title: t, version: '1'}\n"
+        "paths:\n"
+        "  /x:\n"
+        "    post:\n"
+        "      requestBody:\n"
+        "        content:\n"
+        "          application/json:\n"
+        "            schema:\n"
+        "              type: object\n"
+        "              required: id\n"
+        "              properties:\n"
+        "                a: 5\n"
+        "                b: {type: integer, maximum: 3}\n"
+        "      responses: {'204': {description: none}}\n"
+    )
+    contract = Contract.load(spec)
+    schema = "/paths/~1x/post/requestBody/content/application~1json/schema"
+    assert [(p.pointer, p.line) for p in contract.problems] == [
+        (f"{schema}/required", 11),
+        (f"{schema}/properties/a", 13),
+    ]
+    request = Request(method="POST", url="/x", headers=JSON, body={"a": "anything", "b": 4})
+    assert summary(contract, request) == [
+        ("request", "/b", "out_of_range", f"{schema}/properties/b/maximum")
+    ]
