@@ -30,7 +30,7 @@ from generator.contract.operations import (
     ParamSpec,
     ResponseSpec,
 )
-from generator.findings import Finding
+from generator.findings import Finding, Severity
 from generator.load import pointer as jp
 from generator.load.parse import DEFAULT_LIMITS, Limits
 from generator.load.workspace import Workspace
@@ -78,7 +78,10 @@ class Contract:
         self.response_schemas = SchemaIndex(response)
         self._plans: dict[int, list[tuple[ParamSpec, Part, params.Wire, set[str]]]] = {}
         self._header_plans: dict[int, list[tuple[ParamSpec, params.Wire]]] = {}
-        unique = {(f.pointer, f.message): f for f in (*request.problems, *response.problems)}
+        notes = text_schema_problems(self.model)
+        unique = {
+            (f.pointer, f.message): f for f in (*request.problems, *response.problems, *notes)
+        }
         self.problems: tuple[Finding, ...] = tuple(sorted(unique.values()))
 
     @classmethod
@@ -606,7 +609,7 @@ class _Checker:
             return
         if kind is MediaKind.TEXT or kind is MediaKind.FORM:
             text = bodies.read_text(data, actual)
-            if pointer is not None:
+            if pointer is not None and _applies_to_text(schema, resolve):
                 value = params.coerce(text, schema, resolve)
                 self._validate(index, pointer, value, location, Part.BODY, "")
             return
@@ -956,6 +959,45 @@ def _matching_branches(index: SchemaIndex, converted: str, kind: Any) -> list[st
 def _short(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _applies_to_text(schema: Any, resolve: params.Resolver) -> bool:
+    """Whether a text body's schema judges the text itself (a string, a number or boolean
+    written as text, or anything); an object or array schema describes XML or another
+    structure the checker does not parse (`text_schema_problems` says so once)."""
+    return not (resolve.kinds(schema) & {"object", "array"})
+
+
+def text_schema_problems(model: OpenApi) -> list[Finding]:
+    """One note per text media type whose schema is an object or array: such bodies are
+    checked for media type and charset, not against the schema."""
+    found = []
+    for op in model.operations:
+        holders = [m for r in op.responses for m in r.content]
+        if op.request_body is not None:
+            holders.extend(op.request_body.content)
+        for media in holders:
+            schema = media.schema.value if media.schema is not None else None
+            if media.kind is not MediaKind.TEXT or not isinstance(schema, dict):
+                continue
+            if {"object", "array"} & set(_types(schema)) or "properties" in schema:
+                found.append(
+                    media.loc.finding(
+                        "body-schema-not-applied",
+                        f"{media.name} bodies are checked for their media type and charset; "
+                        "their schema describes a structure (an object or array) the checker "
+                        "does not read from text, so it is not applied",
+                        Severity.INFO,
+                    )
+                )
+    return found
+
+
+def _types(schema: dict[str, Any]) -> list[str]:
+    kind = schema.get("type")
+    if isinstance(kind, str):
+        return [kind]
+    return [k for k in kind if isinstance(k, str)] if isinstance(kind, list) else []
 
 
 def _format_at(index: SchemaIndex, converted: str) -> str:

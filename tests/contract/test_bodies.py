@@ -301,3 +301,26 @@ def test_httpx_bodies_keep_their_bytes(contract: Contract) -> None:
         ("request", "", "out_of_range"),
         ("response", "/n", "wrong_type"),
     ]
+
+
+def test_structured_text_bodies_are_not_judged_as_objects() -> None:
+    """The Petstore's application/xml bodies have an object schema: the checker does not read
+    XML into objects, so it says so once (a note per media type) instead of calling every XML
+    body a wrong type."""
+    petstore = Contract.load(ROOT / "tests/data/public/swagger-petstore/openapi.yaml")
+    notes = [p for p in petstore.problems if p.rule == "body-schema-not-applied"]
+    assert "/paths/~1pet/put/requestBody/content/application~1xml" in [p.pointer for p in notes]
+    xml = Request(
+        method="POST",
+        url="/api/v3/pet",
+        headers=(("Content-Type", "application/xml"), ("Authorization", "Bearer t")),
+        text="<pet><name>doggie</name></pet>",
+    )
+    assert petstore.check(Exchange(0, xml)).findings == []
+    latin = Request(
+        method="POST",
+        url="/api/v3/pet",
+        headers=(("Content-Type", "application/xml"), ("Authorization", "Bearer t")),
+        data=b"<pet>\xff</pet>",
+    )
+    assert [f.kind.value for f in petstore.check(Exchange(0, latin)).findings] == ["other"]
