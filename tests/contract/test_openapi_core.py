@@ -87,9 +87,18 @@ def _float_range(v: Verdict) -> bool:
     )
 
 
+def _xml_body(v: Verdict) -> bool:
+    """openapi-core parses an XML body into an ElementTree element and then finds that it is
+    not of type object, so every XML body is invalid to it, well-formed or not. `check` does
+    not read XML into objects: it checks the media type and charset of such bodies, and says
+    once, when the spec is loaded, that their object schema is not applied."""
+    return not v.theirs and "<Element " in v.why and not v.ours
+
+
 DELIBERATE: dict[str, Callable[[Verdict], bool]] = {
     "empty query value": _empty_query_value,
     "float range": _float_range,
+    "xml body": _xml_body,
 }
 
 
@@ -275,6 +284,7 @@ def test_check_agrees_with_openapi_core(name: str) -> None:
     assert sum(deliberate.values()) <= 0.1 * len(found), deliberate
 
 
+@pytest.mark.filterwarnings("ignore:Unsupported scheme type")
 def test_deliberate_differences_are_real(tmp_path: Path) -> None:
     """Each listed difference, on one hand-made exchange, with both verdicts as described."""
     spec = tmp_path / "spec.yaml"
@@ -321,3 +331,17 @@ def test_deliberate_differences_are_real(tmp_path: Path) -> None:
     )
     ours = contract.check_httpx(httpx.Request("GET", "http://api.test/items"), response).findings
     assert _float_range(Verdict("response", "-", "-", "-", True, "", ours))
+    petstore = SPECS["petstore-3.0"]
+    xml = httpx.Request(
+        "POST",
+        "https://petstore3.swagger.io/api/v3/pet",
+        content=b"<pet><name>doggie</name><photoUrls><photoUrl>x</photoUrl></photoUrls></pet>",
+        headers={"Content-Type": "application/xml", **CREDENTIALS["petstore-3.0"]},
+    )
+    with pytest.raises(OpenAPIError) as raised:
+        OpenAPI.from_file_path(str(petstore)).validate_request(
+            mock_request(xml, "https://petstore3.swagger.io/api/v3")
+        )
+    verdict = Verdict("request", "-", "-", "-", False, reason(raised.value))
+    verdict.ours = Contract.load(petstore).check_httpx(xml).findings
+    assert _xml_body(verdict)
