@@ -19,6 +19,7 @@ the exchange out of the output, with the reason.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import http
 import json
 import re
@@ -28,7 +29,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from generator.contract.check import Contract
-from generator.contract.compile import Converted, SchemaIndex
+from generator.contract.compile import SchemaIndex
 from generator.contract.exchange import NO_BODY, Exchange, Request, Response
 from generator.contract.findings import Kind, Part
 from generator.findings import Finding, InputError
@@ -325,7 +326,7 @@ def _strict(contract: Contract) -> Contract:
                 and "unevaluatedProperties" not in schema
             ):
                 schema["unevaluatedProperties"] = False
-        converted = Converted(index.converted.direction, document, index.converted.wrapped)
+        converted = dataclasses.replace(index.converted, document=document)
         setattr(strict, name, SchemaIndex(converted))
     return strict
 
@@ -767,7 +768,7 @@ def _json_body(message: Request | Response, location: str) -> Any:
     if message.body is not NO_BODY:
         return message.body
     try:
-        return json.loads(message.text or "")
+        return json.loads(message.raw or b"")  # text, or the bytes a HAR gave in base64
     except ValueError:
         raise _Fatal(
             Problem(location, "body", "", "the body is not JSON, so it cannot be translated", True)
