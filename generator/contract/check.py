@@ -134,8 +134,9 @@ class Contract:
         result = _Checker(self, exchange).run()
         if result.findings and exchange.exact is not None:
             # read fast, its integers beyond 64 bits may have become floats: judge it again
-            # from an exact reading (a value that passed cannot fail for that, but for a
-            # bound closer to it than a float can tell)
+            # from an exact reading. (A body that passed read fast is not read again: an
+            # integer beyond 64 bits that passes as a float could only fail, exactly, a
+            # bound, enum or multipleOf closer to it than a float can tell.)
             again = exchange.exact()
             if again is not None:
                 result = _Checker(self, again).run()

@@ -4,8 +4,10 @@ orjson parses nearly everything, fast. Two things it does not keep are kept here
 
 * integers beyond 64 bits: orjson turns `18446744073709551616` into a float (digits lost, and
   a float where the text had no fraction or exponent, which an OpenAPI 3.0 `integer` rejects)
-  and refuses a 400-digit one. A text holding a run of 19 or more digits is parsed again by the
-  standard library's `json`, whose integers are exact;
+  and refuses a 400-digit one. A text holding a number token of 19 or more digits is parsed
+  again by the standard library's `json`, whose integers are exact. The scan for such tokens
+  runs at memory speed; traffic readers skip it (`exact=False`) and the checker asks for the
+  exact reading only for an exchange that has findings (`Exchange.exact`);
 * numbers beyond the double range (`1e400`), which orjson refuses: the standard library parses
   them as `Decimal`, which the validators compare exactly.
 
