@@ -733,7 +733,7 @@ class _Checker:
     ) -> None:
         kind = error.kind
         keyword = kind.name
-        at = base + jp.from_parts(error.instance_path)
+        at = base + jp.from_parts(_instance_path(root_value, error))
         converted, schema_pointer = index.locate(list(error.schema_path))
         instance = error.instance
         if keyword in ("anyOf", "oneOf") and depth < 8 and getattr(kind, "context", None):
@@ -1022,6 +1022,49 @@ def _schema_of(index: SchemaIndex, param: ParamSpec) -> Any:
 
 def _resolver(index: SchemaIndex) -> params.Resolver:
     return index.resolver
+
+
+def _instance_path(root: Any, error: Any) -> list[str | int]:
+    """Where in the value an error is. jsonschema-rs leaves properties named "" out of its
+    `instance_path` (`{"": "x"}` failing `type` under `additionalProperties` comes back as
+    the root): when the value has such a property on the way, the path is found again by
+    walking the value, adding "" where it leads to the value the error holds."""
+    parts = list(error.instance_path)
+    node = root
+    for step in parts:
+        if isinstance(node, dict) and "" in node:
+            break
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            return parts
+    else:
+        if not (isinstance(node, dict) and "" in node):
+            return parts  # no property named "" on the way: the path is as given
+    instance = error.instance
+    stack: list[tuple[Any, int, list[str | int]]] = [(root, 0, [])]
+    while stack:
+        node, done, path = stack.pop()
+        if done == len(parts) and _same(node, instance):
+            return path
+        if isinstance(node, dict) and "" in node:
+            stack.append((node[""], done, [*path, ""]))
+        if done < len(parts):
+            try:
+                stack.append((node[parts[done]], done + 1, [*path, parts[done]]))
+            except (KeyError, IndexError, TypeError):
+                pass
+    return parts
+
+
+def _same(value: Any, instance: Any) -> bool:
+    """Whether a value is the one an error holds (JSON equality: true is not 1)."""
+    if isinstance(value, bool) or isinstance(instance, bool):
+        return value is instance
+    try:
+        return bool(value == instance)
+    except Exception:  # values that cannot be compared are not the same
+        return False
 
 
 def _closest_branch(context: list[list[Any]], base_depth: int) -> list[Any] | None:

@@ -9,6 +9,10 @@ every operation, serialized as a client sends them (path, query, headers, JSON a
 bodies). Responses come the same way: each documented JSON response schema is given to
 schemathesis as a request body schema of a stand-in operation, and what it draws is sent back
 as that response. Hypothesis runs derandomized, so the exchanges are the same on every run.
+
+Pointers are tested apart: valid JSON bodies drawn for every request and response schema are
+spoilt in one place at a time (a wrong type, a dropped property, an unknown property); every
+spoilt body openapi-core rejects must get a finding of `check` at the exact pointer spoilt.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from openapi_core.testing import MockRequest, MockResponse
 from schemathesis import GenerationMode
 
 from generator.contract import Contract, ContractFinding
+from generator.load import pointer as jp
 from tests.conftest import ROOT
 
 PUBLIC = ROOT / "tests" / "data" / "public"
@@ -345,3 +350,186 @@ def test_deliberate_differences_are_real(tmp_path: Path) -> None:
     verdict = Verdict("request", "-", "-", "-", False, reason(raised.value))
     verdict.ours = Contract.load(petstore).check_httpx(xml).findings
     assert _xml_body(verdict)
+
+
+# -- pointers: one located defect at a time ----------------------------------------------------
+#: what a value of each JSON type is replaced with to make it the wrong type
+WRONG_TYPE: dict[type, Any] = {str: 12345, int: "x", float: "x", bool: "x", list: {}, dict: []}
+UNKNOWN = "zzUnknownProperty"
+
+
+def places(value: Any, at: str = "") -> Iterator[tuple[str, Any]]:
+    """Every (JSON pointer, value) inside a JSON value, the root first."""
+    yield at, value
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from places(item, jp.join(at, key))
+    elif isinstance(value, list):
+        for number, item in enumerate(value):
+            yield from places(item, f"{at}/{number}")
+
+
+def _at(body: Any, pointer: str) -> Any:
+    for step in jp.split(pointer):
+        body = body[int(step)] if isinstance(body, list) else body[step]
+    return body
+
+
+def _parent(body: Any, pointer: str) -> tuple[Any, str | int]:
+    parent = _at(body, jp.parent(pointer))
+    last = jp.split(pointer)[-1]
+    return parent, (int(last) if isinstance(parent, list) else last)
+
+
+def mutations(body: Any) -> Iterator[tuple[str, str, Any]]:
+    """(what, the pointer the defect is at, the mutated body): each defect in one place."""
+    for pointer, value in places(body):
+        if isinstance(value, dict):
+            yield "unknown property", jp.join(pointer, UNKNOWN), _changed(body, pointer, "add")
+        if not pointer:
+            continue
+        wrong = WRONG_TYPE[type(value)] if value is not None else "x"
+        yield "wrong type", pointer, _changed(body, pointer, "replace", wrong)
+        if isinstance(_parent(body, pointer)[0], dict):
+            yield "dropped", pointer, _changed(body, pointer, "drop")
+
+
+def _changed(body: Any, pointer: str, how: str, value: Any = None) -> Any:
+    body = copy.deepcopy(body)
+    if how == "add":
+        _at(body, pointer)[UNKNOWN] = 1
+        return body
+    parent, key = _parent(body, pointer)
+    if how == "drop":
+        del parent[key]
+    else:
+        parent[key] = value
+    return body
+
+
+@dataclass
+class Located:
+    spec: str
+    what: str
+    where: str  # "request" | "response"
+    operation: str
+    pointer: str
+    ours: list[ContractFinding]
+
+    @property
+    def found(self) -> bool:
+        return bool(self.ours)
+
+    @property
+    def exact(self) -> bool:
+        return any(f.pointer == self.pointer for f in self.ours)
+
+
+def located(name: str, bodies_per_schema: int = 6) -> Iterator[Located]:
+    """Valid JSON bodies (request bodies and responses) drawn for every schema of the spec,
+    each mutated in one place at a time; kept when openapi-core rejects the mutation (so the
+    defect is real and sits where it was made), with what `check` reports for it."""
+    from openapi_core.validation.request.validators import (
+        V30RequestBodyValidator,
+        V31RequestBodyValidator,
+    )
+    from openapi_core.validation.response.validators import (
+        V30ResponseDataValidator,
+        V31ResponseDataValidator,
+    )
+
+    path = SPECS[name]
+    spec = yaml.safe_load(path.read_text())
+    base = base_url(spec)
+    credentials = CREDENTIALS[name]
+    v31 = str(spec["openapi"]).startswith("3.1")
+    oracle = OpenAPI.from_file_path(str(path))
+    body_oracle = (V31RequestBodyValidator if v31 else V30RequestBodyValidator)(oracle.spec)
+    data_oracle = (V31ResponseDataValidator if v31 else V30ResponseDataValidator)(oracle.spec)
+    contract = Contract.load(path)
+    stand_in = copy.deepcopy(spec)
+    stand_in["paths"], stand_in["security"] = {}, []
+    targets: dict[str, tuple[str, str, int | None]] = {}
+    for template, item in spec["paths"].items():
+        for method, op in item.items():
+            if not isinstance(op, dict):
+                continue
+            described = [(None, op.get("requestBody") or {})]
+            described += [
+                (int(s), r) for s, r in (op.get("responses") or {}).items() if s.isdigit()
+            ]
+            for status, holder in described:
+                media = (holder.get("content") or {}).get("application/json")
+                if not media or "schema" not in media:
+                    continue
+                stand = f"/bodies/{len(targets)}"
+                body = {"required": True, "content": {"application/json": media}}
+                stand_in["paths"][stand] = {
+                    "post": {"requestBody": body, "responses": {"200": {"description": "-"}}}
+                }
+                targets[stand] = (template, method, status)
+    json_headers = {"Content-Type": "application/json"}
+    for result in schemathesis.openapi.from_dict(stand_in).get_all_operations():
+        operation = result.ok()
+        template, method, status = targets[operation.path]
+        url = base + re.sub(r"\{[^}]+\}", "1", template)
+        label = f"{method.upper()} {template}" + (f" -> {status}" if status else "")
+        strategy = operation.as_strategy(generation_mode=GenerationMode.POSITIVE)
+        for case in draw(strategy, bodies_per_schema):
+            for what, pointer, body in mutations(case.body):
+                content = json.dumps(body).encode()
+                if status is None:
+                    request = httpx.Request(
+                        method.upper(),
+                        url,
+                        content=content,
+                        headers={**credentials, **json_headers},
+                    )
+                    try:
+                        body_oracle.validate(mock_request(request, base))
+                        continue  # not a defect by the spec (an open object, a nullable...)
+                    except OpenAPIError:
+                        pass
+                    ours = [
+                        f
+                        for f in contract.check_httpx(request).findings
+                        if f.location == "request" and f.part.value == "body"
+                    ]
+                else:
+                    request = httpx.Request(method.upper(), url, headers=credentials)
+                    response = httpx.Response(status, content=content, headers=json_headers)
+                    try:
+                        data_oracle.validate(
+                            mock_request(request, base),
+                            MockResponse(content, status, json_headers, "application/json"),
+                        )
+                        continue
+                    except OpenAPIError:
+                        pass
+                    ours = [
+                        f
+                        for f in contract.check_httpx(request, response).findings
+                        if f.location == "response" and f.part.value == "body"
+                    ]
+                where = "request" if status is None else "response"
+                yield Located(name, what, where, label, pointer, ours)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_every_located_defect_is_reported_where_it_is(name: str) -> None:
+    """One defect at a time (a wrong type, a dropped property, an unknown property), made in
+    a body both tools accept, and kept when openapi-core rejects it: `check` must report it,
+    and at the exact pointer where it was made."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        found = list(located(name))
+    exact = sum(1 for m in found if m.exact)
+    print(f"\n{name}: {len(found)} located defects, pointers exact in {exact}")
+    assert len(found) >= 100, len(found)
+    missed = [m for m in found if not m.exact]
+    assert not missed, "\n".join(
+        f"{m.where} {m.operation}: {m.what} at {m.pointer!r}; check says "
+        f"{[(f.pointer, f.kind.value) for f in m.ours]}"
+        for m in missed[:10]
+    )

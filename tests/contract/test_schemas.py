@@ -227,3 +227,34 @@ def test_each_bad_keyword_is_left_out_alone(tmp_path: Path) -> None:
     assert summary(contract, request) == [
         ("request", "/b", "out_of_range", f"{schema}/properties/b/maximum")
     ]
+
+
+def test_a_property_named_by_the_empty_string_is_located(tmp_path: Path) -> None:
+    """`""` is a property name like any other (its pointer is `/`), though jsonschema-rs leaves
+    it out of the paths it reports: found by the oracle test on the Petstore's inventory map."""
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(
+        "openapi: 3.1.0\n"
+        "info: {title: t, version: '1'}\n"
+        "paths:\n"
+        "  /x:\n"
+        "    post:\n"
+        "      requestBody:\n"
+        "        content:\n"
+        "          application/json:\n"
+        "            schema:\n"
+        "              type: object\n"
+        "              additionalProperties:\n"
+        "                type: [integer, object]\n"
+        "                additionalProperties: {type: integer}\n"
+        "      responses: {'204': {description: none}}\n"
+    )
+    contract = Contract.load(spec)
+    body = {"": "x", "a": {"": "y", "b": 1}, "c": {"d": True}, "e": {"": {"": 1}}}
+    request = Request(method="POST", url="/x", headers=JSON, body=body)
+    assert [(f.pointer, f.kind.value) for f in contract.check(Exchange(0, request)).findings] == [
+        ("/", "wrong_type"),
+        ("/a/", "wrong_type"),
+        ("/c/d", "wrong_type"),
+        ("/e/", "wrong_type"),
+    ]
