@@ -186,8 +186,16 @@ def test_a_bad_keyword_is_one_spec_problem_and_the_rest_is_checked(
 
 
 # -- oneOf -------------------------------------------------------------------------------------
-def test_nested_one_of_reports_the_branch_the_value_came_closest_to() -> None:
-    contract = Contract.load(DATA / "nested-oneof-3.1.yaml")
+@pytest.mark.parametrize("tag", ["const: {}", "enum: [{}]"])
+def test_nested_one_of_reports_the_branch_the_value_came_closest_to(
+    tag: str, tmp_path: Path
+) -> None:
+    text = (DATA / "nested-oneof-3.1.yaml").read_text()
+    for name in ("link", "file"):
+        text = text.replace(f"const: {name}", tag.format(name))
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(text)
+    contract = Contract.load(spec)
     request = Request(method="POST", url="/events", headers=JSON, body={"event": {"kind": "file"}})
     branch = "/paths/~1events/post/requestBody/content/application~1json/schema/properties/event"
     assert summary(contract, request) == [
