@@ -379,8 +379,32 @@ class SchemaIndex:
         converted = ""
         aliases = self.converted.aliases
         original: str | None = None
+        node: Any = self.converted.document
+        previous: str | None = None
         for token in schema_path:
-            converted = jp.join(converted, str(token))
-            if original is None and converted in aliases:
-                original = aliases[converted]
+            key = str(token)
+            steps = [key]
+            if previous in _NAMED_SUBSCHEMAS and isinstance(node, dict) and key not in node:
+                if "" in node:  # jsonschema-rs leaves out a subschema named "": put it back
+                    steps = ["", key]
+            for step in steps:
+                converted = jp.join(converted, step)
+                node = _child(node, step)
+                if original is None and converted in aliases:
+                    original = aliases[converted]
+                previous = step
         return converted, converted if original is None else original
+
+
+#: keywords whose value maps names (any string, "" included) to subschemas
+_NAMED_SUBSCHEMAS = frozenset(
+    {"properties", "patternProperties", "dependentSchemas", "$defs", "definitions"}
+)
+
+
+def _child(node: Any, step: str) -> Any:
+    if isinstance(node, dict):
+        return node.get(step)
+    if isinstance(node, list) and step.isdigit() and int(step) < len(node):
+        return node[int(step)]
+    return None

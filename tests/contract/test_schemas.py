@@ -252,17 +252,21 @@ def test_a_property_named_by_the_empty_string_is_located(tmp_path: Path) -> None
         "          application/json:\n"
         "            schema:\n"
         "              type: object\n"
+        "              properties:\n"
+        "                '': {type: object, properties: {'': {type: string, maxLength: 1}}}\n"
         "              additionalProperties:\n"
         "                type: [integer, object]\n"
         "                additionalProperties: {type: integer}\n"
         "      responses: {'204': {description: none}}\n"
     )
     contract = Contract.load(spec)
-    body = {"": "x", "a": {"": "y", "b": 1}, "c": {"d": True}, "e": {"": {"": 1}}}
+    body = {"": {"": "xy"}, "a": {"": "y", "b": 1}, "c": {"d": True}, "e": {"": {"": 1}}}
     request = Request(method="POST", url="/x", headers=JSON, body=body)
-    assert [(f.pointer, f.kind.value) for f in contract.check(Exchange(0, request)).findings] == [
-        ("/", "wrong_type"),
-        ("/a/", "wrong_type"),
-        ("/c/d", "wrong_type"),
-        ("/e/", "wrong_type"),
+    schema = "#/paths/~1x/post/requestBody/content/application~1json/schema"
+    found = contract.check(Exchange(0, request)).findings
+    assert [(f.pointer, f.kind.value, f.schema_pointer) for f in found] == [
+        ("//", "out_of_range", f"{schema}/properties//properties//maxLength"),
+        ("/a/", "wrong_type", f"{schema}/additionalProperties/additionalProperties/type"),
+        ("/c/d", "wrong_type", f"{schema}/additionalProperties/additionalProperties/type"),
+        ("/e/", "wrong_type", f"{schema}/additionalProperties/additionalProperties/type"),
     ]
