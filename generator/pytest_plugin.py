@@ -59,7 +59,7 @@ if TYPE_CHECKING:  # the engine is imported on first use, so loading the plugin 
     from generator.contract.traffic.record import HarWriter
     from generator.contract.traffic.redact import Redactor
 
-__all__ = ["ApiContract", "ContractChecker"]
+__all__ = ["ApiContract", "ContractChecker", "FakeApi"]
 
 #: the names this module may be registered under (entry point, `-p` module name)
 _NAMES = ("apicontract", __name__)
@@ -375,6 +375,128 @@ def apicontract(request: pytest.FixtureRequest) -> Generator[ApiContract, None, 
         pytest.fail(render_failures(left), pytrace=False)
 
 
+# -- the fake ------------------------------------------------------------------------------
+class FakeApi:
+    """A running fake of an API for one test (`apicontract_fake(...)`): `url`, `fail(...)`,
+    `reset()`, `requests`. Every request it receives is checked against its spec; one that
+    breaks the spec fails the test with the diff (`violations`)."""
+
+    def __init__(self, app: Any, server: Any, spec: str) -> None:
+        self._app = app
+        self._server = server
+        self._control = app.state.fake_control
+        self.spec = spec
+        self.url: str = server.url
+        self._reported = 0
+
+    def __repr__(self) -> str:
+        return f"<apicontract fake of {self.spec} at {self.url}>"
+
+    def fail(
+        self,
+        method: str | None = None,
+        path: str = "/",
+        status: int | None = None,
+        times: int = 1,
+        headers: dict[str, str] | None = None,
+        *,
+        body: Any = ...,
+        delay_ms: int = 0,
+        reset_connection: bool = False,
+    ) -> None:
+        """Make the next `times` requests matching `method` (None: any) and `path` (concrete,
+        or a template like `/pets/{petId}`) fail with `status` (and `headers`, `body`; the
+        API's own error body when `body` is not given), after `delay_ms`, or by dropping the
+        connection (`reset_connection`)."""
+        data: dict[str, Any] = {"method": method, "path": path, "times": times,
+                                "headers": headers or {}, "delay_ms": delay_ms,
+                                "reset_connection": reset_connection}  # fmt: skip
+        if status is not None:
+            data["status"] = status
+        if body is not ...:
+            data["body"] = body
+        from generator.fake.control import FaultError
+
+        try:
+            self._control.add_fault(data)
+        except FaultError as exc:
+            raise ValueError(f"apicontract_fake.fail: {exc}") from None
+
+    def reset(self) -> None:
+        """Empty the fake's state, its faults and its request log."""
+        self._control.reset()
+
+    @property
+    def requests(self) -> list[dict[str, Any]]:
+        """What the fake received, in order (credentials redacted)."""
+        return [
+            {k: v for k, v in entry.items() if not k.startswith("_")}
+            for entry in self._control.logged()
+        ]
+
+    def violations(self) -> list[tuple[str, ExchangeResult]]:
+        """The requests received so far that break the spec."""
+        return [
+            (self.spec, entry["_result"])
+            for entry in self._control.logged()
+            if entry.get("_result") is not None and entry["_result"].findings
+        ]
+
+    def take_violations(self) -> list[tuple[str, ExchangeResult]]:
+        found = self.violations()
+        new, self._reported = found[self._reported :], len(found)
+        return new
+
+    def stop(self) -> None:
+        self._server.stop()
+
+
+_FAKES = pytest.StashKey[list[FakeApi]]()
+
+
+@pytest.fixture
+def apicontract_fake(request: pytest.FixtureRequest) -> Generator[Any, None, None]:
+    """Start a fresh fake of an API for this test: `apicontract_fake(style="quickstart")`
+    (a shipped Zuora spec) or `apicontract_fake(spec="path/to/spec.yaml")` (any spec, relative
+    to the test's file) -> `FakeApi` on 127.0.0.1 with a fresh in-memory store. Requests
+    that break the spec fail the test with the diff."""
+    from generator.fake.app import SHIPPED, FakeSetupError, build_app
+    from generator.fake.serve import ThreadServer
+
+    session = request.config.stash[_SESSION]
+    started: list[FakeApi] = []
+    request.node.stash[_FAKES] = started
+    base = Path(str(request.path)).parent if getattr(request, "path", None) else None
+
+    def start(
+        spec: str | os.PathLike[str] | None = None,
+        *,
+        style: str | None = None,
+        token: str | None = None,
+        seed: dict[str, float] | None = None,
+    ) -> FakeApi:
+        if spec is None and style not in SHIPPED:
+            raise ValueError("apicontract_fake: give spec=PATH or style='v1'|'quickstart'")
+        path = session.resolve(spec, base) if spec is not None else SHIPPED[str(style)]
+        try:
+            app = build_app(path, style, ":memory:", token, seed)  # type: ignore[arg-type]
+        except FakeSetupError as exc:
+            pytest.fail(f"apicontract_fake: {exc}", pytrace=False)
+        server = ThreadServer(app).start()
+        fake = FakeApi(app, server, str(spec) if spec is not None else f"the {style} spec")
+        started.append(fake)
+        return fake
+
+    try:
+        yield start
+    finally:
+        for fake in started:
+            fake.stop()
+    left = [v for fake in started for v in fake.take_violations()]
+    if left:
+        pytest.fail(render_failures(left), pytrace=False)
+
+
 # -- hooks ---------------------------------------------------------------------------------
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("apicontract", "check HTTP traffic against an OpenAPI spec")
@@ -427,18 +549,24 @@ def pytest_plugin_registered(plugin: object, plugin_name: str, manager: Any) -> 
             manager.set_blocked(name)
 
 
+def _take_failures(item: pytest.Item) -> list[tuple[str, ExchangeResult]]:
+    state = item.stash.get(_STATE, None)
+    failures = state.take_failures() if state else []
+    for fake in item.stash.get(_FAKES, []):
+        failures.extend(fake.take_violations())
+    return failures
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
     try:
         outcome = yield
     except BaseException:
-        state = item.stash.get(_STATE, None)
-        failures = state.take_failures() if state else []
+        failures = _take_failures(item)
         if failures:
             item.add_report_section("call", "apicontract", render_failures(failures))
         raise
-    state = item.stash.get(_STATE, None)
-    failures = state.take_failures() if state else []
+    failures = _take_failures(item)
     if failures:
         pytest.fail(render_failures(failures), pytrace=False)
     return outcome

@@ -1211,6 +1211,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
         "/fulfillments",
         ListFulfillmentsRequest,
         lambda h, r: h.list_fulfillments(r),
+        handler="list_fulfillments",
         params=(
             _PARAM_CURSOR,
             _PARAM_SORT,
@@ -1247,6 +1248,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
         "/fulfillments",
         CreateFulfillmentRequest,
         lambda h, r: h.create_fulfillment(r),
+        handler="create_fulfillment",
         params=(
             _PARAM_FIELDS,
             _PARAM_FULFILLMENT_FIELDS,
@@ -1289,6 +1291,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
         "/fulfillments/bulk_create",
         CreateFulfillmentsRequest,
         lambda h, r: h.create_fulfillments(r),
+        handler="create_fulfillments",
         params=(
             _PARAM_FIELDS,
             _PARAM_FULFILLMENT_FIELDS,
@@ -1331,6 +1334,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
         "/fulfillments/{fulfillment_id}",
         GetFulfillmentRequest,
         lambda h, r: h.get_fulfillment(r),
+        handler="get_fulfillment",
         params=(
             _PARAM_FULFILLMENT_ID,
             _PARAM_FIELDS,
@@ -1366,6 +1370,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
         "/fulfillments/{fulfillment_id}",
         DeleteFulfillmentRequest,
         lambda h, r: h.delete_fulfillment(r),
+        handler="delete_fulfillment",
         params=(
             _PARAM_FULFILLMENT_ID,
             _PARAM_FIELDS,
@@ -1397,6 +1402,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
         "/fulfillments/{fulfillment_id}",
         UpdateFulfillmentRequest,
         lambda h, r: h.update_fulfillment(r),
+        handler="update_fulfillment",
         params=(
             _PARAM_FULFILLMENT_ID,
             _PARAM_FIELDS,
@@ -1439,6 +1445,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
         "/fulfillments_items",
         ListFulfillmentItemsRequest,
         lambda h, r: h.list_fulfillment_items(r),
+        handler="list_fulfillment_items",
         params=(
             _PARAM_CURSOR,
             _PARAM_SORT,
@@ -1475,6 +1482,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
         "/fulfillments_items",
         CreateFulfillmentItemRequest,
         lambda h, r: h.create_fulfillment_item(r),
+        handler="create_fulfillment_item",
         params=(
             _PARAM_FIELDS,
             _PARAM_FULFILLMENT_FIELDS,
@@ -1517,6 +1525,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
         "/fulfillments_items/bulk_create",
         CreateFulfillmentItemsRequest,
         lambda h, r: h.create_fulfillment_items(r),
+        handler="create_fulfillment_items",
         params=(
             _PARAM_FIELDS,
             _PARAM_FULFILLMENT_FIELDS,
@@ -1559,6 +1568,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
         "/fulfillments_items/{fulfillment_item_id}",
         GetFulfillmentItemRequest,
         lambda h, r: h.get_fulfillment_item(r),
+        handler="get_fulfillment_item",
         params=(
             _PARAM_FULFILLMENT_ITEM_ID,
             _PARAM_FIELDS,
@@ -1594,6 +1604,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
         "/fulfillments_items/{fulfillment_item_id}",
         DeleteFulfillmentItemRequest,
         lambda h, r: h.delete_fulfillment_item(r),
+        handler="delete_fulfillment_item",
         params=(
             _PARAM_FULFILLMENT_ITEM_ID,
             _PARAM_FIELDS,
@@ -1625,6 +1636,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
         "/fulfillments_items/{fulfillment_item_id}",
         UpdateFulfillmentItemRequest,
         lambda h, r: h.update_fulfillment_item(r),
+        handler="update_fulfillment_item",
         params=(
             _PARAM_FULFILLMENT_ITEM_ID,
             _PARAM_FIELDS,

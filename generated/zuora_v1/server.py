@@ -401,6 +401,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
         "/v1/fulfillments",
         CreateFulfillmentsRequest,
         lambda h, r: h.create_fulfillments(r),
+        handler="create_fulfillments",
         params=(
             _PARAM_ZUORA_TRACK_ID,
             _PARAM_IDEMPOTENCY_KEY,
@@ -431,6 +432,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
         "/v1/fulfillments/{key}",
         GetFulfillmentRequest,
         lambda h, r: h.get_fulfillment(r),
+        handler="get_fulfillment",
         params=(
             _PARAM_KEY,
             Param("fulfillment-items", "fulfillment_items", "query", bool),
@@ -458,6 +460,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
         "/v1/fulfillments/{key}",
         UpdateFulfillmentRequest,
         lambda h, r: h.update_fulfillment(r),
+        handler="update_fulfillment",
         params=(
             _PARAM_KEY,
             _PARAM_ZUORA_TRACK_ID,
@@ -488,6 +491,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
         "/v1/fulfillments/{key}",
         DeleteFulfillmentRequest,
         lambda h, r: h.delete_fulfillment(r),
+        handler="delete_fulfillment",
         params=(
             _PARAM_KEY,
             _PARAM_ZUORA_TRACK_ID,
@@ -513,6 +517,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
         "/v1/fulfillment-items",
         CreateFulfillmentItemsRequest,
         lambda h, r: h.create_fulfillment_items(r),
+        handler="create_fulfillment_items",
         params=(
             _PARAM_ZUORA_TRACK_ID,
             _PARAM_IDEMPOTENCY_KEY,
@@ -543,6 +548,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
         "/v1/fulfillment-items/{id}",
         GetFulfillmentItemRequest,
         lambda h, r: h.get_fulfillment_item(r),
+        handler="get_fulfillment_item",
         params=(
             _PARAM_ID,
             _PARAM_ZUORA_TRACK_ID,
@@ -568,6 +574,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
         "/v1/fulfillment-items/{id}",
         UpdateFulfillmentItemRequest,
         lambda h, r: h.update_fulfillment_item(r),
+        handler="update_fulfillment_item",
         params=(
             _PARAM_ID,
             _PARAM_ZUORA_TRACK_ID,
@@ -598,6 +605,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
         "/v1/fulfillment-items/{id}",
         DeleteFulfillmentItemRequest,
         lambda h, r: h.delete_fulfillment_item(r),
+        handler="delete_fulfillment_item",
         params=(
             _PARAM_ID,
             _PARAM_ZUORA_TRACK_ID,

@@ -15,22 +15,26 @@ import sys
 import threading
 import time
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import FastAPI
 from starlette.datastructures import Headers
 from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from generator.contract.check import Contract
+from generator.fake.control import Control, ControlApp, mount
+from generator.fake.datagen import CannotGenerate
+from generator.fake.generic import GenericHandlers, Plan, State
 from generator.fake.quickstart import QuickstartHandlers
 from generator.fake.service import Service
 from generator.fake.store import Store
 from generator.fake.v1 import V1Handlers
 
-Style = Literal["v1", "quickstart"]
+Style = Literal["v1", "quickstart", "generic"]
 ROOT = Path(__file__).resolve().parents[2]
 #: a source checkout has specs/ beside generator/; a wheel may carry them as generator/specs
 _SPECS = next(
@@ -40,7 +44,7 @@ SHIPPED: Mapping[str, Path] = {
     "v1": _SPECS / "v1" / "fulfillments.yaml",
     "quickstart": _SPECS / "quickstart" / "fulfillments.yaml",
 }
-_GENERATED = {
+_GENERATED: Mapping[str, Path] = {
     "v1": ROOT / "generated" / "zuora_v1",
     "quickstart": ROOT / "generated" / "zuora_quickstart",
 }
@@ -57,8 +61,9 @@ class FakeSetupError(Exception):
 
 
 def detect_style(spec: Path) -> Style:
-    """By the spec's paths: `/v1/fulfillments` -> v1, `/fulfillments/bulk_create` -> quickstart.
-    The spec is read by the safe loader and the OpenAPI model, like everywhere else."""
+    """By the spec's paths: `/v1/fulfillments` -> v1, `/fulfillments/bulk_create` ->
+    quickstart, anything else -> generic (the fake for any spec). The spec is read by the safe
+    loader and the OpenAPI model, like everywhere else."""
     from generator.findings import InputError
     from generator.load.workspace import Workspace
     from generator.openapi.build import build_model
@@ -72,16 +77,37 @@ def detect_style(spec: Path) -> Style:
         return "v1"
     if "/fulfillments/bulk_create" in paths:
         return "quickstart"
-    raise FakeSetupError(
-        f"{spec}: not a Fulfillments spec the fake knows (no /v1/fulfillments or "
-        "/fulfillments/bulk_create path); give --style v1|quickstart with a shipped spec"
-    )
+    return "generic"
+
+
+_servers: dict[tuple[str, str, int, int], ModuleType] = {}
 
 
 def load_server(spec: Path, style: Style, cache_dir: Path | None = None) -> ModuleType:
-    """The generated `server` module for `spec`, imported under a unique package name."""
-    shipped = _GENERATED[style]
-    if spec.resolve() == SHIPPED[style].resolve() and (shipped / "server.py").is_file():
+    """The generated `server` module for `spec`, imported under a unique package name (once
+    per spec file version and process: the module is stateless, every fake shares it)."""
+    try:
+        stat = spec.stat()
+    except OSError as exc:
+        raise FakeSetupError(f"{spec}: cannot read: {exc.strerror}") from None
+    key = (str(spec.resolve()), style, stat.st_mtime_ns, stat.st_size)
+    with _import_lock:
+        found = _servers.get(key)
+    if found is None:
+        found = _load_server(spec, style, cache_dir)
+        with _import_lock:
+            _servers[key] = found
+    return found
+
+
+def _load_server(spec: Path, style: Style, cache_dir: Path | None = None) -> ModuleType:
+    shipped = _GENERATED.get(style)
+    if (
+        style in SHIPPED
+        and shipped is not None
+        and spec.resolve() == SHIPPED[style].resolve()
+        and (shipped / "server.py").is_file()
+    ):
         return _import_package(shipped)
     from generator.cache import default_cache_dir
     from generator.generate import build_package_cached
@@ -134,33 +160,150 @@ def build_app(
     seed: str | Path | dict[str, float] | None = None,
     *,
     allow_edit_booked: bool = False,
-) -> FastAPI:
+) -> ControlApp:
     """The fake of `spec_path` (its generated server, with the fake's handlers) over the SQLite
-    file `db`. `token`: the only bearer token accepted (any when None). `seed`: the known
-    order line items (a JSON file or `{id: ordered quantity}`). `allow_edit_booked`: the
+    file `db`, inside its control layer (`generator.fake.control`). `style`: v1 or
+    quickstart (Zuora's business rules for the operations the style knows, the generic fake
+    for the rest of the spec) or generic (any spec: `generator.fake.generic`). `token`: the
+    only bearer token accepted (any when None), by the fake and its control API. `seed`: the
+    known order line items (a JSON file or `{id: ordered quantity}`). `allow_edit_booked`: the
     tenant grants Zuora's "Allow Edit Of Booked Order Line Items" permission, so fields other
     than `state` may be edited while a fulfillment is booked, not only while it is accepted."""
     spec = Path(spec_path)
     style = style or detect_style(spec)
+    engine = load_engine(spec)
+    if not engine.by_endpoint:
+        raise FakeSetupError(f"{spec}: the spec has no operation to fake (its paths are empty)")
     server = load_server(spec, style)
     seeds = seed if isinstance(seed, dict) or seed is None else load_seed(Path(seed))
-    store = Store(db)
+    store = Store(db if style != "generic" else ":memory:")
     service = Service(store, seed=seeds, allow_edit_booked=allow_edit_booked)
-    app = _style_app(style, server, service, store, token)
-    app.state.fake_store = store
-    app.state.fake_style = style
-    return app
+    state = State()
+    app = _style_app(style, server, service, store, token, engine, state)
+
+    def reset() -> None:
+        state.reset(engine)
+        store.reset()
+
+    strict = style == "generic"
+    if strict:
+        engine.warm_up()  # compiled now, not while the first requests wait
+    where = mount("", engine.contract, _error_body(engine, server), strict=strict)
+    control = Control([where], reset, token)
+    wrapped = ControlApp(app, control)
+    wrapped.state.fake_store = store
+    wrapped.state.fake_style = style
+    wrapped.state.fake_plan = engine
+    return wrapped
+
+
+_plans: dict[tuple[str, int, int], Plan] = {}
+
+
+def load_engine(spec: Path) -> Plan:
+    """The generic fake's plan of `spec` (its contract, resources and static answers), once
+    per spec file version and process."""
+    from generator.findings import InputError
+    from generator.load.workspace import Workspace
+    from generator.openapi.build import build_model
+    from generator.openapi.conventions import decide_conventions
+
+    stat = spec.stat()
+    key = (str(spec.resolve()), stat.st_mtime_ns, stat.st_size)
+    with _import_lock:
+        found = _plans.get(key)
+    if found is not None:
+        return found
+    try:
+        workspace = Workspace.open(spec)
+        model = build_model(workspace)
+    except InputError as exc:
+        raise FakeSetupError(exc.finding.render()) from None
+    contract = Contract(workspace, model)
+    plan = Plan(contract, decide_conventions(workspace, model))
+    with _import_lock:
+        _plans[key] = plan
+    return plan
+
+
+def _error_body(plan: Plan, server: ModuleType) -> Callable[[str, str, int, str, Any], Any]:
+    """The API's error body for a status of an operation, conforming to what the operation
+    documents for that status when it does: `given` when it conforms, else the generated
+    server's error body, else data made from the documented schema seeded with the message
+    (for injected faults, the generated server's refusals and the 501 safety net)."""
+
+    def make(method: str, template: str, status: int, message: str, given: Any) -> Any:
+        body = server.error_reply(status, message).body
+        op = plan.by_endpoint.get((method.upper(), template))
+        if op is None or op.spec.response_for(status) is None:
+            return given if given is not None else body
+        if plan.body_schema(op, status) is None:
+            return given if given is not None else body
+        for candidate in (given, body):
+            if candidate is not None and plan.conforms(op, status, candidate):
+                return candidate
+        seed = dict(body) if isinstance(body, dict) else {}
+        seed.setdefault("message", message)
+        seed.setdefault("code", status)
+        try:
+            return plan.make(op, status, seed)
+        except CannotGenerate:
+            return given if given is not None else body
+
+    return make
+
+
+class _StyleHandlers:
+    """Zuora's business rules (`style`) for the operations the style's own spec has, with the
+    same operationId, method and path; the generic fake for every other operation."""
+
+    def __init__(self, style_handlers: Any, generic: GenericHandlers, own: set[str]) -> None:
+        self._style = style_handlers
+        self._generic = generic
+        self._own = own
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if name in self._own:
+            found = getattr(self._style, name, None)
+            if found is not None:
+                return found
+        return getattr(self._generic, name)
+
+
+def _own_operations(style: Style, server: ModuleType) -> set[str]:
+    """The handler names of `server`'s operations that the style's shipped spec has too."""
+    shipped = load_server(SHIPPED[style], style)
+    known = {(op.operation_id, op.method, op.path) for op in shipped.SPEC.operations}
+    return {
+        op.handler
+        for op in server.SPEC.operations
+        if (op.operation_id, op.method, op.path) in known
+    }
 
 
 def _style_app(
-    style: Style, server: ModuleType, service: Service, store: Store, token: str | None
+    style: Style,
+    server: ModuleType,
+    service: Service,
+    store: Store,
+    token: str | None,
+    plan: Plan,
+    state: State,
 ) -> FastAPI:
     """One style's generated app with the fake's handlers and middleware, over `service`."""
-    handlers = (
-        QuickstartHandlers(service, server)
-        if style == "quickstart"
-        else V1Handlers(service, server)
-    )
+    generic = GenericHandlers(plan, state, server)
+    handlers: Any
+    if style == "generic":
+        handlers = generic
+    else:
+        own = (
+            QuickstartHandlers(service, server)
+            if style == "quickstart"
+            else V1Handlers(service, server)
+        )
+        handlers = _StyleHandlers(own, generic, _own_operations(style, server))
     app: FastAPI = server.create_app(handlers)
     # innermost: sees plain (never gzipped) answers, below the request-id and gzip layers
     app.user_middleware.append(
@@ -211,18 +354,33 @@ def build_both_app(
     seed: str | Path | dict[str, float] | None = None,
     *,
     allow_edit_booked: bool = False,
-) -> BothStyles:
+) -> ControlApp:
     """The shipped v1 and Quickstart fakes over ONE store (`serve --style both`): a
     fulfillment created in either style is read, changed and deleted in the other, with the
     same id and number."""
     seeds = seed if isinstance(seed, dict) or seed is None else load_seed(Path(seed))
     store = Store(db)
     service = Service(store, seed=seeds, allow_edit_booked=allow_edit_booked)
-    apps = {
-        style: _style_app(style, load_server(SHIPPED[style], style), service, store, token)
-        for style in ("v1", "quickstart")
-    }
-    return BothStyles(apps["v1"], apps["quickstart"], store)
+    state = State()
+    apps: dict[str, ASGIApp] = {}
+    mounts = []
+    plans = []
+    styles: tuple[Style, ...] = ("v1", "quickstart")
+    for style in styles:
+        server = load_server(SHIPPED[style], style)
+        plan = load_engine(SHIPPED[style])
+        plans.append(plan)
+        apps[style] = _style_app(style, server, service, store, token, plan, state)
+        prefix = QUICKSTART_BASE if style == "quickstart" else ""
+        mounts.append(mount(prefix, plan.contract, _error_body(plan, server)))
+
+    def reset() -> None:
+        for plan in plans:
+            state.reset(plan)
+        store.reset()
+
+    both = BothStyles(apps["v1"], apps["quickstart"], store)
+    return ControlApp(both, Control(mounts, reset, token), both.state)
 
 
 def _bearer(value: str | None) -> str | None:

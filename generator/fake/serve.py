@@ -7,8 +7,10 @@ import asyncio
 import contextlib
 import signal
 import socket
+import struct
 import sys
 import threading
+import time
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any
@@ -91,9 +93,25 @@ class _HttpProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
     header_timeout: float = HEADER_TIMEOUT
 
     def connection_made(self, transport: Any) -> None:
+        self._raw_transport = transport
         super().connection_made(_Coalesced(transport, asyncio.get_running_loop()))
         self._head_deadline: asyncio.TimerHandle | None = None
         self._arm_head_deadline()
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        # how the control API drops a connection on purpose (a fault's reset_connection)
+        scope = getattr(self, "scope", None)
+        if isinstance(scope, dict):
+            scope.setdefault("extensions", {})["apicontract.abort"] = self._reset_connection
+
+    def _reset_connection(self) -> None:
+        """Close the connection with a TCP reset (SO_LINGER 0), as a crashed peer would."""
+        sock = self._raw_transport.get_extra_info("socket")
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self._raw_transport.abort()
 
     def data_received(self, data: bytes) -> None:
         super().data_received(data)
@@ -214,6 +232,23 @@ def run(
     return 0
 
 
+def _list_unanswerable(app: Any) -> None:
+    """Say at start-up which operations the fake cannot answer (they get 501 naming them)."""
+    plan = getattr(app.state, "fake_plan", None)
+    missing = plan.unanswerable if plan is not None else []
+    if not missing:
+        return
+    print(
+        f"apicontract serve: {len(missing)} operation{'s' if len(missing) != 1 else ''} "
+        "cannot be answered and will get 501:",
+        file=sys.stderr,
+    )
+    for found in missing:
+        name = found.model.operation_id or "(no operationId)"
+        print(f"  {name} ({found.model.endpoint}): {found.unanswerable}", file=sys.stderr)
+    sys.stderr.flush()
+
+
 def serve(
     spec: Path | None,
     *,
@@ -252,7 +287,7 @@ def serve(
         if proxy is not None:  # any spec: the proxy checks traffic, it fakes nothing
             from generator.fake.proxy import build_proxy_app
 
-            app = build_proxy_app(spec, proxy, record, keep_secrets=keep_secrets)
+            app: Any = build_proxy_app(spec, proxy, record, keep_secrets=keep_secrets)
             label = f"proxy -> {proxy}"
         else:
             chosen = style or detect_style(spec)
@@ -265,6 +300,7 @@ def serve(
                 allow_edit_booked=allow_edit_booked,
             )
             label = f"fake ({chosen})"
+            _list_unanswerable(app)
     except FakeSetupError as exc:
         print(f"apicontract serve: {exc}", file=sys.stderr)
         return 2
@@ -276,3 +312,51 @@ def serve(
         keep_alive_timeout=keep_alive_timeout,
         header_timeout=header_timeout,
     )
+
+
+class ThreadServer:
+    """`app` served by uvicorn (with this module's protocol: coalesced writes, head deadline,
+    connection resets on request) in a background thread on a free port of 127.0.0.1; what
+    the pytest fixture `apicontract_fake` starts per test."""
+
+    def __init__(self, app: Any, host: str = "127.0.0.1") -> None:
+        self.app = app
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.sock.bind((host, 0))
+        self.sock.listen(128)
+        self.url = f"http://{host}:{self.sock.getsockname()[1]}"
+        config = uvicorn.Config(
+            app,
+            log_level="warning",
+            lifespan="off",
+            access_log=False,
+            http=_protocol(HEADER_TIMEOUT),
+            timeout_keep_alive=KEEP_ALIVE_TIMEOUT,  # type: ignore[arg-type]
+        )
+        self.server = _Server(config)
+        self.thread = threading.Thread(
+            target=self.server.run,
+            kwargs={"sockets": [self.sock]},
+            name="apicontract-fake",
+            daemon=True,
+        )
+
+    def start(self, timeout: float = 10.0) -> ThreadServer:
+        self.thread.start()
+        started = self.thread.is_alive
+        deadline = time.monotonic() + timeout
+        while not self.server.started:
+            if not started() or time.monotonic() > deadline:
+                raise RuntimeError("the fake's server did not start")
+            time.sleep(0.001)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+        self.sock.close()
+        store = getattr(getattr(self.app, "state", None), "fake_store", None)
+        if store is not None:
+            store.close()
