@@ -34,6 +34,14 @@ What it offers:
   (`Authorization`, cookies, the spec's apiKey parameters: see
   `generator.contract.traffic.redact`) unless `--apicontract-keep-secrets` is given.
 
+* the `apicontract_fake` fixture (function scope): `apicontract_fake(style="quickstart")` or
+  `apicontract_fake(spec="path/to/spec.yaml")` starts a fresh fake of the API for the test
+  (127.0.0.1, a free port, a background thread, an in-memory store; stopped after the test)
+  and returns a `FakeApi` with `url`, `fail(method=, path=, status=, times=, headers=, ...)`
+  (see `generator.fake.control`), `reset()` and `requests`. Every request the fake receives is
+  checked against its spec; one that breaks it fails the test with the diff, as strict
+  clients do.
+
 PYTEST_DONT_REWRITE (nothing here needs assertion rewriting; this also keeps pytest quiet when
 the module was imported before pytest marks it for rewriting)
 """

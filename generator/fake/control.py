@@ -357,13 +357,13 @@ class ControlApp:
                 await _send_bytes(send, fault.status, content, "application/json", fault.headers)
                 return
         if refusal is not None and template is not None:
-            status, message = refusal
-            body = where.error_body(method, template[len(where.prefix) :] or "/", status,
-                                    message, None)  # fmt: skip
-            entry["status"] = status
+            refused, why = refusal
+            answer = where.error_body(method, template[len(where.prefix) :] or "/", refused,
+                                      why, None)  # fmt: skip
+            entry["status"] = refused
             self.control.log(entry)
-            content = json.dumps(body, separators=(",", ":")).encode()
-            await _send_bytes(send, status, content, "application/json", {})
+            content = json.dumps(answer, separators=(",", ":")).encode()
+            await _send_bytes(send, refused, content, "application/json", {})
             return
         label = (op.operation_id or f"{op.method} {op.path}") if op is not None else None
         status_box: list[int] = []

@@ -70,7 +70,12 @@ def test_fault_by_template_times_headers_and_spec_error_shape(quickstart: str) -
 def test_fault_on_a_concrete_path_with_a_body_and_a_delay(pets: str) -> None:
     httpx.post(
         f"{pets}/__apicontract/faults",
-        json={"path": "/pets", "method": "POST", "status": 503, "body": {"code": 1, "message": "x"}},
+        json={
+            "path": "/pets",
+            "method": "POST",
+            "status": 503,
+            "body": {"code": 1, "message": "x"},
+        },
     ).raise_for_status()
     failed = httpx.post(f"{pets}/pets", json={"name": "rex"})
     assert failed.status_code == 503 and failed.json() == {"code": 1, "message": "x"}

@@ -21,6 +21,8 @@ import httpx
 sys.path.insert(0, {str(ROOT / "generated")!r})
 from zuora_quickstart import Client, models
 
+PETSTORE = {str(PETSTORE)!r}
+
 NEW = {{"order_line_item_id": "8ad085e287142db601872469b9ec0944",
         "fulfillment_date": "2025-01-02", "quantity": 1}}
 """
@@ -69,10 +71,9 @@ def test_an_off_spec_request_fails_the_test_with_the_diff(pytester: pytest.Pytes
             assert answer.status_code == 400  # what the real API answers; the test goes on
 
         def test_off_spec_on_a_public_spec(apicontract_fake):
-            fake = apicontract_fake(spec=%r)
+            fake = apicontract_fake(spec=PETSTORE)
             httpx.post(fake.url + "/pets", json={"tag": "no name"})
-        """
-        % str(PETSTORE),
+        """,
     )
     result.assert_outcomes(failed=2)
     text = result.stdout.str()
@@ -101,14 +102,13 @@ def test_each_test_gets_a_fresh_fake(pytester: pytest.Pytester) -> None:
             assert fake.requests and fake.url not in SEEN
 
         def test_reset_and_two_fakes_in_one_test(apicontract_fake):
-            first = apicontract_fake(spec=%r)
-            second = apicontract_fake(spec=%r)
+            first = apicontract_fake(spec=PETSTORE)
+            second = apicontract_fake(spec=PETSTORE)
             assert httpx.post(first.url + "/pets", json={"name": "rex"}).status_code == 200
             assert httpx.get(second.url + "/pets").json() == []
             first.reset()
             assert httpx.get(first.url + "/pets").json() == []
             assert [r["path"] for r in first.requests] == ["/pets"]
-        """
-        % (str(PETSTORE), str(PETSTORE)),
+        """,
     )
     result.assert_outcomes(passed=3)
