@@ -237,18 +237,16 @@ def _error_body(plan: Plan, server: ModuleType) -> Callable[[str, str, int, str,
         op = plan.by_endpoint.get((method.upper(), template))
         if op is None or op.spec.response_for(status) is None:
             return given if given is not None else body
-        if plan.body_schema(op, status) is None:
-            return given if given is not None else body
         for candidate in (given, body):
             if candidate is not None and plan.conforms(op, status, candidate):
                 return candidate
-        seed = dict(body) if isinstance(body, dict) else {}
-        seed.setdefault("message", message)
-        seed.setdefault("code", status)
         try:
-            return plan.make(op, status, seed)
+            made = plan.error_body(op, status, message)
         except CannotGenerate:
-            return given if given is not None else body
+            made = None
+        if made is not None:
+            return made
+        return given if given is not None else body
 
     return make
 

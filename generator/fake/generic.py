@@ -38,6 +38,11 @@ from generator.openapi.model import Operation, OperationKind, ParameterIn
 #: query parameters read as a page size (the first one an operation takes)
 PAGE_SIZE_PARAMETERS = ("page_size", "pageSize", "limit", "per_page", "perPage", "size")
 DEFAULT_PAGE_SIZE = 20
+#: error body properties (lower-cased) that get the HTTP status, and those that get the message
+STATUS_FIELDS = frozenset({"status", "code", "status_code", "statuscode", "http_status"})
+MESSAGE_FIELDS = frozenset(
+    {"message", "title", "detail", "error", "description", "error_description", "msg"}
+)
 _ROLES_ON_ITEM = {"get": "read", "put": "replace", "patch": "update", "delete": "delete"}
 
 
@@ -109,7 +114,10 @@ class Plan:
             role, resource = self._role(op)
             plan = OpPlan(op, spec, role, resource, _success_status(op))
             if conventions is not None and role == "list":
-                plan.pagination = conventions.pagination_for(op)
+                paging = conventions.pagination_for(op)
+                # paged only where the list takes the cursor (the convention is API-wide)
+                if paging is not None and op.parameter(ParameterIn.QUERY, paging.cursor_parameter):
+                    plan.pagination = paging
             try:
                 plan.static = self._static(plan)
             except CannotGenerate as exc:
@@ -234,6 +242,39 @@ class Plan:
             if self.conforms(plan, status, value):
                 return value
         raise CannotGenerate(f"no value made for the {status} body conforms to its schema")
+
+    def error_seed(self, plan: OpPlan, status: int, message: str) -> dict[str, Any]:
+        """What an error body made from the schema documented for `status` should say: the
+        status in the properties that name one, the message in those that carry one."""
+        schema = self.body_schema(plan, status)
+        try:
+            flat = self.gen._flatten(schema, 0) if isinstance(schema, Mapping) else {}
+        except CannotGenerate:
+            flat = {}
+        properties = flat.get("properties")
+        seed: dict[str, Any] = {}
+        for name, sub in properties.items() if isinstance(properties, Mapping) else ():
+            try:
+                kind = self.gen._flatten(sub, 0).get("type") if isinstance(sub, Mapping) else None
+            except CannotGenerate:
+                continue
+            kinds = kind if isinstance(kind, list) else [kind]
+            lower = name.lower()
+            if lower in STATUS_FIELDS:
+                seed[name] = status if "integer" in kinds or "number" in kinds else str(status)
+            elif lower in MESSAGE_FIELDS and ("string" in kinds or kind is None):
+                seed[name] = message
+        return seed
+
+    def error_body(self, plan: OpPlan, status: int, message: str, given: Any = None) -> Any:
+        """An error body for `status` conforming to what `plan` documents for it: `given` when
+        it conforms, else made from the documented schema and `error_seed`; `given` when no
+        body is documented (raises CannotGenerate when none can be made)."""
+        if plan.spec.response_for(status) is None or self.body_schema(plan, status) is None:
+            return given
+        if given is not None and self.conforms(plan, status, given):
+            return given
+        return self.make(plan, status, self.error_seed(plan, status, message))
 
     def _static(self, plan: OpPlan) -> Answer:
         """The answer of an operation from the spec's example, else made from its schema."""
@@ -499,12 +540,7 @@ class GenericHandlers:
         reply = self.server.error_reply(status, message)
         if self.plan.body_schema(plan, status) is None:
             return self.server.Reply(status)
-        if self.plan.conforms(plan, status, reply.body):
-            return reply
-        seed = dict(reply.body) if isinstance(reply.body, dict) else {}
-        seed.setdefault("message", message)
-        seed.setdefault("code", status)
-        return self.server.Reply(status, self.plan.make(plan, status, seed))
+        return self.server.Reply(status, self.plan.error_body(plan, status, message, reply.body))
 
     def _not_found(self, plan: OpPlan, resource: Resource, key: str) -> Any:
         if plan.spec.response_for(404) is None:

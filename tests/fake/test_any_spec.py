@@ -7,6 +7,7 @@ Apache-2.0, see its LICENSE.md)."""
 from __future__ import annotations
 
 import json
+import re
 import signal
 import textwrap
 from pathlib import Path
@@ -208,3 +209,180 @@ def test_public_specs_serve_without_unanswerable_operations(tmp_path: Path, name
     served = Served(PETSTORE / name, cache=tmp_path / "cache")
     served.stop(signal.SIGTERM)
     assert "cannot be answered" not in served.stderr
+
+
+PAGED = textwrap.dedent(
+    """\
+    openapi: 3.1.0
+    info: {title: users, version: "1"}
+    paths:
+      /users:
+        get:
+          operationId: listUsers
+          parameters:
+            - {name: cursor, in: query, schema: {type: string}}
+            - {name: page_size, in: query, schema: {type: integer, minimum: 1, maximum: 50}}
+          responses:
+            "200":
+              description: a page
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    required: [data, next_page]
+                    properties:
+                      data: {type: array, items: {$ref: "#/components/schemas/User"}}
+                      next_page: {type: [string, "null"]}
+            "400": {$ref: "#/components/responses/Problem"}
+        post:
+          operationId: createUser
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: {$ref: "#/components/schemas/NewUser"}
+          responses:
+            "201":
+              description: created
+              content:
+                application/json:
+                  schema: {$ref: "#/components/schemas/User"}
+            "422": {$ref: "#/components/responses/Problem"}
+      /users/{user_id}:
+        parameters:
+          - {name: user_id, in: path, required: true, schema: {type: string, format: uuid}}
+        get:
+          operationId: getUser
+          responses:
+            "200":
+              description: the user
+              content:
+                application/json:
+                  schema: {$ref: "#/components/schemas/User"}
+            "404": {$ref: "#/components/responses/Problem"}
+        patch:
+          operationId: updateUser
+          requestBody:
+            content:
+              application/json:
+                schema:
+                  type: object
+                  properties:
+                    name: {type: string, minLength: 1}
+                    email: {type: string, format: email}
+                  additionalProperties: false
+          responses:
+            "200":
+              description: the user
+              content:
+                application/json:
+                  schema: {$ref: "#/components/schemas/User"}
+            "404": {$ref: "#/components/responses/Problem"}
+      /users/{user_id}/keys:
+        parameters:
+          - {name: user_id, in: path, required: true, schema: {type: string, format: uuid}}
+        post:
+          operationId: addKey
+          responses:
+            "201":
+              description: a key
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    required: [key_id]
+                    properties:
+                      key_id: {type: string, pattern: "^K[0-9]{6}$"}
+        get:
+          operationId: listKeys
+          responses:
+            "200":
+              description: keys
+              content:
+                application/json:
+                  schema:
+                    type: array
+                    items:
+                      type: object
+                      properties:
+                        key_id: {type: string}
+      /users/{user_id}/keys/{key_id}:
+        parameters:
+          - {name: user_id, in: path, required: true, schema: {type: string}}
+          - {name: key_id, in: path, required: true, schema: {type: string}}
+        delete:
+          operationId: deleteKey
+          responses:
+            "204": {description: gone}
+            "404": {$ref: "#/components/responses/Problem"}
+    components:
+      responses:
+        Problem:
+          description: a problem
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [title, status]
+                properties:
+                  title: {type: string}
+                  status: {type: integer}
+      schemas:
+        NewUser:
+          type: object
+          required: [name]
+          properties:
+            name: {type: string, minLength: 1}
+            email: {type: string, format: email}
+          additionalProperties: false
+        User:
+          type: object
+          required: [id, name, created_at]
+          properties:
+            id: {type: string, format: uuid, readOnly: true}
+            name: {type: string}
+            email: {type: string, format: email}
+            created_at: {type: string, format: date-time, readOnly: true}
+    """
+)
+
+
+def test_uuid_ids_pagination_patch_and_nested_resources(tmp_path: Path) -> None:
+    spec = tmp_path / "users.yaml"
+    spec.write_text(PAGED, "utf-8")
+    served = Served(spec, cache=tmp_path / "cache")
+    problems: list[str] = []
+    try:
+        with _checked(Contract.load(spec), problems) as http:
+            url = served.url
+            made = [http.post(f"{url}/users", json={"name": f"u{n}"}).json() for n in range(5)]
+            assert all(re.fullmatch(r"[0-9a-f-]{36}", m["id"]) for m in made)
+            assert len({m["id"] for m in made}) == 5
+            first = http.get(f"{url}/users", params={"page_size": 2}).json()
+            assert [u["name"] for u in first["data"]] == ["u0", "u1"]
+            assert first["next_page"]
+            second = http.get(f"{url}/users", params={"page_size": 2, "cursor": first["next_page"]})
+            assert [u["name"] for u in second.json()["data"]] == ["u2", "u3"]
+            last = http.get(
+                f"{url}/users", params={"page_size": 2, "cursor": second.json()["next_page"]}
+            )
+            assert [u["name"] for u in last.json()["data"]] == ["u4"]
+            assert last.json()["next_page"] is None
+            assert http.get(f"{url}/users", params={"cursor": "forged"}).status_code == 400
+            changed = http.patch(f"{url}/users/{made[0]['id']}", json={"email": "a@b.example"})
+            assert changed.json()["name"] == "u0" and changed.json()["email"] == "a@b.example"
+            assert http.get(f"{url}/users/{made[0]['id']}").json() == changed.json()
+            missing = http.get(f"{url}/users/00000000-0000-4000-8000-00000000ffff")
+            assert missing.status_code == 404 and missing.json()["status"] == 404
+            refused = http.post(f"{url}/users", json={"name": "", "colour": "red"})
+            assert refused.status_code == 422 and set(refused.json()) >= {"title", "status"}
+            key = http.post(f"{url}/users/{made[1]['id']}/keys").json()
+            assert re.fullmatch(r"K[0-9]{6}", key["key_id"])
+            assert http.get(f"{url}/users/{made[1]['id']}/keys").json() == [key]
+            assert http.get(f"{url}/users/{made[2]['id']}/keys").json() == []  # per parent
+            gone = http.delete(f"{url}/users/{made[1]['id']}/keys/{key['key_id']}")
+            assert gone.status_code == 204
+            assert http.get(f"{url}/users/{made[1]['id']}/keys").json() == []
+    finally:
+        served.stop(signal.SIGTERM)
+    assert not problems, "\n".join(problems)

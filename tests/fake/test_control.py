@@ -160,3 +160,28 @@ def test_the_control_api_needs_the_token(quickstart: str) -> None:
             refused = httpx.request(method, f"{quickstart}/__apicontract{path}", headers=headers)
             assert refused.status_code == 401, (method, path, headers)
     assert httpx.get(f"{quickstart}/__apicontract/requests", headers=AUTH).status_code == 200
+
+
+def test_both_styles_share_one_control_api(tmp_path: Path) -> None:
+    """`serve --style both`: one control API; faults match each style's own templates (the
+    Quickstart ones under /v2) and answer in that style's error shape."""
+    served = Served("--style", "both", "--db", ":memory:", "--token", "t", cache=tmp_path / "c")
+    try:
+        url = served.url
+        httpx.post(
+            f"{url}/__apicontract/faults",
+            headers=AUTH,
+            json=[
+                {"path": "/v2/fulfillments/{fulfillment_id}", "status": 503},
+                {"path": "/v1/fulfillments/{key}", "status": 503},
+            ],
+        ).raise_for_status()
+        quick = httpx.get(f"{url}/v2/fulfillments/x", headers=AUTH)
+        assert quick.status_code == 503 and quick.json()["type"] == "service_unavailable"
+        v1 = httpx.get(f"{url}/v1/fulfillments/x", headers=AUTH)
+        assert v1.status_code == 503 and v1.json()["success"] is False
+        log = httpx.get(f"{url}/__apicontract/requests", headers=AUTH).json()["requests"]
+        assert [r["operation"] for r in log] == ["getFulfillment", "getFulfillment"]
+        assert [r["path"] for r in log] == ["/v2/fulfillments/x", "/v1/fulfillments/x"]
+    finally:
+        served.stop(signal.SIGTERM)
