@@ -549,9 +549,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=4010, help="0 picks a free port")
     serve.add_argument(
         "--db",
-        default="apicontract-fake.db",
+        default=None,
         metavar="PATH",
-        help="SQLite file (default: apicontract-fake.db; :memory: for a throwaway run)",
+        help="SQLite file of the Zuora styles (default: apicontract-fake.db; :memory: for a "
+        "throwaway run); the fake of any other spec keeps its state in memory",
     )
     serve.add_argument("--token", help="accept only this bearer token (401 otherwise)")
     serve.add_argument(

@@ -72,6 +72,8 @@ class _Coalesced:
         return getattr(self._transport, name)
 
 
+#: the SQLite file of the Zuora styles when --db is not given
+DEFAULT_DB = "apicontract-fake.db"
 #: seconds an idle keep-alive connection is kept open after an answer
 KEEP_ALIVE_TIMEOUT = 5.0
 #: seconds a client has to send a complete request head, from connecting or from the first
@@ -255,7 +257,7 @@ def serve(
     style: str | None,
     host: str,
     port: int,
-    db: str,
+    db: str | None,
     token: str | None,
     seed: Path | None,
     proxy: str | None = None,
@@ -272,9 +274,11 @@ def serve(
     """
     from generator.fake.app import FakeSetupError, build_app, build_both_app, detect_style
 
+    db_path = db if db is not None else DEFAULT_DB
+
     try:
         if style == "both":
-            both = build_both_app(db, token, seed, allow_edit_booked=allow_edit_booked)
+            both = build_both_app(db_path, token, seed, allow_edit_booked=allow_edit_booked)
             return run(
                 both,
                 host,
@@ -291,10 +295,17 @@ def serve(
             label = f"proxy -> {proxy}"
         else:
             chosen = style or detect_style(spec)
+            if chosen == "generic" and db not in (None, ":memory:"):
+                print(
+                    f"apicontract serve: {spec} is served by the generic fake, which keeps its "
+                    f"state in memory: --db {db} is not used",
+                    file=sys.stderr,
+                    flush=True,
+                )
             app = build_app(
                 spec,
                 chosen,  # type: ignore[arg-type]
-                db,
+                db_path,
                 token,
                 seed,
                 allow_edit_booked=allow_edit_booked,

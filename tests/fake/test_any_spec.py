@@ -386,3 +386,10 @@ def test_uuid_ids_pagination_patch_and_nested_resources(tmp_path: Path) -> None:
     finally:
         served.stop(signal.SIGTERM)
     assert not problems, "\n".join(problems)
+
+
+def test_db_is_said_to_be_unused_by_the_generic_fake(tmp_path: Path) -> None:
+    served = Served(PETSTORE / "petstore.yaml", "--db", tmp_path / "x.db", cache=tmp_path / "cache")
+    served.stop(signal.SIGTERM)
+    assert "keeps its state in memory" in served.stderr and "x.db" in served.stderr
+    assert not (tmp_path / "x.db").exists()
