@@ -120,6 +120,8 @@ def test_schemathesis_finds_no_failure_on_a_public_spec(tmp_path: Path, name: st
                 "30",
                 "--seed",
                 "20261202",
+                "--generation-database",
+                "none",
                 "--report-dir",
                 str(tmp_path / "report"),
             ],
