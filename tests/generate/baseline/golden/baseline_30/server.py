@@ -492,6 +492,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
         "/path/primitive/{simple}/{simpleX}/{label}/{labelX}/{matrix}/{matrixX}",
         PathPrimitiveRequest,
         lambda h, r: h.path_primitive(r),
+        handler="path_primitive",
         params=(
             Param("simple", "simple", "path", str, required=True),
             Param("simpleX", "simple_x", "path", int, required=True, explode=True),
@@ -524,6 +525,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
         "/path/array/{simple}/{simpleX}/{label}/{labelX}/{matrix}/{matrixX}",
         PathArrayRequest,
         lambda h, r: h.path_array(r),
+        handler="path_array",
         params=(
             Param("simple", "simple", "path", list[str], required=True, many=True),
             Param(
@@ -582,6 +584,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
         "/path/object/{simple}/{simpleX}/{label}/{labelX}/{matrix}/{matrixX}",
         PathObjectRequest,
         lambda h, r: h.path_object(r),
+        handler="path_object",
         params=(
             Param(
                 "simple", "simple", "path", models.Color, required=True, kind="object"
@@ -642,6 +645,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
         "/query",
         QueryStylesRequest,
         lambda h, r: h.query_styles(r),
+        handler="query_styles",
         params=(
             Param("form", "form", "query", str),
             Param("formList", "form_list", "query", list[str], many=True),
@@ -716,6 +720,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
         "/query/exploded",
         QueryExplodedObjectRequest,
         lambda h, r: h.query_exploded_object(r),
+        handler="query_exploded_object",
         params=(
             Param(
                 "color", "color", "query", models.Color, required=True, kind="object"
@@ -731,6 +736,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
         "/headers",
         HeaderStylesRequest,
         lambda h, r: h.header_styles(r),
+        handler="header_styles",
         params=(
             Param("X-Plain", "x_plain", "header", str, required=True),
             Param("X-List", "x_list", "header", list[int], many=True),
@@ -759,6 +765,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
         "/cookies",
         CookieStylesRequest,
         lambda h, r: h.cookie_styles(r),
+        handler="cookie_styles",
         params=(
             Param("session", "session", "cookie", str, required=True),
             Param("tags", "tags", "cookie", list[str], many=True, explode=False),
@@ -775,6 +782,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
         "/bodies/json",
         CreatePetRequest,
         lambda h, r: h.create_pet(r),
+        handler="create_pet",
         body=Body(
             models.PetRequest,
             required=True,
@@ -788,6 +796,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
         "/bodies/form",
         SubmitFormRequest,
         lambda h, r: h.submit_form(r),
+        handler="submit_form",
         body=Body(
             models.BodiesFormPostRequest,
             required=True,
@@ -805,6 +814,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
         "/bodies/multipart",
         UploadRequest,
         lambda h, r: h.upload(r),
+        handler="upload",
         body=Body(
             models.BodiesMultipartPostRequest,
             required=True,
@@ -821,6 +831,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
         "/bodies/text",
         ShoutRequest,
         lambda h, r: h.shout(r),
+        handler="shout",
         body=Body(
             str,
             required=True,
@@ -837,6 +848,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
         "/bodies/binary",
         ReverseBytesRequest,
         lambda h, r: h.reverse_bytes(r),
+        handler="reverse_bytes",
         body=Body(
             bytes,
             required=False,
@@ -853,6 +865,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
         "/images/{name}",
         GetImageRequest,
         lambda h, r: h.get_image(r),
+        handler="get_image",
         params=(Param("name", "name", "path", str, required=True),),
         responses={"200": bytes, "404": models.Error},
         media_types={
@@ -865,6 +878,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
         "/responses/range",
         RangeOnlyRequest,
         lambda h, r: h.range_only(r),
+        handler="range_only",
         params=(Param("status", "status", "query", int),),
         responses={"2XX": models.PetResponse},
         query_model=models.ResponsesRangeGetParametersQuery,
@@ -875,6 +889,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
         "/responses/default",
         DefaultOnlyRequest,
         lambda h, r: h.default_only(r),
+        handler="default_only",
         responses={"DEFAULT": models.PetResponse},
     ),
     Operation(
@@ -883,6 +898,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
         "/responses/mixed",
         DeleteThingRequest,
         lambda h, r: h.delete_thing(r),
+        handler="delete_thing",
         default_status=204,
         responses={"204": None, "DEFAULT": models.Error},
     ),
@@ -892,6 +908,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
         "/shelves/{shelfId}/books",
         ListBooksRequest,
         lambda h, r: h.list_books(r),
+        handler="list_books",
         params=(
             Param("shelfId", "shelf_id", "path", int, required=True),
             Param("cursor", "cursor", "query", str),
@@ -906,6 +923,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
         "/subscriptions",
         SubscribeRequest,
         lambda h, r: h.subscribe(r),
+        handler="subscribe",
         body=Body(
             models.SubscriptionsPostRequest,
             required=True,

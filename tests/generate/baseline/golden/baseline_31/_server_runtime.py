@@ -179,6 +179,7 @@ DEFAULT_CODES: Final[Mapping[int, str]] = {
     422: "invalid_request",
     429: "rate_limit_exceeded",
     500: "internal_error",
+    501: "not_implemented",
     502: "bad_gateway",
     503: "service_unavailable",
     504: "gateway_timeout",
@@ -280,6 +281,9 @@ class Operation(Generic[_H]):
     """Checks the query parameters together (after each was parsed on its own)."""
     context_field: str = "context"
     """The field of the request class that gets the `RequestContext`."""
+    handler: str = ""
+    """The name of the handlers' coroutine for this operation: a handlers object without it
+    answers 501 naming the operation (as does a handler raising NotImplementedError)."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
@@ -1694,6 +1698,15 @@ def _respond(
     )
 
 
+def _not_implemented(spec: ServerSpec[Any], op: Operation[Any], why: str) -> Response:
+    """501 naming the operation this server cannot answer (never a misleading 500)."""
+    spec.logger.warning(
+        "%s (%s %s) is not implemented: %s", op.operation_id, op.method, op.path, why
+    )
+    message = f"Operation {op.operation_id} ({op.method} {op.path}) is not implemented: {why}."
+    return _error_response(spec, 501, [Problem("not_implemented", message)])
+
+
 def _endpoint(
     spec: ServerSpec[_H],
     op: Operation[_H],
@@ -1705,6 +1718,10 @@ def _endpoint(
     layout = _layout(op)
 
     async def endpoint(request: Request) -> Response:
+        if op.handler and getattr(handlers, op.handler, None) is None:
+            return _not_implemented(
+                spec, op, f"the handlers have no `{op.handler}` method"
+            )
         try:
             parsed = await _parse(spec, op, layout, request, max_body_size)
         except _Invalid as exc:
@@ -1714,6 +1731,10 @@ def _endpoint(
                 answer = await op.call(handlers, parsed)
             except ApiFailure as exc:
                 answer = exc.reply
+            except NotImplementedError as exc:
+                return _not_implemented(
+                    spec, op, str(exc) or "its handler is not implemented"
+                )
             return _respond(spec, op, answer, validate_responses)
         except Exception:
             spec.logger.exception("%s failed", op.operation_id)
