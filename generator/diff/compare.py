@@ -139,9 +139,10 @@ class SchemaComparer:
         found: list[Partial] = []
         seen: set[PairKey] = set()
         queue: deque[tuple[Loc, Loc, tuple[str, ...], bool]] = deque([(old, new, (), False)])
+        flipped = _flip(direction)
         while queue:
             old_loc, new_loc, path, negated = queue.popleft()
-            here = _flip(direction) if negated else direction
+            here = flipped if negated else direction
             key = self._key(old_loc, new_loc, here)
             if key in seen:
                 continue
@@ -190,10 +191,13 @@ class SchemaComparer:
         self._text(o, n, d, add)
         self._lengths(o, n, d, add)
         self._range(o, n, d, add)
-        self._default(o, n, d, add)
-        self._object(o, n, d, level, add)
-        self._array(o, n, d, level, add)
-        self._applied(o, n, d, level, add)
+        if o.default is not None:
+            self._default(o, n, d, add)
+        extras = o.extras or n.extras
+        self._object(o, n, d, level, add, extras)
+        self._array(o, n, d, level, add, extras)
+        if extras:
+            self._applied(o, n, d, level, add)
         if o.variants is not None and n.variants is not None:
             self._variants(o, n, d, level, add)
 
@@ -398,7 +402,9 @@ class SchemaComparer:
         else:
             add("response-default-changed", f"{what}: an absent value now means something else")
 
-    def _object(self, o: Schema, n: Schema, d: Direction, level: _Level, add: _Add) -> None:
+    def _object(
+        self, o: Schema, n: Schema, d: Direction, level: _Level, add: _Add, extras: bool
+    ) -> None:
         if o.closed != n.closed:
             if d == "request":
                 if n.closed:
@@ -415,44 +421,8 @@ class SchemaComparer:
                 o.additional or self.old.stand_in(o.loc.child("additionalProperties"), None),
                 n.additional or self.new.stand_in(n.loc.child("additionalProperties"), None),
             )
-        for pattern in sorted(set(o.pattern_properties) | set(n.pattern_properties)):
-            was, now = o.pattern_properties.get(pattern), n.pattern_properties.get(pattern)
-            segment = f"{{/{pattern}/}}"
-            if was is None and o.closed and o.additional is None and d == "response":
-                level.partials.append(
-                    Partial(
-                        "response-property-added-to-closed-object",
-                        (segment,),
-                        _present(self.old, o.loc),
-                        side(now) if now is not None else _present(self.new, n.loc),
-                        f"properties matching /{pattern}/ may now appear in an object that "
-                        "allowed no others",
-                    )
-                )
-            elif now is None and n.closed and n.additional is None and d == "request":
-                level.partials.append(
-                    Partial(
-                        "request-property-refused",
-                        (segment,),
-                        side(was) if was is not None else _present(self.old, o.loc),
-                        _present(self.new, n.loc),
-                        f"properties matching /{pattern}/ are no longer accepted (closed object)",
-                    )
-                )
-            else:
-                level.child(
-                    segment,
-                    was or self._unmatched(self.old, o, ("patternProperties", pattern)),
-                    now or self._unmatched(self.new, n, ("patternProperties", pattern)),
-                )
-        if o.property_names is not None or n.property_names is not None:
-            names = frozenset({"string"})
-            level.child(
-                "(propertyNames)",
-                o.property_names or self.old.stand_in(o.loc.child("propertyNames"), names),
-                n.property_names or self.new.stand_in(n.loc.child("propertyNames"), names),
-            )
-        self._dependencies(o, n, d, level, add)
+        if extras:
+            self._keyed_subschemas(o, n, d, level, add)
         hidden = "read_only" if d == "request" else "write_only"
         old_props = self._visible(self.old, o, hidden)
         new_props = self._visible(self.new, n, hidden)
@@ -502,6 +472,49 @@ class SchemaComparer:
             if in_old and in_new:
                 level.child(name, old_props[name], new_props[name])
 
+    def _keyed_subschemas(
+        self, o: Schema, n: Schema, d: Direction, level: _Level, add: _Add
+    ) -> None:
+        """patternProperties, propertyNames, dependentRequired and dependentSchemas."""
+        for pattern in sorted(set(o.pattern_properties) | set(n.pattern_properties)):
+            was, now = o.pattern_properties.get(pattern), n.pattern_properties.get(pattern)
+            segment = f"{{/{pattern}/}}"
+            if was is None and o.closed and o.additional is None and d == "response":
+                level.partials.append(
+                    Partial(
+                        "response-property-added-to-closed-object",
+                        (segment,),
+                        _present(self.old, o.loc),
+                        side(now) if now is not None else _present(self.new, n.loc),
+                        f"properties matching /{pattern}/ may now appear in an object that "
+                        "allowed no others",
+                    )
+                )
+            elif now is None and n.closed and n.additional is None and d == "request":
+                level.partials.append(
+                    Partial(
+                        "request-property-refused",
+                        (segment,),
+                        side(was) if was is not None else _present(self.old, o.loc),
+                        _present(self.new, n.loc),
+                        f"properties matching /{pattern}/ are no longer accepted (closed object)",
+                    )
+                )
+            else:
+                level.child(
+                    segment,
+                    was or self._unmatched(self.old, o, ("patternProperties", pattern)),
+                    now or self._unmatched(self.new, n, ("patternProperties", pattern)),
+                )
+        if o.property_names is not None or n.property_names is not None:
+            names = frozenset({"string"})
+            level.child(
+                "(propertyNames)",
+                o.property_names or self.old.stand_in(o.loc.child("propertyNames"), names),
+                n.property_names or self.new.stand_in(n.loc.child("propertyNames"), names),
+            )
+        self._dependencies(o, n, d, level, add)
+
     def _unmatched(self, norm: Normalizer, schema: Schema, where: tuple[str, str]) -> Loc:
         """What a property matching a pattern the schema does not list met: the
         additionalProperties schema, `false` in a closed object, else anything."""
@@ -545,8 +558,10 @@ class SchemaComparer:
                 n.dependent_schemas.get(name) or self.new.stand_in(n.loc.child(*where), n.types),
             )
 
-    def _array(self, o: Schema, n: Schema, d: Direction, level: _Level, add: _Add) -> None:
-        for index in range(max(len(o.prefix_items), len(n.prefix_items))):
+    def _array(
+        self, o: Schema, n: Schema, d: Direction, level: _Level, add: _Add, extras: bool
+    ) -> None:
+        for index in range(max(len(o.prefix_items), len(n.prefix_items)) if extras else 0):
             level.child(
                 f"[{index}]",
                 self._position(self.old, o, index),
@@ -569,6 +584,8 @@ class SchemaComparer:
                 o.items or self.old.stand_in(o.loc.child("items"), None),
                 n.items or self.new.stand_in(n.loc.child("items"), None),
             )
+        if not extras:
+            return
         if o.contains is not None and n.contains is not None:
             level.child("(contains)", o.contains, n.contains)
         elif n.contains is not None:
@@ -603,7 +620,7 @@ class SchemaComparer:
             old_if = self._present_child(self.old, was, "if")
             new_if = self._present_child(self.new, now, "if")
             if old_if is not None and new_if is not None:
-                if self._structure(self.old, old_if) != self._structure(self.new, new_if):
+                if not self._same(old_if, new_if):
                     add(
                         f"{d}-condition-changed",
                         f"the `if` condition{suffix} changed: values meet a different branch",
@@ -644,6 +661,14 @@ class SchemaComparer:
                 o.content_schema or self.old.stand_in(o.loc.child("contentSchema"), None),
                 n.content_schema or self.new.stand_in(n.loc.child("contentSchema"), None),
             )
+
+    def _same(self, old: Loc, new: Loc) -> bool:
+        """Whether two schemas are structurally identical; when one is too large to spell out,
+        whether they are written the same."""
+        was, now = self._structure(self.old, old), self._structure(self.new, new)
+        if was is None or now is None:
+            return canonical(self.old.value(old)) == canonical(self.new.value(new))
+        return was == now
 
     @staticmethod
     def _present_child(norm: Normalizer, holder: Loc | None, keyword: str) -> Loc | None:

@@ -26,7 +26,9 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from generator.diff.model import Side
@@ -39,6 +41,14 @@ LENGTH_MIN = ("minLength", "minItems", "minProperties", "minContains")
 
 #: patterns every string matches (ECMA-262 search semantics): the same as no pattern
 MATCH_ALL_PATTERNS = frozenset({"", ".*", "^.*", "[\\s\\S]*"})
+
+
+_NONE: Mapping[str, Any] = MappingProxyType({})
+
+
+def _none() -> Mapping[str, Any]:
+    """The shared empty mapping (no allocation per schema)."""
+    return _NONE
 
 
 class DiffInputError(Exception):
@@ -56,7 +66,7 @@ class Bound:
     exclusive: bool
 
 
-@dataclass
+@dataclass(slots=True)
 class Schema:
     loc: Loc
     name: str | None = None
@@ -83,19 +93,22 @@ class Schema:
     discriminator: str | None = None
     # JSON Schema 2020-12 applicators and keywords
     contains: Loc | None = None
-    prefix_items: list[Loc] = field(default_factory=list)
-    pattern_properties: dict[str, Loc] = field(default_factory=dict)
-    dependent_required: dict[str, frozenset[str]] = field(default_factory=dict)
-    dependent_schemas: dict[str, Loc] = field(default_factory=dict)
+    # (immutable defaults: most schemas use none of these, and building them is the hot path)
+    prefix_items: tuple[Loc, ...] = ()
+    pattern_properties: Mapping[str, Loc] = field(default_factory=_none)
+    dependent_required: Mapping[str, frozenset[str]] = field(default_factory=_none)
+    dependent_schemas: Mapping[str, Loc] = field(default_factory=_none)
     property_names: Loc | None = None
     #: if/then/else triples (allOf parts each bring their own): the schema holding them
-    conditionals: list[Loc] = field(default_factory=list)
-    negations: list[Loc] = field(default_factory=list)  # `not`: the schema holding it
+    conditionals: tuple[Loc, ...] = ()
+    negations: tuple[Loc, ...] = ()  # `not`: the schema holding it
     content_schema: Loc | None = None
     content_media_type: str | None = None
     content_encoding: str | None = None
     #: no schema is written here: it stands for what applied (see `Normalizer.stand_in`)
     stand_in: bool = False
+    #: some 2020-12 keyword is used (most schemas use none: comparing them skips the checks)
+    extras: bool = False
 
 
 def canonical(value: Any) -> str:
@@ -165,7 +178,9 @@ class Normalizer:
                 extra = {
                     k: v
                     for k, v in value.items()
-                    if k != "$ref" and k not in _DOC_ONLY and not k.startswith("x-")
+                    if k != "$ref"
+                    and (k not in _DOC_ONLY or k == "default")
+                    and not k.startswith("x-")
                 }
                 if extra:
                     siblings = {**extra, **siblings}
@@ -230,6 +245,8 @@ class Normalizer:
             if siblings:
                 extra = self._build(target, siblings, None)
                 result = self._merge(result, [extra])
+                if extra.default is not None:  # the default written beside the $ref wins
+                    result.default = extra.default
         finally:
             self._busy.discard(key)
         if not siblings:
@@ -295,7 +312,7 @@ class Normalizer:
         discriminator = raw.get("discriminator")
         if isinstance(discriminator, dict) and isinstance(discriminator.get("propertyName"), str):
             result.discriminator = discriminator["propertyName"]
-        if _APPLICATORS.intersection(raw):
+        if not _APPLICATORS.isdisjoint(raw):
             self._applicators(result, loc, raw)
         nullable = self.version30 and raw.get("nullable") is True
         for keyword in ("oneOf", "anyOf"):
@@ -317,18 +334,19 @@ class Normalizer:
 
     def _applicators(self, result: Schema, loc: Loc, raw: dict[str, Any]) -> None:
         """The JSON Schema 2020-12 keywords that hold subschemas (or names)."""
+        result.extras = True
         for keyword, attr in _SINGLE_APPLICATORS:
             if _is_schema(raw.get(keyword)):
                 setattr(result, attr, loc.child(keyword))
         if any(_is_schema(raw.get(k)) for k in ("if", "then", "else")):
-            result.conditionals = [loc]
+            result.conditionals = (loc,)
         if _is_schema(raw.get("not")):
-            result.negations = [loc]
+            result.negations = (loc,)
         prefix = raw.get("prefixItems")
         if isinstance(prefix, list):
-            result.prefix_items = [
+            result.prefix_items = tuple(
                 loc.child("prefixItems", i) for i, item in enumerate(prefix) if _is_schema(item)
-            ]
+            )
         for keyword, attr in (
             ("patternProperties", "pattern_properties"),
             ("dependentSchemas", "dependent_schemas"),
@@ -434,19 +452,23 @@ class Normalizer:
             merged.write_only = merged.write_only or part.write_only
             merged.default = merged.default if merged.default is not None else part.default
             merged.discriminator = merged.discriminator or part.discriminator
+            merged.extras = merged.extras or part.extras
             for attr in _FIRST_WINS:
                 if getattr(merged, attr) is None:
                     setattr(merged, attr, getattr(part, attr))
-            merged.prefix_items = merged.prefix_items or list(part.prefix_items)
+            merged.prefix_items = merged.prefix_items or part.prefix_items
             merged.conditionals = merged.conditionals + part.conditionals
             merged.negations = merged.negations + part.negations
-            for prop, where in part.pattern_properties.items():
-                merged.pattern_properties.setdefault(prop, where)
-            for prop, where in part.dependent_schemas.items():
-                merged.dependent_schemas.setdefault(prop, where)
-            for prop, names in part.dependent_required.items():
-                deps = merged.dependent_required.get(prop, frozenset())
-                merged.dependent_required[prop] = deps | names
+            if part.pattern_properties:
+                merged.pattern_properties = {**part.pattern_properties, **merged.pattern_properties}
+            if part.dependent_schemas:
+                merged.dependent_schemas = {**part.dependent_schemas, **merged.dependent_schemas}
+            if part.dependent_required:
+                merged.dependent_required = {
+                    name: merged.dependent_required.get(name, frozenset())
+                    | part.dependent_required.get(name, frozenset())
+                    for name in {*merged.dependent_required, *part.dependent_required}
+                }
         return merged
 
 

@@ -327,6 +327,19 @@ CASES: list[Case] = [
         [],
     ),
     (
+        "default written beside a $ref changed (3.1)",
+        make_spec(
+            request=obj({"page": {"$ref": "#/components/schemas/Page", "default": 1}}),
+            components={"Page": {"type": "integer"}},
+        ),
+        make_spec(
+            request=obj({"page": {"$ref": "#/components/schemas/Page", "default": 0}}),
+            components={"Page": {"type": "integer"}},
+        ),
+        [("request-default-changed", "warning")],
+        [],
+    ),
+    (
         "a request media type gains a schema",
         *req({}, obj({"a": S}, ["a"])),
         [("request-type-narrowed", "breaking"), ("request-property-added-required", "breaking")],
