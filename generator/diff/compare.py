@@ -432,8 +432,12 @@ class SchemaComparer:
             in_old, in_new = name in old_props, name in new_props
             was_req, is_req = name in old_required, name in new_required
             sides = (
-                side(old_props[name]) if in_old else side(o.loc),
-                side(new_props[name]) if in_new else side(n.loc),
+                side(old_props[name])
+                if in_old
+                else (_present(self.old, o.loc) if o.stand_in else side(o.loc)),
+                side(new_props[name])
+                if in_new
+                else (_present(self.new, n.loc) if n.stand_in else side(n.loc)),
             )
             label = repr(name)
 

@@ -93,6 +93,15 @@ PETS = {
 }
 
 
+def path_param(placeholder: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """An operation under `/api/test/{placeholder}` whose one path parameter is `testId`."""
+    spec = make_spec(
+        parameters=[{"name": "testId", "in": "path", "required": True, "schema": schema}]
+    )
+    spec["paths"] = {f"/api/test/{{{placeholder}}}": spec["paths"]["/things/{id}"]}
+    return spec
+
+
 def ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
@@ -116,10 +125,25 @@ CASES: list[Case] = [
         [],
     ),
     (
-        "minContains raised and a constraint tightened inside contains",
+        "minContains raised in a request",
         *req(
             {"type": "array", "contains": S, "minContains": 1},
-            {"type": "array", "contains": {"type": "string", "maxLength": 3}, "minContains": 2},
+            {"type": "array", "contains": S, "minContains": 2},
+        ),
+        [("request-length-narrowed", "breaking")],
+        [],
+    ),
+    (
+        "maxContains removed from a response",
+        *res({"type": "array", "contains": S, "maxContains": 2}, {"type": "array", "contains": S}),
+        [("response-length-widened", "warning")],
+        [],
+    ),
+    (
+        "a constraint tightened inside contains",
+        *req(
+            {"type": "array", "contains": S},
+            {"type": "array", "contains": {"type": "string", "maxLength": 3}},
         ),
         [("request-length-narrowed", "breaking")],
         [],
@@ -340,6 +364,12 @@ CASES: list[Case] = [
         [],
     ),
     (
+        "default of a request property removed",
+        *req(obj({"page": {"type": "integer", "default": 1}}), obj({"page": N})),
+        [("request-default-changed", "warning")],
+        [],
+    ),
+    (
         "a request media type gains a schema",
         *req({}, obj({"a": S}, ["a"])),
         [("request-type-narrowed", "breaking"), ("request-property-added-required", "breaking")],
@@ -365,6 +395,12 @@ CASES: list[Case] = [
         ["request-type-narrowed"],
     ),
     (
+        "form-exploded query value number to string",
+        *query({"schema": {"type": "number"}}, {"schema": S}),
+        [("request-type-widened", "info")],
+        ["request-type-narrowed"],
+    ),
+    (
         "a JSON body property number to string still breaks",
         *req(obj({"groupId": {"type": "number"}}), obj({"groupId": S})),
         [("request-type-narrowed", "breaking")],
@@ -379,6 +415,13 @@ CASES: list[Case] = [
         ),
         [("request-constraint-relaxed", "info")],
         ["request-pattern-changed"],
+    ),
+    (
+        "a path parameter named apart from its template placeholder changes",
+        path_param("id", S),
+        path_param("testId", {"type": "string", "maxLength": 4}),
+        [("request-length-narrowed", "breaking")],
+        ["request-parameter-added-required", "request-parameter-removed"],
     ),
     # -- webhooks and callbacks -----------------------------------------------------------------
     (
@@ -533,23 +576,15 @@ def test_an_empty_pattern_is_no_pattern_in_a_request(cli: CliRunner, tmp_path: P
 def test_a_path_parameter_named_apart_from_its_template_is_the_same_parameter(
     cli: CliRunner, tmp_path: Path
 ) -> None:
-    def spec(template: str) -> dict[str, Any]:
-        base = make_spec(
-            parameters=[{"name": "testId", "in": "path", "required": True, "schema": S}]
-        )
-        base["paths"] = {f"/api/test/{{{template}}}": base["paths"]["/things/{id}"]}
-        return base
-
-    code, changes = run_diff(cli, tmp_path, spec("id"), spec("testId"))
+    code, changes = run_diff(cli, tmp_path, path_param("id", S), path_param("testId", S))
     assert (code, changes) == (0, [])
     # a real change to it is still reported once, as a change of that parameter
-    changed = spec("testId")
-    op = changed["paths"]["/api/test/{testId}"]["post"]
-    op["parameters"][0]["schema"] = {"type": "string", "maxLength": 4}
-    code, changes = run_diff(cli, tmp_path, spec("id"), changed)
+    code, changes = run_diff(
+        cli, tmp_path, path_param("id", S), path_param("testId", {"type": "string", "maxLength": 4})
+    )
     assert code == 1
-    assert [(c["rule"], c["location"]) for c in changes] == [
-        ("request-length-narrowed", "path parameter testId")
+    assert [(c["rule"], c["severity"], c["location"]) for c in changes] == [
+        ("request-length-narrowed", "breaking", "path parameter testId")
     ]
 
 
@@ -570,3 +605,20 @@ def test_webhook_and_callback_changes_name_where_they_are(cli: CliRunner, tmp_pa
     (change,) = changes
     assert change["endpoint"] == "callback onPaid POST {$request.body#/url} of POST /things/{id}"
     assert change["pointer_new"] == "/paths/~1things~1{id}/post"
+
+
+def test_a_subschema_on_one_side_only_is_located_where_the_other_side_has_something(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    """A `then` added with a required property: the old side has no `then`, so the report
+    points at the schema that held it (a pointer that resolves in the old file)."""
+    old, new = req(
+        obj({"kind": S}),
+        obj({"kind": S}, **{"if": obj({"kind": {"const": "a"}}), "then": obj({"x": S}, ["x"])}),
+    )
+    _, changes = run_diff(cli, tmp_path, old, new)
+    added = [c for c in changes if c["rule"] == "request-property-added-required"]
+    assert [c["location"] for c in added] == ["request body application/json: (then).x"]
+    schema = "/paths/~1things~1{id}/post/requestBody/content/application~1json/schema"
+    assert added[0]["pointer_old"] == schema
+    assert added[0]["pointer_new"] == f"{schema}/then/properties/x"
