@@ -415,7 +415,13 @@ class SchemaComparer:
                 add("response-object-opened", "additional properties may now appear")
             else:
                 add("response-constraint-tightened", "additional properties no longer appear")
-        if (o.additional is not None or n.additional is not None) and not (o.closed or n.closed):
+        if (
+            (o.additional is not None or n.additional is not None)
+            and not (o.closed or n.closed)
+            and (o.additional is not None or _holds(o, "object"))
+            and (n.additional is not None or _holds(n, "object"))
+        ):
+            # a side without the keyword stands for anything, where it is an object at all
             level.child(
                 "{*}",
                 o.additional or self.old.stand_in(o.loc.child("additionalProperties"), None),
@@ -565,7 +571,10 @@ class SchemaComparer:
     def _array(
         self, o: Schema, n: Schema, d: Direction, level: _Level, add: _Add, extras: bool
     ) -> None:
-        for index in range(max(len(o.prefix_items), len(n.prefix_items)) if extras else 0):
+        positions = max(len(o.prefix_items), len(n.prefix_items))
+        if not (extras and _holds(o, "array") and _holds(n, "array")):
+            positions = 0  # a side that is no array at all has no positions to compare
+        for index in range(positions):
             level.child(
                 f"[{index}]",
                 self._position(self.old, o, index),
@@ -582,7 +591,12 @@ class SchemaComparer:
         ):
             # a form-exploded value that became a list: each old value is now one item
             level.child("[]", o.loc, n.items)
-        elif o.items is not None or n.items is not None:
+        elif (
+            (o.items is not None or n.items is not None)
+            and (o.items is not None or _holds(o, "array"))
+            and (n.items is not None or _holds(n, "array"))
+        ):
+            # a side without items stands for any item, where it is an array at all
             level.child(
                 "[]",
                 o.items or self.old.stand_in(o.loc.child("items"), None),
@@ -896,6 +910,11 @@ _STRUCTURE_DEPTH = 200  # and how deep (the walk recurses)
 
 class _TooLarge(Exception):
     pass
+
+
+def _holds(schema: Schema, kind: str) -> bool:
+    """Whether values of the schema may be of JSON type `kind`."""
+    return schema.types is None or kind in schema.types
 
 
 def _disjoint_types(a: frozenset[str] | None, b: frozenset[str] | None) -> bool:

@@ -622,3 +622,24 @@ def test_a_subschema_on_one_side_only_is_located_where_the_other_side_has_someth
     schema = "/paths/~1things~1{id}/post/requestBody/content/application~1json/schema"
     assert added[0]["pointer_old"] == schema
     assert added[0]["pointer_new"] == f"{schema}/then/properties/x"
+
+
+@pytest.mark.parametrize(
+    "new",
+    [
+        {"type": "array", "items": S},
+        {"type": "array", "prefixItems": [S]},
+        {"type": "object", "additionalProperties": S},
+    ],
+    ids=["array with items", "array with prefixItems", "object with additionalProperties"],
+)
+def test_a_type_change_is_one_finding_not_one_more_per_subschema(
+    cli: CliRunner, tmp_path: Path, new: dict[str, Any]
+) -> None:
+    """A string that became an array (or a map) is one narrowing: its items are not also
+    compared against the "any item" an array without `items` would have."""
+    code, changes = run_diff(cli, tmp_path, *req(obj({"p": S}), obj({"p": new})))
+    assert code == 1
+    assert [(c["rule"], c["severity"], c["location"]) for c in changes] == [
+        ("request-type-narrowed", "breaking", "request body application/json: p")
+    ]
