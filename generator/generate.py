@@ -171,7 +171,7 @@ def not_generated(model: OpenApi) -> list[Finding]:
             op.loc.finding(
                 "not-generated",
                 f"{what} {op.endpoint}: the API calls you here; no client or server code is "
-                "generated for it (its schemas are in models.py when components name them)",
+                "generated for it (its schemas are in `models` when components name them)",
                 Severity.INFO,
             )
         )

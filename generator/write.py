@@ -62,10 +62,21 @@ def package_dir(out_dir: Path, package: str) -> Path:
 
 
 def _safe_file(folder: Path, name: str) -> Path:
-    if "/" in name or "\\" in name or name in ("", ".", "..") or name.startswith(".."):
+    """The path of a generated file: a plain name, or `sub/name` inside a sub-package whose
+    folder name is an identifier (the models package); never anything leaving `folder`."""
+    parts = name.split("/")
+    if (
+        "\\" in name
+        or len(parts) > 2
+        or any(p in ("", ".", "..") or p.startswith("..") for p in parts)
+        or (len(parts) == 2 and not is_valid_identifier(parts[0]))
+    ):
         raise UnsafeOutputError(f"refusing to write file name {name!r}")
+    parent = folder / parts[0] if len(parts) == 2 else folder
+    if parent != folder and (parent.is_symlink() or parent.resolve().parent != folder):
+        raise UnsafeOutputError(f"refusing to write through {parent} (leaves {folder})")
     path = folder / name
-    if path.is_symlink() or path.resolve().parent != folder:
+    if path.is_symlink() or path.resolve().parent != parent.resolve():
         raise UnsafeOutputError(f"refusing to write through {path} (leaves {folder})")
     return path
 
@@ -106,6 +117,7 @@ def write_package(
                 continue
         except (OSError, UnicodeDecodeError):
             pass
+        path.parent.mkdir(exist_ok=True)
         write_text(path, text, durable=False)
         report.written.append(name)
     for name in sorted(stale):

@@ -509,7 +509,7 @@ def test_output_does_not_depend_on_hash_seed_or_spec_order(generated: Generated)
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = dict(zip(runs, pool.map(again, runs), strict=True))
     reference = tree(generated.out)
-    assert {"shop_api/models.py", "pets_api/client.py"} <= set(reference)
+    assert {"shop_api/models/_state.py", "pets_api/client.py"} <= set(reference)
     for label, result in results.items():
         assert result.returncode == 0, result.stdout + result.stderr
         other = tree(root / f"out-{label}")
@@ -532,14 +532,14 @@ def test_check_up_to_date_then_drift(cli: CliRunner, generated: Generated, copy:
     assert result.returncode == 0, result.stdout + result.stderr
     assert "up to date" in result.stdout
 
-    edited = copy / "shop_api" / "models.py"
+    edited = copy / "shop_api" / "models" / "_state.py"
     original = edited.read_text("utf-8")
     edited.write_text(original.replace("class State(", "class Status("), "utf-8")
     before = tree(copy)
     result = generated.cli(cli, *check)
     assert result.returncode == 1, result.stdout + result.stderr
-    assert f"--- a/{copy.name}/shop_api/models.py" in result.stdout
-    assert f"+++ b/{copy.name}/shop_api/models.py" in result.stdout
+    assert f"--- a/{copy.name}/shop_api/models/_state.py" in result.stdout
+    assert f"+++ b/{copy.name}/shop_api/models/_state.py" in result.stdout
     assert "\n-class Status(" in result.stdout
     assert "\n+class State(" in result.stdout
     assert "@@ " in result.stdout

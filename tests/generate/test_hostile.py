@@ -41,7 +41,7 @@ EXPECTED_FILES = {
     "__init__.py",
     "_runtime.py",
     "client.py",
-    "models.py",
+    "models",
     "py.typed",
 }
 #: places a `../` or absolute name could reach if it were ever used as a path

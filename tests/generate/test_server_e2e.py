@@ -154,6 +154,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Generated]:
         target = root / package
         target.mkdir()
         for name, text in result.files.items():
+            (target / name).parent.mkdir(exist_ok=True)
             (target / name).write_text(text, "utf-8")
     sys.path.insert(0, str(root))
     importlib.invalidate_caches()
