@@ -62,6 +62,7 @@ def build_package(
     from generator.load.workspace import RefProblem, Workspace
     from generator.render.format import FormatError
     from generator.render.models import ModelGenerationError, generate_models
+    from generator.render.names import tidy, used_classes
     from generator.render.package import render_package
 
     shown = display if display is not None else str(spec)
@@ -129,6 +130,10 @@ def build_package(
             for note in models.notes
         )
         api = build_api(single, model, decided, models.index, result.package)
+        tidied = tidy(models, used_classes(api))
+        if tidied is not models:  # classes dropped or renamed: the IR names them again
+            models = tidied
+            api = build_api(single, model, decided, models.index, result.package)
         result.files = render_package(api, models)
     except (ModelGenerationError, FormatError) as exc:
         result.findings.append(

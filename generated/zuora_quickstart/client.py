@@ -55,7 +55,7 @@ class Client(BaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.FulfillmentListResponse:
+    ) -> models.FulfillmentList:
         """List fulfillments
 
         Returns one page of fulfillments inside the `data` array. To read the next
@@ -87,7 +87,7 @@ class Client(BaseClient):
                 Parameter("zuora-track-id", "header", track_id),
             ),
             responses={
-                200: models.FulfillmentListResponse,
+                200: models.FulfillmentList,
             },
             idempotent=True,
             auto_idempotency_key=False,
@@ -95,7 +95,7 @@ class Client(BaseClient):
             timeout=timeout,
             operation_id="listFulfillments",
         )
-        return cast(models.FulfillmentListResponse, result)
+        return cast(models.FulfillmentList, result)
 
     def iter_list_fulfillments(
         self,
@@ -114,10 +114,10 @@ class Client(BaseClient):
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
         max_pages: int | None = None,
-    ) -> Iterator[models.FulfillmentResponse]:
+    ) -> Iterator[models.Fulfillment]:
         """Every item of `listFulfillments`, following `next_page` across pages."""
 
-        def fetch(cursor: str | None) -> models.FulfillmentListResponse:
+        def fetch(cursor: str | None) -> models.FulfillmentList:
             return self.list_fulfillments(
                 sort=sort,
                 fields=fields,
@@ -182,7 +182,7 @@ class Client(BaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.FulfillmentResponse: ...
+    ) -> models.Fulfillment: ...
 
     def create_fulfillment(
         self,
@@ -202,7 +202,7 @@ class Client(BaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.FulfillmentResponse | Accepted[models.AsyncAccepted]:
+    ) -> models.Fulfillment | Accepted[models.AsyncAccepted]:
         """Create a fulfillment
 
         Records one new fulfillment against an existing order line item. The body
@@ -238,7 +238,7 @@ class Client(BaseClient):
             ),
             body=body,
             responses={
-                201: models.FulfillmentResponse,
+                201: models.Fulfillment,
                 202: models.AsyncAccepted,
             },
             idempotent=False,
@@ -247,7 +247,7 @@ class Client(BaseClient):
             timeout=timeout,
             operation_id="createFulfillment",
         )
-        return cast(models.FulfillmentResponse | Accepted[models.AsyncAccepted], result)
+        return cast(models.Fulfillment | Accepted[models.AsyncAccepted], result)
 
     @overload
     def create_fulfillments(
@@ -289,7 +289,7 @@ class Client(BaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.FulfillmentBulkCreateResponseResponse: ...
+    ) -> models.FulfillmentBulkCreateResponse: ...
 
     def create_fulfillments(
         self,
@@ -309,7 +309,7 @@ class Client(BaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.FulfillmentBulkCreateResponseResponse | Accepted[models.AsyncAccepted]:
+    ) -> models.FulfillmentBulkCreateResponse | Accepted[models.AsyncAccepted]:
         """Create fulfillments in bulk
 
         Records several fulfillments in one call. Each entry of `data` follows the
@@ -345,7 +345,7 @@ class Client(BaseClient):
             ),
             body=body,
             responses={
-                201: models.FulfillmentBulkCreateResponseResponse,
+                201: models.FulfillmentBulkCreateResponse,
                 202: models.AsyncAccepted,
             },
             idempotent=False,
@@ -355,8 +355,7 @@ class Client(BaseClient):
             operation_id="createFulfillments",
         )
         return cast(
-            models.FulfillmentBulkCreateResponseResponse
-            | Accepted[models.AsyncAccepted],
+            models.FulfillmentBulkCreateResponse | Accepted[models.AsyncAccepted],
             result,
         )
 
@@ -376,7 +375,7 @@ class Client(BaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.FulfillmentResponse:
+    ) -> models.Fulfillment:
         """Retrieve a fulfillment
 
         Fetches a single fulfillment by its id. Use `fields[]` to limit the returned
@@ -405,7 +404,7 @@ class Client(BaseClient):
                 Parameter("zuora-track-id", "header", track_id),
             ),
             responses={
-                200: models.FulfillmentResponse,
+                200: models.Fulfillment,
             },
             idempotent=True,
             auto_idempotency_key=False,
@@ -413,7 +412,7 @@ class Client(BaseClient):
             timeout=timeout,
             operation_id="getFulfillment",
         )
-        return cast(models.FulfillmentResponse, result)
+        return cast(models.Fulfillment, result)
 
     @overload
     def delete_fulfillment(
@@ -526,7 +525,7 @@ class Client(BaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.FulfillmentResponse: ...
+    ) -> models.Fulfillment: ...
 
     def update_fulfillment(
         self,
@@ -547,7 +546,7 @@ class Client(BaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.FulfillmentResponse | Accepted[models.AsyncAccepted]:
+    ) -> models.Fulfillment | Accepted[models.AsyncAccepted]:
         """Update a fulfillment
 
         Changes the properties sent in the body and leaves every other property as
@@ -587,7 +586,7 @@ class Client(BaseClient):
             ),
             body=body,
             responses={
-                200: models.FulfillmentResponse,
+                200: models.Fulfillment,
                 202: models.AsyncAccepted,
             },
             idempotent=False,
@@ -596,7 +595,7 @@ class Client(BaseClient):
             timeout=timeout,
             operation_id="updateFulfillment",
         )
-        return cast(models.FulfillmentResponse | Accepted[models.AsyncAccepted], result)
+        return cast(models.Fulfillment | Accepted[models.AsyncAccepted], result)
 
     def list_fulfillment_items(
         self,
@@ -615,7 +614,7 @@ class Client(BaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.FulfillmentItemListResponse:
+    ) -> models.FulfillmentItemList:
         """List fulfillment items
 
         Returns one page of fulfillment items inside the `data` array. Continue
@@ -647,7 +646,7 @@ class Client(BaseClient):
                 Parameter("zuora-track-id", "header", track_id),
             ),
             responses={
-                200: models.FulfillmentItemListResponse,
+                200: models.FulfillmentItemList,
             },
             idempotent=True,
             auto_idempotency_key=False,
@@ -655,7 +654,7 @@ class Client(BaseClient):
             timeout=timeout,
             operation_id="listFulfillmentItems",
         )
-        return cast(models.FulfillmentItemListResponse, result)
+        return cast(models.FulfillmentItemList, result)
 
     def iter_list_fulfillment_items(
         self,
@@ -674,10 +673,10 @@ class Client(BaseClient):
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
         max_pages: int | None = None,
-    ) -> Iterator[models.FulfillmentItemResponse]:
+    ) -> Iterator[models.FulfillmentItem]:
         """Every item of `listFulfillmentItems`, following `next_page` across pages."""
 
-        def fetch(cursor: str | None) -> models.FulfillmentItemListResponse:
+        def fetch(cursor: str | None) -> models.FulfillmentItemList:
             return self.list_fulfillment_items(
                 sort=sort,
                 fields=fields,
@@ -742,7 +741,7 @@ class Client(BaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.FulfillmentItemResponse: ...
+    ) -> models.FulfillmentItem: ...
 
     def create_fulfillment_item(
         self,
@@ -762,7 +761,7 @@ class Client(BaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.FulfillmentItemResponse | Accepted[models.AsyncAccepted]:
+    ) -> models.FulfillmentItem | Accepted[models.AsyncAccepted]:
         """Create a fulfillment item
 
         Adds one item to an existing fulfillment. The parent is identified by its
@@ -792,7 +791,7 @@ class Client(BaseClient):
             ),
             body=body,
             responses={
-                201: models.FulfillmentItemResponse,
+                201: models.FulfillmentItem,
                 202: models.AsyncAccepted,
             },
             idempotent=False,
@@ -801,9 +800,7 @@ class Client(BaseClient):
             timeout=timeout,
             operation_id="createFulfillmentItem",
         )
-        return cast(
-            models.FulfillmentItemResponse | Accepted[models.AsyncAccepted], result
-        )
+        return cast(models.FulfillmentItem | Accepted[models.AsyncAccepted], result)
 
     @overload
     def create_fulfillment_items(
@@ -845,7 +842,7 @@ class Client(BaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.FulfillmentItemBulkCreateResponseResponse: ...
+    ) -> models.FulfillmentItemBulkCreateResponse: ...
 
     def create_fulfillment_items(
         self,
@@ -865,10 +862,7 @@ class Client(BaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> (
-        models.FulfillmentItemBulkCreateResponseResponse
-        | Accepted[models.AsyncAccepted]
-    ):
+    ) -> models.FulfillmentItemBulkCreateResponse | Accepted[models.AsyncAccepted]:
         """Create fulfillment items in bulk
 
         Adds several items in one call. Every entry of `data` names its own parent
@@ -899,7 +893,7 @@ class Client(BaseClient):
             ),
             body=body,
             responses={
-                201: models.FulfillmentItemBulkCreateResponseResponse,
+                201: models.FulfillmentItemBulkCreateResponse,
                 202: models.AsyncAccepted,
             },
             idempotent=False,
@@ -909,8 +903,7 @@ class Client(BaseClient):
             operation_id="createFulfillmentItems",
         )
         return cast(
-            models.FulfillmentItemBulkCreateResponseResponse
-            | Accepted[models.AsyncAccepted],
+            models.FulfillmentItemBulkCreateResponse | Accepted[models.AsyncAccepted],
             result,
         )
 
@@ -930,7 +923,7 @@ class Client(BaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.FulfillmentItemResponse:
+    ) -> models.FulfillmentItem:
         """Retrieve a fulfillment item
 
         Fetches a single fulfillment item by its id.
@@ -958,7 +951,7 @@ class Client(BaseClient):
                 Parameter("zuora-track-id", "header", track_id),
             ),
             responses={
-                200: models.FulfillmentItemResponse,
+                200: models.FulfillmentItem,
             },
             idempotent=True,
             auto_idempotency_key=False,
@@ -966,7 +959,7 @@ class Client(BaseClient):
             timeout=timeout,
             operation_id="getFulfillmentItem",
         )
-        return cast(models.FulfillmentItemResponse, result)
+        return cast(models.FulfillmentItem, result)
 
     @overload
     def delete_fulfillment_item(
@@ -1076,7 +1069,7 @@ class Client(BaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.FulfillmentItemResponse: ...
+    ) -> models.FulfillmentItem: ...
 
     def update_fulfillment_item(
         self,
@@ -1097,7 +1090,7 @@ class Client(BaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.FulfillmentItemResponse | Accepted[models.AsyncAccepted]:
+    ) -> models.FulfillmentItem | Accepted[models.AsyncAccepted]:
         """Update a fulfillment item
 
         Changes the description, the item number or the custom fields of a
@@ -1130,7 +1123,7 @@ class Client(BaseClient):
             ),
             body=body,
             responses={
-                200: models.FulfillmentItemResponse,
+                200: models.FulfillmentItem,
                 202: models.AsyncAccepted,
             },
             idempotent=False,
@@ -1139,9 +1132,7 @@ class Client(BaseClient):
             timeout=timeout,
             operation_id="updateFulfillmentItem",
         )
-        return cast(
-            models.FulfillmentItemResponse | Accepted[models.AsyncAccepted], result
-        )
+        return cast(models.FulfillmentItem | Accepted[models.AsyncAccepted], result)
 
 
 class AsyncClient(AsyncBaseClient):
@@ -1176,7 +1167,7 @@ class AsyncClient(AsyncBaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.FulfillmentListResponse:
+    ) -> models.FulfillmentList:
         """List fulfillments
 
         Returns one page of fulfillments inside the `data` array. To read the next
@@ -1208,7 +1199,7 @@ class AsyncClient(AsyncBaseClient):
                 Parameter("zuora-track-id", "header", track_id),
             ),
             responses={
-                200: models.FulfillmentListResponse,
+                200: models.FulfillmentList,
             },
             idempotent=True,
             auto_idempotency_key=False,
@@ -1216,7 +1207,7 @@ class AsyncClient(AsyncBaseClient):
             timeout=timeout,
             operation_id="listFulfillments",
         )
-        return cast(models.FulfillmentListResponse, result)
+        return cast(models.FulfillmentList, result)
 
     def iter_list_fulfillments(
         self,
@@ -1235,10 +1226,10 @@ class AsyncClient(AsyncBaseClient):
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
         max_pages: int | None = None,
-    ) -> AsyncIterator[models.FulfillmentResponse]:
+    ) -> AsyncIterator[models.Fulfillment]:
         """Every item of `listFulfillments`, following `next_page` across pages."""
 
-        async def fetch(cursor: str | None) -> models.FulfillmentListResponse:
+        async def fetch(cursor: str | None) -> models.FulfillmentList:
             return await self.list_fulfillments(
                 sort=sort,
                 fields=fields,
@@ -1303,7 +1294,7 @@ class AsyncClient(AsyncBaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.FulfillmentResponse: ...
+    ) -> models.Fulfillment: ...
 
     async def create_fulfillment(
         self,
@@ -1323,7 +1314,7 @@ class AsyncClient(AsyncBaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.FulfillmentResponse | Accepted[models.AsyncAccepted]:
+    ) -> models.Fulfillment | Accepted[models.AsyncAccepted]:
         """Create a fulfillment
 
         Records one new fulfillment against an existing order line item. The body
@@ -1359,7 +1350,7 @@ class AsyncClient(AsyncBaseClient):
             ),
             body=body,
             responses={
-                201: models.FulfillmentResponse,
+                201: models.Fulfillment,
                 202: models.AsyncAccepted,
             },
             idempotent=False,
@@ -1368,7 +1359,7 @@ class AsyncClient(AsyncBaseClient):
             timeout=timeout,
             operation_id="createFulfillment",
         )
-        return cast(models.FulfillmentResponse | Accepted[models.AsyncAccepted], result)
+        return cast(models.Fulfillment | Accepted[models.AsyncAccepted], result)
 
     @overload
     async def create_fulfillments(
@@ -1410,7 +1401,7 @@ class AsyncClient(AsyncBaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.FulfillmentBulkCreateResponseResponse: ...
+    ) -> models.FulfillmentBulkCreateResponse: ...
 
     async def create_fulfillments(
         self,
@@ -1430,7 +1421,7 @@ class AsyncClient(AsyncBaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.FulfillmentBulkCreateResponseResponse | Accepted[models.AsyncAccepted]:
+    ) -> models.FulfillmentBulkCreateResponse | Accepted[models.AsyncAccepted]:
         """Create fulfillments in bulk
 
         Records several fulfillments in one call. Each entry of `data` follows the
@@ -1466,7 +1457,7 @@ class AsyncClient(AsyncBaseClient):
             ),
             body=body,
             responses={
-                201: models.FulfillmentBulkCreateResponseResponse,
+                201: models.FulfillmentBulkCreateResponse,
                 202: models.AsyncAccepted,
             },
             idempotent=False,
@@ -1476,8 +1467,7 @@ class AsyncClient(AsyncBaseClient):
             operation_id="createFulfillments",
         )
         return cast(
-            models.FulfillmentBulkCreateResponseResponse
-            | Accepted[models.AsyncAccepted],
+            models.FulfillmentBulkCreateResponse | Accepted[models.AsyncAccepted],
             result,
         )
 
@@ -1497,7 +1487,7 @@ class AsyncClient(AsyncBaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.FulfillmentResponse:
+    ) -> models.Fulfillment:
         """Retrieve a fulfillment
 
         Fetches a single fulfillment by its id. Use `fields[]` to limit the returned
@@ -1526,7 +1516,7 @@ class AsyncClient(AsyncBaseClient):
                 Parameter("zuora-track-id", "header", track_id),
             ),
             responses={
-                200: models.FulfillmentResponse,
+                200: models.Fulfillment,
             },
             idempotent=True,
             auto_idempotency_key=False,
@@ -1534,7 +1524,7 @@ class AsyncClient(AsyncBaseClient):
             timeout=timeout,
             operation_id="getFulfillment",
         )
-        return cast(models.FulfillmentResponse, result)
+        return cast(models.Fulfillment, result)
 
     @overload
     async def delete_fulfillment(
@@ -1647,7 +1637,7 @@ class AsyncClient(AsyncBaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.FulfillmentResponse: ...
+    ) -> models.Fulfillment: ...
 
     async def update_fulfillment(
         self,
@@ -1668,7 +1658,7 @@ class AsyncClient(AsyncBaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.FulfillmentResponse | Accepted[models.AsyncAccepted]:
+    ) -> models.Fulfillment | Accepted[models.AsyncAccepted]:
         """Update a fulfillment
 
         Changes the properties sent in the body and leaves every other property as
@@ -1708,7 +1698,7 @@ class AsyncClient(AsyncBaseClient):
             ),
             body=body,
             responses={
-                200: models.FulfillmentResponse,
+                200: models.Fulfillment,
                 202: models.AsyncAccepted,
             },
             idempotent=False,
@@ -1717,7 +1707,7 @@ class AsyncClient(AsyncBaseClient):
             timeout=timeout,
             operation_id="updateFulfillment",
         )
-        return cast(models.FulfillmentResponse | Accepted[models.AsyncAccepted], result)
+        return cast(models.Fulfillment | Accepted[models.AsyncAccepted], result)
 
     async def list_fulfillment_items(
         self,
@@ -1736,7 +1726,7 @@ class AsyncClient(AsyncBaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.FulfillmentItemListResponse:
+    ) -> models.FulfillmentItemList:
         """List fulfillment items
 
         Returns one page of fulfillment items inside the `data` array. Continue
@@ -1768,7 +1758,7 @@ class AsyncClient(AsyncBaseClient):
                 Parameter("zuora-track-id", "header", track_id),
             ),
             responses={
-                200: models.FulfillmentItemListResponse,
+                200: models.FulfillmentItemList,
             },
             idempotent=True,
             auto_idempotency_key=False,
@@ -1776,7 +1766,7 @@ class AsyncClient(AsyncBaseClient):
             timeout=timeout,
             operation_id="listFulfillmentItems",
         )
-        return cast(models.FulfillmentItemListResponse, result)
+        return cast(models.FulfillmentItemList, result)
 
     def iter_list_fulfillment_items(
         self,
@@ -1795,10 +1785,10 @@ class AsyncClient(AsyncBaseClient):
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
         max_pages: int | None = None,
-    ) -> AsyncIterator[models.FulfillmentItemResponse]:
+    ) -> AsyncIterator[models.FulfillmentItem]:
         """Every item of `listFulfillmentItems`, following `next_page` across pages."""
 
-        async def fetch(cursor: str | None) -> models.FulfillmentItemListResponse:
+        async def fetch(cursor: str | None) -> models.FulfillmentItemList:
             return await self.list_fulfillment_items(
                 sort=sort,
                 fields=fields,
@@ -1863,7 +1853,7 @@ class AsyncClient(AsyncBaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.FulfillmentItemResponse: ...
+    ) -> models.FulfillmentItem: ...
 
     async def create_fulfillment_item(
         self,
@@ -1883,7 +1873,7 @@ class AsyncClient(AsyncBaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.FulfillmentItemResponse | Accepted[models.AsyncAccepted]:
+    ) -> models.FulfillmentItem | Accepted[models.AsyncAccepted]:
         """Create a fulfillment item
 
         Adds one item to an existing fulfillment. The parent is identified by its
@@ -1913,7 +1903,7 @@ class AsyncClient(AsyncBaseClient):
             ),
             body=body,
             responses={
-                201: models.FulfillmentItemResponse,
+                201: models.FulfillmentItem,
                 202: models.AsyncAccepted,
             },
             idempotent=False,
@@ -1922,9 +1912,7 @@ class AsyncClient(AsyncBaseClient):
             timeout=timeout,
             operation_id="createFulfillmentItem",
         )
-        return cast(
-            models.FulfillmentItemResponse | Accepted[models.AsyncAccepted], result
-        )
+        return cast(models.FulfillmentItem | Accepted[models.AsyncAccepted], result)
 
     @overload
     async def create_fulfillment_items(
@@ -1966,7 +1954,7 @@ class AsyncClient(AsyncBaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.FulfillmentItemBulkCreateResponseResponse: ...
+    ) -> models.FulfillmentItemBulkCreateResponse: ...
 
     async def create_fulfillment_items(
         self,
@@ -1986,10 +1974,7 @@ class AsyncClient(AsyncBaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> (
-        models.FulfillmentItemBulkCreateResponseResponse
-        | Accepted[models.AsyncAccepted]
-    ):
+    ) -> models.FulfillmentItemBulkCreateResponse | Accepted[models.AsyncAccepted]:
         """Create fulfillment items in bulk
 
         Adds several items in one call. Every entry of `data` names its own parent
@@ -2020,7 +2005,7 @@ class AsyncClient(AsyncBaseClient):
             ),
             body=body,
             responses={
-                201: models.FulfillmentItemBulkCreateResponseResponse,
+                201: models.FulfillmentItemBulkCreateResponse,
                 202: models.AsyncAccepted,
             },
             idempotent=False,
@@ -2030,8 +2015,7 @@ class AsyncClient(AsyncBaseClient):
             operation_id="createFulfillmentItems",
         )
         return cast(
-            models.FulfillmentItemBulkCreateResponseResponse
-            | Accepted[models.AsyncAccepted],
+            models.FulfillmentItemBulkCreateResponse | Accepted[models.AsyncAccepted],
             result,
         )
 
@@ -2051,7 +2035,7 @@ class AsyncClient(AsyncBaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.FulfillmentItemResponse:
+    ) -> models.FulfillmentItem:
         """Retrieve a fulfillment item
 
         Fetches a single fulfillment item by its id.
@@ -2079,7 +2063,7 @@ class AsyncClient(AsyncBaseClient):
                 Parameter("zuora-track-id", "header", track_id),
             ),
             responses={
-                200: models.FulfillmentItemResponse,
+                200: models.FulfillmentItem,
             },
             idempotent=True,
             auto_idempotency_key=False,
@@ -2087,7 +2071,7 @@ class AsyncClient(AsyncBaseClient):
             timeout=timeout,
             operation_id="getFulfillmentItem",
         )
-        return cast(models.FulfillmentItemResponse, result)
+        return cast(models.FulfillmentItem, result)
 
     @overload
     async def delete_fulfillment_item(
@@ -2197,7 +2181,7 @@ class AsyncClient(AsyncBaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.FulfillmentItemResponse: ...
+    ) -> models.FulfillmentItem: ...
 
     async def update_fulfillment_item(
         self,
@@ -2218,7 +2202,7 @@ class AsyncClient(AsyncBaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.FulfillmentItemResponse | Accepted[models.AsyncAccepted]:
+    ) -> models.FulfillmentItem | Accepted[models.AsyncAccepted]:
         """Update a fulfillment item
 
         Changes the description, the item number or the custom fields of a
@@ -2251,7 +2235,7 @@ class AsyncClient(AsyncBaseClient):
             ),
             body=body,
             responses={
-                200: models.FulfillmentItemResponse,
+                200: models.FulfillmentItem,
                 202: models.AsyncAccepted,
             },
             idempotent=False,
@@ -2260,6 +2244,4 @@ class AsyncClient(AsyncBaseClient):
             timeout=timeout,
             operation_id="updateFulfillmentItem",
         )
-        return cast(
-            models.FulfillmentItemResponse | Accepted[models.AsyncAccepted], result
-        )
+        return cast(models.FulfillmentItem | Accepted[models.AsyncAccepted], result)

@@ -39,7 +39,7 @@ class Client(BaseClient):
 
     def create_fulfillments(
         self,
-        body: models.CreateFulfillmentsRequestRequest,
+        body: models.CreateFulfillmentsRequest,
         *,
         zuora_entity_ids: str | None = None,
         zuora_org_ids: str | None = None,
@@ -87,7 +87,7 @@ class Client(BaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.GetFulfillmentResponseResponse:
+    ) -> models.GetFulfillmentResponse:
         """Retrieve a fulfillment
 
         Returns one fulfillment, looked up by its id or its fulfillment number. Set the `fulfillment-items` query parameter to true to have its fulfillment items embedded in the answer.
@@ -106,7 +106,7 @@ class Client(BaseClient):
                 Parameter("Zuora-Track-Id", "header", track_id),
             ),
             responses={
-                200: models.GetFulfillmentResponseResponse,
+                200: models.GetFulfillmentResponse,
             },
             idempotent=True,
             auto_idempotency_key=False,
@@ -114,7 +114,7 @@ class Client(BaseClient):
             timeout=timeout,
             operation_id="getFulfillment",
         )
-        return cast(models.GetFulfillmentResponseResponse, result)
+        return cast(models.GetFulfillmentResponse, result)
 
     def update_fulfillment(
         self,
@@ -253,7 +253,7 @@ class Client(BaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.GetFulfillmentItemResponseResponse:
+    ) -> models.GetFulfillmentItemResponse:
         """Retrieve a fulfillment item
 
         Returns one fulfillment item, looked up by its id.
@@ -271,7 +271,7 @@ class Client(BaseClient):
                 Parameter("Zuora-Track-Id", "header", track_id),
             ),
             responses={
-                200: models.GetFulfillmentItemResponseResponse,
+                200: models.GetFulfillmentItemResponse,
             },
             idempotent=True,
             auto_idempotency_key=False,
@@ -279,7 +279,7 @@ class Client(BaseClient):
             timeout=timeout,
             operation_id="getFulfillmentItem",
         )
-        return cast(models.GetFulfillmentItemResponseResponse, result)
+        return cast(models.GetFulfillmentItemResponse, result)
 
     def update_fulfillment_item(
         self,
@@ -377,7 +377,7 @@ class AsyncClient(AsyncBaseClient):
 
     async def create_fulfillments(
         self,
-        body: models.CreateFulfillmentsRequestRequest,
+        body: models.CreateFulfillmentsRequest,
         *,
         zuora_entity_ids: str | None = None,
         zuora_org_ids: str | None = None,
@@ -425,7 +425,7 @@ class AsyncClient(AsyncBaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.GetFulfillmentResponseResponse:
+    ) -> models.GetFulfillmentResponse:
         """Retrieve a fulfillment
 
         Returns one fulfillment, looked up by its id or its fulfillment number. Set the `fulfillment-items` query parameter to true to have its fulfillment items embedded in the answer.
@@ -444,7 +444,7 @@ class AsyncClient(AsyncBaseClient):
                 Parameter("Zuora-Track-Id", "header", track_id),
             ),
             responses={
-                200: models.GetFulfillmentResponseResponse,
+                200: models.GetFulfillmentResponse,
             },
             idempotent=True,
             auto_idempotency_key=False,
@@ -452,7 +452,7 @@ class AsyncClient(AsyncBaseClient):
             timeout=timeout,
             operation_id="getFulfillment",
         )
-        return cast(models.GetFulfillmentResponseResponse, result)
+        return cast(models.GetFulfillmentResponse, result)
 
     async def update_fulfillment(
         self,
@@ -591,7 +591,7 @@ class AsyncClient(AsyncBaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.GetFulfillmentItemResponseResponse:
+    ) -> models.GetFulfillmentItemResponse:
         """Retrieve a fulfillment item
 
         Returns one fulfillment item, looked up by its id.
@@ -609,7 +609,7 @@ class AsyncClient(AsyncBaseClient):
                 Parameter("Zuora-Track-Id", "header", track_id),
             ),
             responses={
-                200: models.GetFulfillmentItemResponseResponse,
+                200: models.GetFulfillmentItemResponse,
             },
             idempotent=True,
             auto_idempotency_key=False,
@@ -617,7 +617,7 @@ class AsyncClient(AsyncBaseClient):
             timeout=timeout,
             operation_id="getFulfillmentItem",
         )
-        return cast(models.GetFulfillmentItemResponseResponse, result)
+        return cast(models.GetFulfillmentItemResponse, result)
 
     async def update_fulfillment_item(
         self,

@@ -97,6 +97,7 @@ def load_server(spec: Path, style: Style, cache_dir: Path | None = None) -> Modu
     for name, text in result.files.items():
         path = target / name
         if not path.is_file() or path.read_text("utf-8") != text:
+            path.parent.mkdir(exist_ok=True)  # models/ is a sub-package
             path.write_text(text, "utf-8")
     return _import_package(target)
 

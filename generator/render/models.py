@@ -236,6 +236,15 @@ def generate_models(model: OpenApi, workspace: Workspace) -> Models:
     or composed schemas), the models are generated again without it and `Models.notes` says
     why, rather than refusing a spec the tool could not handle."""
     data = prepared_spec(model, workspace)
+    if not _reads_or_writes_only(model):
+        # nothing to keep apart: the split would only cost time (and name every class twice)
+        try:
+            return _run(data, split=False)
+        except _GeneratorFailed as failure:
+            raise ModelGenerationError(
+                f"datamodel-code-generator could not generate models for this spec: {failure} "
+                "(a limitation of the model generator; lint reports what is wrong with the spec)"
+            ) from None
     try:
         return _run(data, split=True)
     except _GeneratorFailed as split_failure:
@@ -252,6 +261,15 @@ def generate_models(model: OpenApi, workspace: Workspace) -> Models:
             "writeOnly properties are not kept apart by the models"
         )
         return Models(source=models.source, index=models.index, notes=(note,))
+
+
+def _reads_or_writes_only(model: OpenApi) -> bool:
+    """Whether any schema of the spec is readOnly or writeOnly (the request/response split
+    changes nothing otherwise)."""
+    return any(
+        site.schema.get("readOnly") is True or site.schema.get("writeOnly") is True
+        for site in model.schema_sites
+    )
 
 
 class _GeneratorFailed(Exception):

@@ -47,8 +47,22 @@ class _Definition:
     config_line: int = 0
 
 
-def split_models(source: str, header: str) -> dict[str, str]:
-    """`models/...` files (names relative to the package) for the one-module `source`."""
+@dataclass(frozen=True)
+class ModelCode:
+    """datamodel-code-generator's module, read: its imports, docstring and top-level
+    definitions, and which definition uses which (`edges`, by index)."""
+
+    lines: list[str]
+    imports: list[str]
+    docstring: str
+    definitions: list[_Definition]
+    edges: list[list[int]]
+
+    def owner(self) -> dict[str, int]:
+        return {name: n for n, d in enumerate(self.definitions) for name in d.names}
+
+
+def read_models(source: str) -> ModelCode:
     try:
         tree = ast.parse(source)
     except SyntaxError as exc:
@@ -81,19 +95,24 @@ def split_models(source: str, header: str) -> dict[str, str]:
             )
         else:
             raise SplitError(f"unexpected statement at line {node.lineno} of the models")
-    owner: dict[str, int] = {}
-    for number, definition in enumerate(definitions):
-        for name in definition.names:
-            owner[name] = number
+    owner = {name: n for n, d in enumerate(definitions) for name in d.names}
     edges = [
         sorted({owner[n] for n in d.uses if n in owner} - {number})
         for number, d in enumerate(definitions)
     ]
-    groups = _components(edges)
+    return ModelCode(lines, imports, docstring, definitions, edges)
+
+
+def split_models(source: str, header: str) -> dict[str, str]:
+    """`models/...` files (names relative to the package) for the one-module `source`."""
+    code = read_models(source)
+    lines, imports, docstring = code.lines, code.imports, code.docstring
+    definitions, edges = code.definitions, code.edges
+    groups = _merged(_components(edges), edges)
     module_of: dict[int, str] = {}
     taken: set[str] = {"__init__"}
-    for group in groups:
-        first = definitions[group[0]].names[0]
+    for group, named_after in groups:
+        first = definitions[named_after].names[0]
         base = "_" + identifier(first).strip("_")[:60].rstrip("_")
         name, counter = base, 1
         while name in taken:
@@ -106,7 +125,7 @@ def split_models(source: str, header: str) -> dict[str, str]:
     exported: dict[str, str] = {}
     future = [i for i in imports if i.startswith("from __future__")]
     others = [i for i in imports if not i.startswith("from __future__")]
-    for group in groups:
+    for group, _ in groups:
         module = module_of[group[0]]
         wanted: dict[str, set[str]] = {}
         body: list[str] = []
@@ -275,6 +294,37 @@ def _components(edges: list[list[int]]) -> list[list[int]]:
                 parent = work[-1][0]
                 low[parent] = min(low[parent], low[node])
     return sorted(found, key=lambda c: c[0])
+
+
+def _merged(components: list[list[int]], edges: list[list[int]]) -> list[tuple[list[int], int]]:
+    """Fewer, larger modules: a component used by exactly one other component (a nested
+    object's class, an enum of one model) joins that component's module. Contracting the only
+    edge into a node keeps the graph acyclic, so imports between modules still go one way.
+    Each module comes with the definition it is named after (its using-most component's)."""
+    component_of = {n: i for i, members in enumerate(components) for n in members}
+    users: list[set[int]] = [set() for _ in components]
+    for number, targets in enumerate(edges):
+        for target in targets:
+            if component_of[target] != component_of[number]:
+                users[component_of[target]].add(component_of[number])
+    parent = list(range(len(components)))
+
+    def find(node: int) -> int:
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    for index, used_by in enumerate(users):
+        if len(used_by) == 1:
+            parent[index] = next(iter(used_by))
+    members: dict[int, list[int]] = {}
+    for index, component in enumerate(components):
+        members.setdefault(find(index), []).extend(component)
+    return sorted(
+        ((sorted(found), components[root][0]) for root, found in members.items()),
+        key=lambda item: item[0][0],
+    )
 
 
 def _package_init(header: str, docstring: str, exported: dict[str, str]) -> str:

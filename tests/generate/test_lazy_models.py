@@ -88,11 +88,11 @@ def test_import_builds_no_model_and_one_call_builds_only_its_answer() -> None:
         assert set(seen["loaded"]) <= {"AsyncAccepted"}, step
     call = steps["call"]
     assert isinstance(call, dict)
-    assert steps["returned"] == "FulfillmentListResponse"
+    assert steps["returned"] == "FulfillmentList"
     # the answer is built; the models it holds exist (their modules were imported) but are
     # built only when used on their own
-    assert call["built"] == ["FulfillmentListResponse"]
-    assert "FulfillmentResponse" in call["loaded"]
+    assert call["built"] == ["FulfillmentList"]
+    assert "Fulfillment" in call["loaded"]
     assert len(call["loaded"]) < len(everything) / 4
     assert steps["dir"] == []  # dir(models) names every model, loaded or not
     assert "NoSuchModel" in str(steps["missing"])

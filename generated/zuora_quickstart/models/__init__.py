@@ -10,21 +10,19 @@ if TYPE_CHECKING:
     from ._async_accepted import AsyncAccepted as AsyncAccepted
     from ._credit_memo_item_field import CreditMemoItemField as CreditMemoItemField
     from ._custom_fields import CustomFields as CustomFields
-    from ._custom_objects import CustomObjects as CustomObjects
     from ._error import Error as Error
-    from ._error_detail import ErrorDetail as ErrorDetail
+    from ._error import ErrorDetail as ErrorDetail
     from ._field1 import Field1 as Field1
     from ._field_model import FieldModel as FieldModel
+    from ._fulfillment import CustomObjects as CustomObjects
+    from ._fulfillment import Fulfillment as Fulfillment
     from ._fulfillment_bulk_create_request import (
         FulfillmentBulkCreateRequest as FulfillmentBulkCreateRequest,
     )
-    from ._fulfillment_bulk_create_response_request import (
-        FulfillmentBulkCreateResponseRequest as FulfillmentBulkCreateResponseRequest,
+    from ._fulfillment_bulk_create_request import FulfillmentCreate as FulfillmentCreate
+    from ._fulfillment_bulk_create_response import (
+        FulfillmentBulkCreateResponse as FulfillmentBulkCreateResponse,
     )
-    from ._fulfillment_bulk_create_response_response import (
-        FulfillmentBulkCreateResponseResponse as FulfillmentBulkCreateResponseResponse,
-    )
-    from ._fulfillment_create import FulfillmentCreate as FulfillmentCreate
     from ._fulfillment_create_request import (
         FulfillmentCreateRequest as FulfillmentCreateRequest,
     )
@@ -32,49 +30,29 @@ if TYPE_CHECKING:
     from ._fulfillment_item_bulk_create_request import (
         FulfillmentItemBulkCreateRequest as FulfillmentItemBulkCreateRequest,
     )
-    from ._fulfillment_item_bulk_create_response_request import (
-        FulfillmentItemBulkCreateResponseRequest as FulfillmentItemBulkCreateResponseRequest,
-    )
-    from ._fulfillment_item_bulk_create_response_response import (
-        FulfillmentItemBulkCreateResponseResponse as FulfillmentItemBulkCreateResponseResponse,
-    )
-    from ._fulfillment_item_create_request import (
+    from ._fulfillment_item_bulk_create_request import (
         FulfillmentItemCreateRequest as FulfillmentItemCreateRequest,
+    )
+    from ._fulfillment_item_bulk_create_response import (
+        FulfillmentItemBulkCreateResponse as FulfillmentItemBulkCreateResponse,
+    )
+    from ._fulfillment_item_bulk_create_response import (
+        FulfillmentItemReferenceResponse as FulfillmentItemReferenceResponse,
     )
     from ._fulfillment_item_field import FulfillmentItemField as FulfillmentItemField
     from ._fulfillment_item_inline import FulfillmentItemInline as FulfillmentItemInline
-    from ._fulfillment_item_list_request import (
-        FulfillmentItemListRequest as FulfillmentItemListRequest,
-    )
-    from ._fulfillment_item_list_response import (
-        FulfillmentItemListResponse as FulfillmentItemListResponse,
-    )
+    from ._fulfillment_item_list import FulfillmentItem as FulfillmentItem
+    from ._fulfillment_item_list import FulfillmentItemList as FulfillmentItemList
     from ._fulfillment_item_patch_request import (
         FulfillmentItemPatchRequest as FulfillmentItemPatchRequest,
     )
     from ._fulfillment_item_reference_request import (
         FulfillmentItemReferenceRequest as FulfillmentItemReferenceRequest,
     )
-    from ._fulfillment_item_reference_response import (
-        FulfillmentItemReferenceResponse as FulfillmentItemReferenceResponse,
-    )
-    from ._fulfillment_item_request import (
-        FulfillmentItemRequest as FulfillmentItemRequest,
-    )
-    from ._fulfillment_item_response import (
-        FulfillmentItemResponse as FulfillmentItemResponse,
-    )
-    from ._fulfillment_list_request import (
-        FulfillmentListRequest as FulfillmentListRequest,
-    )
-    from ._fulfillment_list_response import (
-        FulfillmentListResponse as FulfillmentListResponse,
-    )
+    from ._fulfillment_list import FulfillmentList as FulfillmentList
     from ._fulfillment_patch_request import (
         FulfillmentPatchRequest as FulfillmentPatchRequest,
     )
-    from ._fulfillment_request import FulfillmentRequest as FulfillmentRequest
-    from ._fulfillment_response import FulfillmentResponse as FulfillmentResponse
     from ._fulfillment_state import FulfillmentState as FulfillmentState
     from ._fulfillment_type import FulfillmentType as FulfillmentType
     from ._fulfillments_bulk_create_post_parameters_query import (
@@ -123,35 +101,29 @@ _WHERE: dict[str, str] = {
     "AsyncAccepted": "_async_accepted",
     "CreditMemoItemField": "_credit_memo_item_field",
     "CustomFields": "_custom_fields",
-    "CustomObjects": "_custom_objects",
+    "CustomObjects": "_fulfillment",
     "Error": "_error",
-    "ErrorDetail": "_error_detail",
+    "ErrorDetail": "_error",
     "Field1": "_field1",
     "FieldModel": "_field_model",
+    "Fulfillment": "_fulfillment",
     "FulfillmentBulkCreateRequest": "_fulfillment_bulk_create_request",
-    "FulfillmentBulkCreateResponseRequest": "_fulfillment_bulk_create_response_request",
-    "FulfillmentBulkCreateResponseResponse": "_fulfillment_bulk_create_response_response",
-    "FulfillmentCreate": "_fulfillment_create",
+    "FulfillmentBulkCreateResponse": "_fulfillment_bulk_create_response",
+    "FulfillmentCreate": "_fulfillment_bulk_create_request",
     "FulfillmentCreateRequest": "_fulfillment_create_request",
     "FulfillmentField": "_fulfillment_field",
+    "FulfillmentItem": "_fulfillment_item_list",
     "FulfillmentItemBulkCreateRequest": "_fulfillment_item_bulk_create_request",
-    "FulfillmentItemBulkCreateResponseRequest": "_fulfillment_item_bulk_create_response_request",
-    "FulfillmentItemBulkCreateResponseResponse": "_fulfillment_item_bulk_create_response_response",
-    "FulfillmentItemCreateRequest": "_fulfillment_item_create_request",
+    "FulfillmentItemBulkCreateResponse": "_fulfillment_item_bulk_create_response",
+    "FulfillmentItemCreateRequest": "_fulfillment_item_bulk_create_request",
     "FulfillmentItemField": "_fulfillment_item_field",
     "FulfillmentItemInline": "_fulfillment_item_inline",
-    "FulfillmentItemListRequest": "_fulfillment_item_list_request",
-    "FulfillmentItemListResponse": "_fulfillment_item_list_response",
+    "FulfillmentItemList": "_fulfillment_item_list",
     "FulfillmentItemPatchRequest": "_fulfillment_item_patch_request",
     "FulfillmentItemReferenceRequest": "_fulfillment_item_reference_request",
-    "FulfillmentItemReferenceResponse": "_fulfillment_item_reference_response",
-    "FulfillmentItemRequest": "_fulfillment_item_request",
-    "FulfillmentItemResponse": "_fulfillment_item_response",
-    "FulfillmentListRequest": "_fulfillment_list_request",
-    "FulfillmentListResponse": "_fulfillment_list_response",
+    "FulfillmentItemReferenceResponse": "_fulfillment_item_bulk_create_response",
+    "FulfillmentList": "_fulfillment_list",
     "FulfillmentPatchRequest": "_fulfillment_patch_request",
-    "FulfillmentRequest": "_fulfillment_request",
-    "FulfillmentResponse": "_fulfillment_response",
     "FulfillmentState": "_fulfillment_state",
     "FulfillmentType": "_fulfillment_type",
     "FulfillmentsBulkCreatePostParametersQuery": "_fulfillments_bulk_create_post_parameters_query",
@@ -181,30 +153,24 @@ __all__ = [
     "ErrorDetail",
     "Field1",
     "FieldModel",
+    "Fulfillment",
     "FulfillmentBulkCreateRequest",
-    "FulfillmentBulkCreateResponseRequest",
-    "FulfillmentBulkCreateResponseResponse",
+    "FulfillmentBulkCreateResponse",
     "FulfillmentCreate",
     "FulfillmentCreateRequest",
     "FulfillmentField",
+    "FulfillmentItem",
     "FulfillmentItemBulkCreateRequest",
-    "FulfillmentItemBulkCreateResponseRequest",
-    "FulfillmentItemBulkCreateResponseResponse",
+    "FulfillmentItemBulkCreateResponse",
     "FulfillmentItemCreateRequest",
     "FulfillmentItemField",
     "FulfillmentItemInline",
-    "FulfillmentItemListRequest",
-    "FulfillmentItemListResponse",
+    "FulfillmentItemList",
     "FulfillmentItemPatchRequest",
     "FulfillmentItemReferenceRequest",
     "FulfillmentItemReferenceResponse",
-    "FulfillmentItemRequest",
-    "FulfillmentItemResponse",
-    "FulfillmentListRequest",
-    "FulfillmentListResponse",
+    "FulfillmentList",
     "FulfillmentPatchRequest",
-    "FulfillmentRequest",
-    "FulfillmentResponse",
     "FulfillmentState",
     "FulfillmentType",
     "FulfillmentsBulkCreatePostParametersQuery",

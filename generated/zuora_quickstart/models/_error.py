@@ -10,7 +10,23 @@ from pydantic import (
     Field,
 )
 
-from ._error_detail import ErrorDetail
+
+class ErrorDetail(BaseModel):
+    model_config = ConfigDict(
+        defer_build=True,
+        extra="forbid",
+        populate_by_name=True,
+    )
+    code: Annotated[str, Field(description="Machine-readable error code.")]
+    parameter: Annotated[
+        str | None,
+        Field(
+            description="The parameter or body property the problem relates to, when there is one."
+        ),
+    ] = None
+    message: Annotated[
+        str, Field(description="Human-readable explanation of the problem.")
+    ]
 
 
 class Error(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from pydantic import (
@@ -10,8 +11,61 @@ from pydantic import (
     Field,
 )
 
-from ._fulfillment_create import FulfillmentCreate
+from ._custom_fields import CustomFields
+from ._fulfillment_item_inline import FulfillmentItemInline
+from ._fulfillment_state import FulfillmentState
+from ._fulfillment_type import FulfillmentType
 from ._processing_options import ProcessingOptions
+from ._revenue import Revenue
+
+
+class FulfillmentCreate(BaseModel):
+    model_config = ConfigDict(
+        defer_build=True,
+        extra="forbid",
+        populate_by_name=True,
+    )
+    order_line_item_id: Annotated[
+        str, Field(description="Id of the order line item being fulfilled.")
+    ]
+    fulfillment_date: Annotated[
+        date, Field(description="Date on which the goods were delivered or returned.")
+    ]
+    quantity: Annotated[
+        float,
+        Field(
+            description="How many units of the order line item this fulfillment covers."
+        ),
+    ]
+    carrier: Annotated[
+        str | None, Field(description="Shipping carrier that transported the goods.")
+    ] = None
+    custom_fields: CustomFields | None = None
+    description: Annotated[
+        str | None,
+        Field(description="Free text about the fulfillment, for example for display."),
+    ] = None
+    revenue: Revenue | None = None
+    external_id: Annotated[
+        str | None,
+        Field(description="Identifier of the fulfillment in an outside system."),
+    ] = None
+    location: Annotated[
+        str | None, Field(description="Place the fulfillment was made from or to.")
+    ] = None
+    fulfillment_system: Annotated[
+        str | None,
+        Field(description="Name of the system that handled the fulfillment."),
+    ] = None
+    type: FulfillmentType | None = None
+    state: FulfillmentState | None = None
+    tracking_number: Annotated[
+        str | None, Field(description="Shipment tracking number issued by the carrier.")
+    ] = None
+    items: Annotated[
+        list[FulfillmentItemInline] | None,
+        Field(description="Fulfillment items to create under this fulfillment."),
+    ] = None
 
 
 class FulfillmentBulkCreateRequest(BaseModel):

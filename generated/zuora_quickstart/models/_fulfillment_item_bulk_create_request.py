@@ -10,7 +10,31 @@ from pydantic import (
     Field,
 )
 
-from ._fulfillment_item_create_request import FulfillmentItemCreateRequest
+from ._custom_fields import CustomFields
+
+
+class FulfillmentItemCreateRequest(BaseModel):
+    model_config = ConfigDict(
+        defer_build=True,
+        extra="forbid",
+        populate_by_name=True,
+    )
+    fulfillment_number: Annotated[
+        str,
+        Field(
+            description="Number of the fulfillment that receives the item, for example `F-00000021`."
+        ),
+    ]
+    description: Annotated[
+        str | None, Field(description="Free text describing the item.")
+    ] = None
+    fulfillment_item_number: Annotated[
+        str | None,
+        Field(
+            description="Human-readable identifier of the item, such as a serial number; may be\nsupplied by you.\n"
+        ),
+    ] = None
+    custom_fields: CustomFields | None = None
 
 
 class FulfillmentItemBulkCreateRequest(BaseModel):

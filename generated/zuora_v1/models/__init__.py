@@ -7,14 +7,13 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._billing_options import BillingOptions as BillingOptions
-    from ._create_fulfillment_item_request_item import (
+    from ._create_fulfillment_items_request import (
         CreateFulfillmentItemRequestItem as CreateFulfillmentItemRequestItem,
     )
-    from ._create_fulfillment_item_request_item1 import (
+    from ._create_fulfillment_items_request import (
         CreateFulfillmentItemRequestItem1 as CreateFulfillmentItemRequestItem1,
     )
-    from ._create_fulfillment_item_request_item2 import (
+    from ._create_fulfillment_items_request import (
         CreateFulfillmentItemRequestItem2 as CreateFulfillmentItemRequestItem2,
     )
     from ._create_fulfillment_items_request import (
@@ -23,47 +22,39 @@ if TYPE_CHECKING:
     from ._create_fulfillment_items_response import (
         CreateFulfillmentItemsResponse as CreateFulfillmentItemsResponse,
     )
-    from ._create_fulfillments_request_request import (
-        CreateFulfillmentsRequestRequest as CreateFulfillmentsRequestRequest,
+    from ._create_fulfillments_request import BillingOptions as BillingOptions
+    from ._create_fulfillments_request import (
+        CreateFulfillmentsRequest as CreateFulfillmentsRequest,
     )
-    from ._create_fulfillments_request_response import (
-        CreateFulfillmentsRequestResponse as CreateFulfillmentsRequestResponse,
+    from ._create_fulfillments_request import (
+        FulfillmentItemRequest as FulfillmentItemRequest,
     )
+    from ._create_fulfillments_request import FulfillmentRequest as FulfillmentRequest
+    from ._create_fulfillments_request import ProcessingOptions as ProcessingOptions
+    from ._create_fulfillments_response import CreatedFulfillment as CreatedFulfillment
     from ._create_fulfillments_response import (
         CreateFulfillmentsResponse as CreateFulfillmentsResponse,
     )
-    from ._created_fulfillment import CreatedFulfillment as CreatedFulfillment
     from ._created_fulfillment_item import (
         CreatedFulfillmentItem as CreatedFulfillmentItem,
     )
     from ._custom_fields import CustomFields as CustomFields
-    from ._error_reason import ErrorReason as ErrorReason
+    from ._error_response import ErrorReason as ErrorReason
     from ._error_response import ErrorResponse as ErrorResponse
-    from ._fulfillment_item_request import (
-        FulfillmentItemRequest as FulfillmentItemRequest,
-    )
+    from ._error_response import Success5 as Success5
     from ._fulfillment_item_response import (
         FulfillmentItemResponse as FulfillmentItemResponse,
     )
-    from ._fulfillment_request import FulfillmentRequest as FulfillmentRequest
-    from ._fulfillment_response import FulfillmentResponse as FulfillmentResponse
     from ._fulfillment_state import FulfillmentState as FulfillmentState
     from ._fulfillment_type import FulfillmentType as FulfillmentType
-    from ._get_fulfillment_item_response_request import (
-        GetFulfillmentItemResponseRequest as GetFulfillmentItemResponseRequest,
+    from ._get_fulfillment_item_response import (
+        GetFulfillmentItemResponse as GetFulfillmentItemResponse,
     )
-    from ._get_fulfillment_item_response_response import (
-        GetFulfillmentItemResponseResponse as GetFulfillmentItemResponseResponse,
+    from ._get_fulfillment_response import FulfillmentResponse as FulfillmentResponse
+    from ._get_fulfillment_response import (
+        GetFulfillmentResponse as GetFulfillmentResponse,
     )
-    from ._get_fulfillment_response_request import (
-        GetFulfillmentResponseRequest as GetFulfillmentResponseRequest,
-    )
-    from ._get_fulfillment_response_response import (
-        GetFulfillmentResponseResponse as GetFulfillmentResponseResponse,
-    )
-    from ._processing_options import ProcessingOptions as ProcessingOptions
     from ._success import Success as Success
-    from ._success5 import Success5 as Success5
     from ._success_response import SuccessResponse as SuccessResponse
     from ._update_fulfillment_item_request import (
         UpdateFulfillmentItemRequest as UpdateFulfillmentItemRequest,
@@ -71,83 +62,40 @@ if TYPE_CHECKING:
     from ._update_fulfillment_request import (
         UpdateFulfillmentRequest as UpdateFulfillmentRequest,
     )
-    from ._v1_fulfillment_items_id_delete_response import (
-        V1FulfillmentItemsIdDeleteResponse as V1FulfillmentItemsIdDeleteResponse,
-    )
-    from ._v1_fulfillment_items_id_get_response_request import (
-        V1FulfillmentItemsIdGetResponseRequest as V1FulfillmentItemsIdGetResponseRequest,
-    )
-    from ._v1_fulfillment_items_id_get_response_response import (
-        V1FulfillmentItemsIdGetResponseResponse as V1FulfillmentItemsIdGetResponseResponse,
-    )
-    from ._v1_fulfillment_items_id_put_response import (
-        V1FulfillmentItemsIdPutResponse as V1FulfillmentItemsIdPutResponse,
-    )
-    from ._v1_fulfillment_items_post_response import (
-        V1FulfillmentItemsPostResponse as V1FulfillmentItemsPostResponse,
-    )
-    from ._v1_fulfillments_key_delete_response import (
-        V1FulfillmentsKeyDeleteResponse as V1FulfillmentsKeyDeleteResponse,
-    )
     from ._v1_fulfillments_key_get_parameters_query import (
         V1FulfillmentsKeyGetParametersQuery as V1FulfillmentsKeyGetParametersQuery,
-    )
-    from ._v1_fulfillments_key_get_response_request import (
-        V1FulfillmentsKeyGetResponseRequest as V1FulfillmentsKeyGetResponseRequest,
-    )
-    from ._v1_fulfillments_key_get_response_response import (
-        V1FulfillmentsKeyGetResponseResponse as V1FulfillmentsKeyGetResponseResponse,
-    )
-    from ._v1_fulfillments_key_put_response import (
-        V1FulfillmentsKeyPutResponse as V1FulfillmentsKeyPutResponse,
-    )
-    from ._v1_fulfillments_post_response import (
-        V1FulfillmentsPostResponse as V1FulfillmentsPostResponse,
     )
 
 #: the module defining each name
 _WHERE: dict[str, str] = {
-    "BillingOptions": "_billing_options",
-    "CreateFulfillmentItemRequestItem": "_create_fulfillment_item_request_item",
-    "CreateFulfillmentItemRequestItem1": "_create_fulfillment_item_request_item1",
-    "CreateFulfillmentItemRequestItem2": "_create_fulfillment_item_request_item2",
+    "BillingOptions": "_create_fulfillments_request",
+    "CreateFulfillmentItemRequestItem": "_create_fulfillment_items_request",
+    "CreateFulfillmentItemRequestItem1": "_create_fulfillment_items_request",
+    "CreateFulfillmentItemRequestItem2": "_create_fulfillment_items_request",
     "CreateFulfillmentItemsRequest": "_create_fulfillment_items_request",
     "CreateFulfillmentItemsResponse": "_create_fulfillment_items_response",
-    "CreateFulfillmentsRequestRequest": "_create_fulfillments_request_request",
-    "CreateFulfillmentsRequestResponse": "_create_fulfillments_request_response",
+    "CreateFulfillmentsRequest": "_create_fulfillments_request",
     "CreateFulfillmentsResponse": "_create_fulfillments_response",
-    "CreatedFulfillment": "_created_fulfillment",
+    "CreatedFulfillment": "_create_fulfillments_response",
     "CreatedFulfillmentItem": "_created_fulfillment_item",
     "CustomFields": "_custom_fields",
-    "ErrorReason": "_error_reason",
+    "ErrorReason": "_error_response",
     "ErrorResponse": "_error_response",
-    "FulfillmentItemRequest": "_fulfillment_item_request",
+    "FulfillmentItemRequest": "_create_fulfillments_request",
     "FulfillmentItemResponse": "_fulfillment_item_response",
-    "FulfillmentRequest": "_fulfillment_request",
-    "FulfillmentResponse": "_fulfillment_response",
+    "FulfillmentRequest": "_create_fulfillments_request",
+    "FulfillmentResponse": "_get_fulfillment_response",
     "FulfillmentState": "_fulfillment_state",
     "FulfillmentType": "_fulfillment_type",
-    "GetFulfillmentItemResponseRequest": "_get_fulfillment_item_response_request",
-    "GetFulfillmentItemResponseResponse": "_get_fulfillment_item_response_response",
-    "GetFulfillmentResponseRequest": "_get_fulfillment_response_request",
-    "GetFulfillmentResponseResponse": "_get_fulfillment_response_response",
-    "ProcessingOptions": "_processing_options",
+    "GetFulfillmentItemResponse": "_get_fulfillment_item_response",
+    "GetFulfillmentResponse": "_get_fulfillment_response",
+    "ProcessingOptions": "_create_fulfillments_request",
     "Success": "_success",
-    "Success5": "_success5",
+    "Success5": "_error_response",
     "SuccessResponse": "_success_response",
     "UpdateFulfillmentItemRequest": "_update_fulfillment_item_request",
     "UpdateFulfillmentRequest": "_update_fulfillment_request",
-    "V1FulfillmentItemsIdDeleteResponse": "_v1_fulfillment_items_id_delete_response",
-    "V1FulfillmentItemsIdGetResponseRequest": "_v1_fulfillment_items_id_get_response_request",
-    "V1FulfillmentItemsIdGetResponseResponse": "_v1_fulfillment_items_id_get_response_response",
-    "V1FulfillmentItemsIdPutResponse": "_v1_fulfillment_items_id_put_response",
-    "V1FulfillmentItemsPostResponse": "_v1_fulfillment_items_post_response",
-    "V1FulfillmentsKeyDeleteResponse": "_v1_fulfillments_key_delete_response",
     "V1FulfillmentsKeyGetParametersQuery": "_v1_fulfillments_key_get_parameters_query",
-    "V1FulfillmentsKeyGetResponseRequest": "_v1_fulfillments_key_get_response_request",
-    "V1FulfillmentsKeyGetResponseResponse": "_v1_fulfillments_key_get_response_response",
-    "V1FulfillmentsKeyPutResponse": "_v1_fulfillments_key_put_response",
-    "V1FulfillmentsPostResponse": "_v1_fulfillments_post_response",
 }
 
 __all__ = [
@@ -157,8 +105,7 @@ __all__ = [
     "CreateFulfillmentItemRequestItem2",
     "CreateFulfillmentItemsRequest",
     "CreateFulfillmentItemsResponse",
-    "CreateFulfillmentsRequestRequest",
-    "CreateFulfillmentsRequestResponse",
+    "CreateFulfillmentsRequest",
     "CreateFulfillmentsResponse",
     "CreatedFulfillment",
     "CreatedFulfillmentItem",
@@ -171,27 +118,15 @@ __all__ = [
     "FulfillmentResponse",
     "FulfillmentState",
     "FulfillmentType",
-    "GetFulfillmentItemResponseRequest",
-    "GetFulfillmentItemResponseResponse",
-    "GetFulfillmentResponseRequest",
-    "GetFulfillmentResponseResponse",
+    "GetFulfillmentItemResponse",
+    "GetFulfillmentResponse",
     "ProcessingOptions",
     "Success",
     "Success5",
     "SuccessResponse",
     "UpdateFulfillmentItemRequest",
     "UpdateFulfillmentRequest",
-    "V1FulfillmentItemsIdDeleteResponse",
-    "V1FulfillmentItemsIdGetResponseRequest",
-    "V1FulfillmentItemsIdGetResponseResponse",
-    "V1FulfillmentItemsIdPutResponse",
-    "V1FulfillmentItemsPostResponse",
-    "V1FulfillmentsKeyDeleteResponse",
     "V1FulfillmentsKeyGetParametersQuery",
-    "V1FulfillmentsKeyGetResponseRequest",
-    "V1FulfillmentsKeyGetResponseResponse",
-    "V1FulfillmentsKeyPutResponse",
-    "V1FulfillmentsPostResponse",
 ]
 
 if not TYPE_CHECKING:

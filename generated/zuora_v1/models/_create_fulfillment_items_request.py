@@ -4,9 +4,97 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
-from ._create_fulfillment_item_request_item import CreateFulfillmentItemRequestItem
+from ._custom_fields import CustomFields
+
+
+class CreateFulfillmentItemRequestItem1(BaseModel):
+    model_config = ConfigDict(
+        defer_build=True,
+        extra="allow",
+        populate_by_name=True,
+    )
+    fulfillment_number: Annotated[
+        str,
+        Field(
+            alias="fulfillmentNumber",
+            description="Number of the parent fulfillment, for example F-00000001.",
+            max_length=100,
+        ),
+    ]
+    fulfillment_id: Annotated[
+        str | None,
+        Field(
+            alias="fulfillmentId",
+            description="Id of the parent fulfillment.",
+            max_length=32,
+            min_length=32,
+        ),
+    ] = None
+    description: Annotated[
+        str | None,
+        Field(description="Free-text description of the item.", max_length=255),
+    ] = None
+    item_identifier: Annotated[
+        str | None,
+        Field(
+            alias="itemIdentifier",
+            description="Your external identifier for the item, for example a serial number.",
+            max_length=36,
+        ),
+    ] = None
+    custom_fields: Annotated[CustomFields | None, Field(alias="customFields")] = None
+
+
+class CreateFulfillmentItemRequestItem2(BaseModel):
+    model_config = ConfigDict(
+        defer_build=True,
+        extra="allow",
+        populate_by_name=True,
+    )
+    fulfillment_number: Annotated[
+        str | None,
+        Field(
+            alias="fulfillmentNumber",
+            description="Number of the parent fulfillment, for example F-00000001.",
+            max_length=100,
+        ),
+    ] = None
+    fulfillment_id: Annotated[
+        str,
+        Field(
+            alias="fulfillmentId",
+            description="Id of the parent fulfillment.",
+            max_length=32,
+            min_length=32,
+        ),
+    ]
+    description: Annotated[
+        str | None,
+        Field(description="Free-text description of the item.", max_length=255),
+    ] = None
+    item_identifier: Annotated[
+        str | None,
+        Field(
+            alias="itemIdentifier",
+            description="Your external identifier for the item, for example a serial number.",
+            max_length=36,
+        ),
+    ] = None
+    custom_fields: Annotated[CustomFields | None, Field(alias="customFields")] = None
+
+
+class CreateFulfillmentItemRequestItem(
+    RootModel[CreateFulfillmentItemRequestItem1 | CreateFulfillmentItemRequestItem2]
+):
+    model_config = ConfigDict(defer_build=True)
+    root: Annotated[
+        CreateFulfillmentItemRequestItem1 | CreateFulfillmentItemRequestItem2,
+        Field(
+            description="One item to create. Identify the parent with `fulfillmentNumber`, `fulfillmentId`, or both; at least one of them is required."
+        ),
+    ]
 
 
 class CreateFulfillmentItemsRequest(BaseModel):

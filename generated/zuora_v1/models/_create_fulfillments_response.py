@@ -6,8 +6,31 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ._created_fulfillment import CreatedFulfillment
+from ._created_fulfillment_item import CreatedFulfillmentItem
 from ._success import Success
+
+
+class CreatedFulfillment(BaseModel):
+    model_config = ConfigDict(
+        defer_build=True,
+        extra="allow",
+        populate_by_name=True,
+    )
+    id: Annotated[str, Field(description="Id of the new fulfillment.")]
+    fulfillment_number: Annotated[
+        str,
+        Field(
+            alias="fulfillmentNumber",
+            description="Number assigned to the new fulfillment, for example F-00000001.",
+        ),
+    ]
+    fulfillment_items: Annotated[
+        list[CreatedFulfillmentItem] | None,
+        Field(
+            alias="fulfillmentItems",
+            description="The items created together with this fulfillment.",
+        ),
+    ] = None
 
 
 class CreateFulfillmentsResponse(BaseModel):

@@ -2,12 +2,33 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ._error_reason import ErrorReason
-from ._success5 import Success5
+
+class ErrorReason(BaseModel):
+    model_config = ConfigDict(
+        defer_build=True,
+        extra="allow",
+        populate_by_name=True,
+    )
+    code: Annotated[
+        int,
+        Field(
+            description="Eight-digit Zuora error code, for example 53100320. The last two digits give the error category (for example 20 for an invalid value, 40 for something not found).",
+            ge=10000000,
+            le=99999999,
+        ),
+    ]
+    message: Annotated[
+        str, Field(description="Human-readable explanation of the problem.")
+    ]
+
+
+class Success5(Enum):
+    boolean_false = False
 
 
 class ErrorResponse(BaseModel):

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from ._book import Book
+from ._genre import Genre
+
+
+class Book(BaseModel):
+    model_config = ConfigDict(
+        defer_build=True,
+        extra="allow",
+        populate_by_name=True,
+    )
+    title: str
+    shelf: int
+    genre: Genre | None = None
 
 
 class BookPage(BaseModel):

@@ -9,7 +9,16 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ._color import Color
 from ._kind import Kind
-from ._where import Where
+
+
+class Where(BaseModel):
+    model_config = ConfigDict(
+        defer_build=True,
+        extra="allow",
+        populate_by_name=True,
+    )
+    term: str | None = None
+    max: int | None = None
 
 
 class QueryGetParametersQuery(BaseModel):

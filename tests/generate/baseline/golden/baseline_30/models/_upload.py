@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Annotated
 
-from ._file import File
+from pydantic import BaseModel, ConfigDict, Field
+
 from ._filter import Filter
+
+
+class File(BaseModel):
+    model_config = ConfigDict(
+        defer_build=True,
+        extra="allow",
+        populate_by_name=True,
+    )
+    field: str
+    filename: str | None = None
+    content_type: Annotated[str | None, Field(alias="contentType")] = None
+    size: int
 
 
 class Upload(BaseModel):

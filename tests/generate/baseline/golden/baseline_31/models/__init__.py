@@ -13,18 +13,14 @@ if TYPE_CHECKING:
     from ._bodies_multipart_post_request import (
         BodiesMultipartPostRequest as BodiesMultipartPostRequest,
     )
-    from ._book import Book as Book
+    from ._book_page import Book as Book
     from ._book_page import BookPage as BookPage
     from ._color import Color as Color
     from ._echo import Echo as Echo
-    from ._epochs import Epochs as Epochs
-    from ._epochs1 import Epochs1 as Epochs1
     from ._error import Error as Error
-    from ._file import File as File
     from ._filter import Filter as Filter
     from ._genre import Genre as Genre
     from ._kind import Kind as Kind
-    from ._noise import Noise as Noise
     from ._pet_request import PetRequest as PetRequest
     from ._pet_response import PetResponse as PetResponse
     from ._query_exploded_get_parameters_query import (
@@ -33,6 +29,7 @@ if TYPE_CHECKING:
     from ._query_get_parameters_query import (
         QueryGetParametersQuery as QueryGetParametersQuery,
     )
+    from ._query_get_parameters_query import Where as Where
     from ._responses_range_get_parameters_query import (
         ResponsesRangeGetParametersQuery as ResponsesRangeGetParametersQuery,
     )
@@ -42,26 +39,29 @@ if TYPE_CHECKING:
     from ._subscriptions_post_request import (
         SubscriptionsPostRequest as SubscriptionsPostRequest,
     )
+    from ._tuning import Epochs as Epochs
+    from ._tuning import Epochs1 as Epochs1
+    from ._tuning import Noise as Noise
     from ._tuning import Tuning as Tuning
+    from ._upload import File as File
     from ._upload import Upload as Upload
-    from ._where import Where as Where
 
 #: the module defining each name
 _WHERE: dict[str, str] = {
     "BodiesFormPostRequest": "_bodies_form_post_request",
     "BodiesMultipartPostRequest": "_bodies_multipart_post_request",
-    "Book": "_book",
+    "Book": "_book_page",
     "BookPage": "_book_page",
     "Color": "_color",
     "Echo": "_echo",
-    "Epochs": "_epochs",
-    "Epochs1": "_epochs1",
+    "Epochs": "_tuning",
+    "Epochs1": "_tuning",
     "Error": "_error",
-    "File": "_file",
+    "File": "_upload",
     "Filter": "_filter",
     "Genre": "_genre",
     "Kind": "_kind",
-    "Noise": "_noise",
+    "Noise": "_tuning",
     "PetRequest": "_pet_request",
     "PetResponse": "_pet_response",
     "QueryExplodedGetParametersQuery": "_query_exploded_get_parameters_query",
@@ -71,7 +71,7 @@ _WHERE: dict[str, str] = {
     "SubscriptionsPostRequest": "_subscriptions_post_request",
     "Tuning": "_tuning",
     "Upload": "_upload",
-    "Where": "_where",
+    "Where": "_query_get_parameters_query",
 }
 
 __all__ = [

@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from enum import StrEnum
+from typing import Annotated
 
-from ._epochs import Epochs
-from ._epochs1 import Epochs1
-from ._noise import Noise
+from pydantic import BaseModel, ConfigDict, Field, RootModel
+
+
+class Epochs(StrEnum):
+    auto = "auto"
+
+
+class Epochs1(RootModel[int]):
+    model_config = ConfigDict(defer_build=True)
+    root: Annotated[int, Field(ge=1)]
+
+
+class Noise(BaseModel):
+    model_config = ConfigDict(
+        defer_build=True,
+        extra="allow",
+        populate_by_name=True,
+    )
+    level: float | None = None
 
 
 class Tuning(BaseModel):

@@ -20,3 +20,15 @@ class FulfillmentItemReferenceResponse(BaseModel):
     id: Annotated[
         str, Field(description="Id Zuora assigned to the new fulfillment item.")
     ]
+
+
+class FulfillmentItemBulkCreateResponse(BaseModel):
+    model_config = ConfigDict(
+        defer_build=True,
+        extra="forbid",
+        populate_by_name=True,
+    )
+    data: Annotated[
+        list[FulfillmentItemReferenceResponse],
+        Field(description="The new items, in the order they were sent."),
+    ]

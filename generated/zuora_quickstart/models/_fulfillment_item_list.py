@@ -14,7 +14,7 @@ from pydantic import (
 from ._custom_fields import CustomFields
 
 
-class FulfillmentItemResponse(BaseModel):
+class FulfillmentItem(BaseModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="forbid",
@@ -48,3 +48,20 @@ class FulfillmentItemResponse(BaseModel):
     fulfillment_id: Annotated[
         str | None, Field(description="Id of the fulfillment the item belongs to.")
     ] = None
+
+
+class FulfillmentItemList(BaseModel):
+    model_config = ConfigDict(
+        defer_build=True,
+        extra="forbid",
+        populate_by_name=True,
+    )
+    next_page: Annotated[
+        str | None,
+        Field(
+            description="Cursor for the following page, to be sent as `cursor`; `null` on the\nlast page.\n"
+        ),
+    ]
+    data: Annotated[
+        list[FulfillmentItem], Field(description="The fulfillment items on this page.")
+    ]

@@ -6,15 +6,15 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ._fulfillment_item_request import FulfillmentItemRequest
+from ._fulfillment_item_response import FulfillmentItemResponse
 from ._success import Success
 
 
-class GetFulfillmentItemResponseRequest(BaseModel):
+class GetFulfillmentItemResponse(BaseModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
         populate_by_name=True,
     )
     success: Annotated[Success, Field(description="Always true for this outcome.")]
-    fulfillment_item: Annotated[FulfillmentItemRequest, Field(alias="fulfillmentItem")]
+    fulfillment_item: Annotated[FulfillmentItemResponse, Field(alias="fulfillmentItem")]

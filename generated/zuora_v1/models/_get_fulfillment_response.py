@@ -11,6 +11,7 @@ from ._custom_fields import CustomFields
 from ._fulfillment_item_response import FulfillmentItemResponse
 from ._fulfillment_state import FulfillmentState
 from ._fulfillment_type import FulfillmentType
+from ._success import Success
 
 
 class FulfillmentResponse(BaseModel):
@@ -127,3 +128,13 @@ class FulfillmentResponse(BaseModel):
             description="On create, items to add to the new fulfillment. On read, present only when the `fulfillment-items` query parameter is true.",
         ),
     ] = None
+
+
+class GetFulfillmentResponse(BaseModel):
+    model_config = ConfigDict(
+        defer_build=True,
+        extra="allow",
+        populate_by_name=True,
+    )
+    success: Annotated[Success, Field(description="Always true for this outcome.")]
+    fulfillment: FulfillmentResponse

@@ -10,18 +10,17 @@ from pydantic import (
     Field,
 )
 
-from ._fulfillment_response import FulfillmentResponse
+from ._fulfillment import Fulfillment
 
 
-class FulfillmentBulkCreateResponseResponse(BaseModel):
+class FulfillmentBulkCreateResponse(BaseModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="forbid",
         populate_by_name=True,
     )
     data: Annotated[
-        list[FulfillmentResponse],
-        Field(description="The fulfillments that were created."),
+        list[Fulfillment], Field(description="The fulfillments that were created.")
     ]
     invoice_numbers: Annotated[
         list[str] | None,

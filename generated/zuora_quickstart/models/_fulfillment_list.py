@@ -10,20 +10,21 @@ from pydantic import (
     Field,
 )
 
+from ._fulfillment import Fulfillment
 
-class ErrorDetail(BaseModel):
+
+class FulfillmentList(BaseModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="forbid",
         populate_by_name=True,
     )
-    code: Annotated[str, Field(description="Machine-readable error code.")]
-    parameter: Annotated[
+    next_page: Annotated[
         str | None,
         Field(
-            description="The parameter or body property the problem relates to, when there is one."
+            description="Cursor for the following page, to be sent as `cursor`; `null` on the\nlast page.\n"
         ),
-    ] = None
-    message: Annotated[
-        str, Field(description="Human-readable explanation of the problem.")
+    ]
+    data: Annotated[
+        list[Fulfillment], Field(description="The fulfillments on this page.")
     ]

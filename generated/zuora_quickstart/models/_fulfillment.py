@@ -13,13 +13,20 @@ from pydantic import (
 )
 
 from ._custom_fields import CustomFields
-from ._custom_objects import CustomObjects
 from ._fulfillment_state import FulfillmentState
 from ._fulfillment_type import FulfillmentType
 from ._revenue import Revenue
 
 
-class FulfillmentResponse(BaseModel):
+class CustomObjects(BaseModel):
+    model_config = ConfigDict(
+        defer_build=True,
+        extra="allow",
+        populate_by_name=True,
+    )
+
+
+class Fulfillment(BaseModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="forbid",

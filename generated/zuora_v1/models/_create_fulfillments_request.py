@@ -8,9 +8,76 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from ._custom_fields import CustomFields
-from ._fulfillment_item_request import FulfillmentItemRequest
 from ._fulfillment_state import FulfillmentState
 from ._fulfillment_type import FulfillmentType
+
+
+class BillingOptions(BaseModel):
+    model_config = ConfigDict(
+        defer_build=True,
+        extra="allow",
+        populate_by_name=True,
+    )
+    document_date: Annotated[
+        date | None,
+        Field(
+            alias="documentDate",
+            description="The date printed on the generated billing documents.",
+        ),
+    ] = None
+    target_date: Annotated[
+        date | None,
+        Field(
+            alias="targetDate",
+            description="Charges of the order line items are calculated up to this date.",
+        ),
+    ] = None
+
+
+class ProcessingOptions(BaseModel):
+    model_config = ConfigDict(
+        defer_build=True,
+        extra="allow",
+        populate_by_name=True,
+    )
+    run_billing: Annotated[
+        bool | None,
+        Field(
+            alias="runBilling",
+            description="When true, billing documents are generated for the order line items the new fulfillments belong to.",
+        ),
+    ] = None
+    collect_payment: Annotated[
+        bool | None,
+        Field(
+            alias="collectPayment",
+            description="When true, Zuora also tries to collect payment for the generated invoices. Not in Zuora's field list, but sent in Zuora's own example, so it is accepted here.",
+        ),
+    ] = None
+    billing_options: Annotated[BillingOptions | None, Field(alias="billingOptions")] = (
+        None
+    )
+
+
+class FulfillmentItemRequest(BaseModel):
+    model_config = ConfigDict(
+        defer_build=True,
+        extra="allow",
+        populate_by_name=True,
+    )
+    description: Annotated[
+        str | None,
+        Field(description="Free-text description of the item.", max_length=255),
+    ] = None
+    item_identifier: Annotated[
+        str | None,
+        Field(
+            alias="itemIdentifier",
+            description="Your external identifier for the item, for example a serial number.",
+            max_length=36,
+        ),
+    ] = None
+    custom_fields: Annotated[CustomFields | None, Field(alias="customFields")] = None
 
 
 class FulfillmentRequest(BaseModel):
@@ -117,3 +184,18 @@ class FulfillmentRequest(BaseModel):
             description="On create, items to add to the new fulfillment. On read, present only when the `fulfillment-items` query parameter is true.",
         ),
     ] = None
+
+
+class CreateFulfillmentsRequest(BaseModel):
+    model_config = ConfigDict(
+        defer_build=True,
+        extra="allow",
+        populate_by_name=True,
+    )
+    processing_options: Annotated[
+        ProcessingOptions | None, Field(alias="processingOptions")
+    ] = None
+    fulfillments: Annotated[
+        list[FulfillmentRequest],
+        Field(description="The fulfillments to create.", min_length=1),
+    ]
