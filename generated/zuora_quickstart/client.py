@@ -64,6 +64,92 @@ class Client(BaseClient):
         empty `data` array simply means that no fulfillment matched.
 
         `GET /fulfillments` (operationId `listFulfillments`).
+
+        Args:
+            cursor: Opaque position marker. Send the `next_page` value from the previous page
+                to receive the page that follows it; a value this API did not issue is
+                refused with a 400 error (`invalid_parameter`).
+            sort: Sort order of the list, written as a property name followed by `.asc` or
+                `.desc`, for example `created_time.desc`. Repeat the parameter to sort on
+                several properties in priority order.
+            fields: Limits the returned fulfillment to the named properties. Each value may hold
+                one name or several names separated by commas, and the parameter may be
+                repeated. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `state`,
+                `description`, `quantity`, `order_line_item_id`, `fulfillment_number`,
+                `revenue`, `fulfillment_date`, `tracking_number`, `carrier`,
+                `fulfillment_system`, `location`, `external_id`, `type`, `target_date`.
+            fulfillment_fields: Older spelling of the fulfillment field selector; prefer `fields[]` on the
+                fulfillment operations. Selects which fulfillment properties are returned,
+                using the same comma-separated names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `state`,
+                `description`, `quantity`, `order_line_item_id`, `fulfillment_number`,
+                `revenue`, `fulfillment_date`, `tracking_number`, `carrier`,
+                `fulfillment_system`, `location`, `external_id`, `type`, `target_date`. (deprecated)
+            fulfillment_item_fields: Selects which properties are returned for fulfillment items that appear in
+                the answer (for example expanded ones). Each value may hold several
+                comma-separated names. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `fulfillment_id`,
+                `description`, `fulfillment_item_number`.
+            credit_memo_item_fields: Selects which properties are returned for credit memo items that appear in
+                the answer. Each value may hold several comma-separated names. Accepted
+                names: `custom_fields`, `created_by_id`, `updated_by_id`, `created_time`,
+                `id`, `updated_time`, `amount`, `applied_to_item_id`, `price_id`,
+                `discount_item`, `deferred_revenue_account`, `description`,
+                `credit_memo_id`, `sku`, `name`, `purchase_order_number`, `quantity`,
+                `recognized_revenue_account`, `remaining_balance`,
+                `revenue_recognition_rule_name`, `service_end`, `service_start`,
+                `accounts_receivable_account`, `on_account_account`, `subscription_id`,
+                `subscription_item_id`, `tax`, `tax_code`, `tax_inclusive`,
+                `unit_amount`, `unit_of_measure`, `subtotal`, `invoice_item_id`,
+                `document_item_date`.
+            invoice_item_fields: Selects which properties are returned for invoice items that appear in the
+                answer. Each value may hold several comma-separated names. Accepted names:
+                `custom_fields`, `created_by_id`, `updated_by_id`, `created_time`, `id`,
+                `updated_time`, `amount`, `booking_reference`, `applied_to_item_id`,
+                `price_id`, `discount_item`, `deferred_revenue_account`, `description`,
+                `invoice_id`, `sku`, `name`, `purchase_order_number`, `quantity`,
+                `recognized_revenue_account`, `remaining_balance`,
+                `revenue_recognition_rule_name`, `accounting_code`, `service_end`,
+                `service_start`, `accounts_receivable_account`, `subscription_id`,
+                `subscription_item_id`, `tax`, `tax_code`, `tax_inclusive`,
+                `unit_amount`, `unit_of_measure`, `document_item_date`.
+            expand: Names related objects to embed in the answer, saving follow-up calls. See
+                the \"Expand responses\" part of Zuora's Quickstart API tutorials for the
+                syntax.
+            filter_: Case-sensitive conditions in the form `field.OPERATOR:value`. On list
+                operations they narrow the listed objects; on operations that address a
+                single object they only apply to its related objects, for example
+                `items[account_id].EQ:8ad09e208858b5cf0188595208151c63`. See the \"Filter
+                lists\" part of Zuora's Quickstart API tutorials for the operators. A
+                condition on a field the objects do not have, or with an operator that is
+                not supported, is refused with a 400 error (`invalid_parameter`).
+            page_size: Largest number of objects to return in one page. Values below 1 or above 99
+                are refused with a 400 error.
+            zuora_entity_ids: The entity to act on. Needed only when Multi-entity is enabled and the
+                access token grants access to several entities.
+            track_id: the `zuora-track-id` header, to trace this call.
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            models.FulfillmentList (200): A page of fulfillments.
+
+        Raises:
+            BadRequestError: 400: The request is malformed or breaks a rule, for example an unknown property,
+                a missing required field, an out-of-range `page_size` or a forbidden state
+                transition.
+            AuthenticationError: 401: No valid access token was supplied, or the token has expired.
+            NotFoundError: 404: The addressed fulfillment or fulfillment item (or a referenced object)
+                does not exist.
+            MethodNotAllowedError: 405: The HTTP method is not supported on this path.
+            RateLimitError: 429: A rate limit was exceeded. Wait for the number of seconds given in
+                `RateLimit-Reset` before trying again.
+            InternalServerError: 500: Zuora failed unexpectedly while handling the request.; 502: An upstream service behind the API gateway returned an invalid answer.; 503: The service is temporarily unable to handle requests, for example during
+                maintenance or overload.; 504: An upstream service did not answer in time. The request may or may not
+                have been applied; retry writes with the same `idempotency-key`.
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
             "GET",
@@ -215,6 +301,96 @@ class Client(BaseClient):
         The answer is the fulfillment as stored by Zuora.
 
         `POST /fulfillments` (operationId `createFulfillment`).
+
+        Args:
+            body: the request body (sent as `application/json`)
+            fields: Limits the returned fulfillment to the named properties. Each value may hold
+                one name or several names separated by commas, and the parameter may be
+                repeated. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `state`,
+                `description`, `quantity`, `order_line_item_id`, `fulfillment_number`,
+                `revenue`, `fulfillment_date`, `tracking_number`, `carrier`,
+                `fulfillment_system`, `location`, `external_id`, `type`, `target_date`.
+            fulfillment_fields: Older spelling of the fulfillment field selector; prefer `fields[]` on the
+                fulfillment operations. Selects which fulfillment properties are returned,
+                using the same comma-separated names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `state`,
+                `description`, `quantity`, `order_line_item_id`, `fulfillment_number`,
+                `revenue`, `fulfillment_date`, `tracking_number`, `carrier`,
+                `fulfillment_system`, `location`, `external_id`, `type`, `target_date`. (deprecated)
+            fulfillment_item_fields: Selects which properties are returned for fulfillment items that appear in
+                the answer (for example expanded ones). Each value may hold several
+                comma-separated names. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `fulfillment_id`,
+                `description`, `fulfillment_item_number`.
+            credit_memo_item_fields: Selects which properties are returned for credit memo items that appear in
+                the answer. Each value may hold several comma-separated names. Accepted
+                names: `custom_fields`, `created_by_id`, `updated_by_id`, `created_time`,
+                `id`, `updated_time`, `amount`, `applied_to_item_id`, `price_id`,
+                `discount_item`, `deferred_revenue_account`, `description`,
+                `credit_memo_id`, `sku`, `name`, `purchase_order_number`, `quantity`,
+                `recognized_revenue_account`, `remaining_balance`,
+                `revenue_recognition_rule_name`, `service_end`, `service_start`,
+                `accounts_receivable_account`, `on_account_account`, `subscription_id`,
+                `subscription_item_id`, `tax`, `tax_code`, `tax_inclusive`,
+                `unit_amount`, `unit_of_measure`, `subtotal`, `invoice_item_id`,
+                `document_item_date`.
+            invoice_item_fields: Selects which properties are returned for invoice items that appear in the
+                answer. Each value may hold several comma-separated names. Accepted names:
+                `custom_fields`, `created_by_id`, `updated_by_id`, `created_time`, `id`,
+                `updated_time`, `amount`, `booking_reference`, `applied_to_item_id`,
+                `price_id`, `discount_item`, `deferred_revenue_account`, `description`,
+                `invoice_id`, `sku`, `name`, `purchase_order_number`, `quantity`,
+                `recognized_revenue_account`, `remaining_balance`,
+                `revenue_recognition_rule_name`, `accounting_code`, `service_end`,
+                `service_start`, `accounts_receivable_account`, `subscription_id`,
+                `subscription_item_id`, `tax`, `tax_code`, `tax_inclusive`,
+                `unit_amount`, `unit_of_measure`, `document_item_date`.
+            expand: Names related objects to embed in the answer, saving follow-up calls. See
+                the \"Expand responses\" part of Zuora's Quickstart API tutorials for the
+                syntax.
+            filter_: Case-sensitive conditions in the form `field.OPERATOR:value`. On list
+                operations they narrow the listed objects; on operations that address a
+                single object they only apply to its related objects, for example
+                `items[account_id].EQ:8ad09e208858b5cf0188595208151c63`. See the \"Filter
+                lists\" part of Zuora's Quickstart API tutorials for the operators. A
+                condition on a field the objects do not have, or with an operator that is
+                not supported, is refused with a 400 error (`invalid_parameter`).
+            page_size: Largest number of objects to return in one page. Values below 1 or above 99
+                are refused with a 400 error.
+            async_: When `true`, Zuora puts the write on its internal queue and answers at once
+                with `202 Accepted`; the body then only holds the id of the queued request.
+                Queued requests are retried by Zuora on transient failures and are
+                unlikely to hit rate limits. When `false` (the default) the call completes
+                before it answers.
+            zuora_entity_ids: The entity to act on. Needed only when Multi-entity is enabled and the
+                access token grants access to several entities.
+            idempotency_key: the `idempotency-key` header; retries of this call send the same key.
+            track_id: the `zuora-track-id` header, to trace this call.
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            models.Fulfillment (201): The fulfillment was created.
+            models.AsyncAccepted (202): Returned instead of the normal answer when the request was sent with
+                `async: true`. The write has been queued; the body only identifies the
+                queued request.
+
+        Raises:
+            BadRequestError: 400: The request is malformed or breaks a rule, for example an unknown property,
+                a missing required field, an out-of-range `page_size` or a forbidden state
+                transition.
+            AuthenticationError: 401: No valid access token was supplied, or the token has expired.
+            NotFoundError: 404: The addressed fulfillment or fulfillment item (or a referenced object)
+                does not exist.
+            MethodNotAllowedError: 405: The HTTP method is not supported on this path.
+            RateLimitError: 429: A rate limit was exceeded. Wait for the number of seconds given in
+                `RateLimit-Reset` before trying again.
+            InternalServerError: 500: Zuora failed unexpectedly while handling the request.; 502: An upstream service behind the API gateway returned an invalid answer.; 503: The service is temporarily unable to handle requests, for example during
+                maintenance or overload.; 504: An upstream service did not answer in time. The request may or may not
+                have been applied; retry writes with the same `idempotency-key`.
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
             "POST",
@@ -322,6 +498,96 @@ class Client(BaseClient):
         collected, its number and the amount paid.
 
         `POST /fulfillments/bulk_create` (operationId `createFulfillments`).
+
+        Args:
+            body: the request body (sent as `application/json`)
+            fields: Limits the returned fulfillment to the named properties. Each value may hold
+                one name or several names separated by commas, and the parameter may be
+                repeated. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `state`,
+                `description`, `quantity`, `order_line_item_id`, `fulfillment_number`,
+                `revenue`, `fulfillment_date`, `tracking_number`, `carrier`,
+                `fulfillment_system`, `location`, `external_id`, `type`, `target_date`.
+            fulfillment_fields: Older spelling of the fulfillment field selector; prefer `fields[]` on the
+                fulfillment operations. Selects which fulfillment properties are returned,
+                using the same comma-separated names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `state`,
+                `description`, `quantity`, `order_line_item_id`, `fulfillment_number`,
+                `revenue`, `fulfillment_date`, `tracking_number`, `carrier`,
+                `fulfillment_system`, `location`, `external_id`, `type`, `target_date`. (deprecated)
+            fulfillment_item_fields: Selects which properties are returned for fulfillment items that appear in
+                the answer (for example expanded ones). Each value may hold several
+                comma-separated names. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `fulfillment_id`,
+                `description`, `fulfillment_item_number`.
+            credit_memo_item_fields: Selects which properties are returned for credit memo items that appear in
+                the answer. Each value may hold several comma-separated names. Accepted
+                names: `custom_fields`, `created_by_id`, `updated_by_id`, `created_time`,
+                `id`, `updated_time`, `amount`, `applied_to_item_id`, `price_id`,
+                `discount_item`, `deferred_revenue_account`, `description`,
+                `credit_memo_id`, `sku`, `name`, `purchase_order_number`, `quantity`,
+                `recognized_revenue_account`, `remaining_balance`,
+                `revenue_recognition_rule_name`, `service_end`, `service_start`,
+                `accounts_receivable_account`, `on_account_account`, `subscription_id`,
+                `subscription_item_id`, `tax`, `tax_code`, `tax_inclusive`,
+                `unit_amount`, `unit_of_measure`, `subtotal`, `invoice_item_id`,
+                `document_item_date`.
+            invoice_item_fields: Selects which properties are returned for invoice items that appear in the
+                answer. Each value may hold several comma-separated names. Accepted names:
+                `custom_fields`, `created_by_id`, `updated_by_id`, `created_time`, `id`,
+                `updated_time`, `amount`, `booking_reference`, `applied_to_item_id`,
+                `price_id`, `discount_item`, `deferred_revenue_account`, `description`,
+                `invoice_id`, `sku`, `name`, `purchase_order_number`, `quantity`,
+                `recognized_revenue_account`, `remaining_balance`,
+                `revenue_recognition_rule_name`, `accounting_code`, `service_end`,
+                `service_start`, `accounts_receivable_account`, `subscription_id`,
+                `subscription_item_id`, `tax`, `tax_code`, `tax_inclusive`,
+                `unit_amount`, `unit_of_measure`, `document_item_date`.
+            expand: Names related objects to embed in the answer, saving follow-up calls. See
+                the \"Expand responses\" part of Zuora's Quickstart API tutorials for the
+                syntax.
+            filter_: Case-sensitive conditions in the form `field.OPERATOR:value`. On list
+                operations they narrow the listed objects; on operations that address a
+                single object they only apply to its related objects, for example
+                `items[account_id].EQ:8ad09e208858b5cf0188595208151c63`. See the \"Filter
+                lists\" part of Zuora's Quickstart API tutorials for the operators. A
+                condition on a field the objects do not have, or with an operator that is
+                not supported, is refused with a 400 error (`invalid_parameter`).
+            page_size: Largest number of objects to return in one page. Values below 1 or above 99
+                are refused with a 400 error.
+            async_: When `true`, Zuora puts the write on its internal queue and answers at once
+                with `202 Accepted`; the body then only holds the id of the queued request.
+                Queued requests are retried by Zuora on transient failures and are
+                unlikely to hit rate limits. When `false` (the default) the call completes
+                before it answers.
+            zuora_entity_ids: The entity to act on. Needed only when Multi-entity is enabled and the
+                access token grants access to several entities.
+            idempotency_key: the `idempotency-key` header; retries of this call send the same key.
+            track_id: the `zuora-track-id` header, to trace this call.
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            models.FulfillmentBulkCreateResponse (201): The fulfillments were created.
+            models.AsyncAccepted (202): Returned instead of the normal answer when the request was sent with
+                `async: true`. The write has been queued; the body only identifies the
+                queued request.
+
+        Raises:
+            BadRequestError: 400: The request is malformed or breaks a rule, for example an unknown property,
+                a missing required field, an out-of-range `page_size` or a forbidden state
+                transition.
+            AuthenticationError: 401: No valid access token was supplied, or the token has expired.
+            NotFoundError: 404: The addressed fulfillment or fulfillment item (or a referenced object)
+                does not exist.
+            MethodNotAllowedError: 405: The HTTP method is not supported on this path.
+            RateLimitError: 429: A rate limit was exceeded. Wait for the number of seconds given in
+                `RateLimit-Reset` before trying again.
+            InternalServerError: 500: Zuora failed unexpectedly while handling the request.; 502: An upstream service behind the API gateway returned an invalid answer.; 503: The service is temporarily unable to handle requests, for example during
+                maintenance or overload.; 504: An upstream service did not answer in time. The request may or may not
+                have been applied; retry writes with the same `idempotency-key`.
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
             "POST",
@@ -382,6 +648,87 @@ class Client(BaseClient):
         properties and `expand[]` to pull related objects into the same answer.
 
         `GET /fulfillments/{fulfillment_id}` (operationId `getFulfillment`).
+
+        Args:
+            fulfillment_id: The id Zuora assigned to the fulfillment.
+            fields: Limits the returned fulfillment to the named properties. Each value may hold
+                one name or several names separated by commas, and the parameter may be
+                repeated. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `state`,
+                `description`, `quantity`, `order_line_item_id`, `fulfillment_number`,
+                `revenue`, `fulfillment_date`, `tracking_number`, `carrier`,
+                `fulfillment_system`, `location`, `external_id`, `type`, `target_date`.
+            fulfillment_fields: Older spelling of the fulfillment field selector; prefer `fields[]` on the
+                fulfillment operations. Selects which fulfillment properties are returned,
+                using the same comma-separated names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `state`,
+                `description`, `quantity`, `order_line_item_id`, `fulfillment_number`,
+                `revenue`, `fulfillment_date`, `tracking_number`, `carrier`,
+                `fulfillment_system`, `location`, `external_id`, `type`, `target_date`. (deprecated)
+            fulfillment_item_fields: Selects which properties are returned for fulfillment items that appear in
+                the answer (for example expanded ones). Each value may hold several
+                comma-separated names. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `fulfillment_id`,
+                `description`, `fulfillment_item_number`.
+            credit_memo_item_fields: Selects which properties are returned for credit memo items that appear in
+                the answer. Each value may hold several comma-separated names. Accepted
+                names: `custom_fields`, `created_by_id`, `updated_by_id`, `created_time`,
+                `id`, `updated_time`, `amount`, `applied_to_item_id`, `price_id`,
+                `discount_item`, `deferred_revenue_account`, `description`,
+                `credit_memo_id`, `sku`, `name`, `purchase_order_number`, `quantity`,
+                `recognized_revenue_account`, `remaining_balance`,
+                `revenue_recognition_rule_name`, `service_end`, `service_start`,
+                `accounts_receivable_account`, `on_account_account`, `subscription_id`,
+                `subscription_item_id`, `tax`, `tax_code`, `tax_inclusive`,
+                `unit_amount`, `unit_of_measure`, `subtotal`, `invoice_item_id`,
+                `document_item_date`.
+            invoice_item_fields: Selects which properties are returned for invoice items that appear in the
+                answer. Each value may hold several comma-separated names. Accepted names:
+                `custom_fields`, `created_by_id`, `updated_by_id`, `created_time`, `id`,
+                `updated_time`, `amount`, `booking_reference`, `applied_to_item_id`,
+                `price_id`, `discount_item`, `deferred_revenue_account`, `description`,
+                `invoice_id`, `sku`, `name`, `purchase_order_number`, `quantity`,
+                `recognized_revenue_account`, `remaining_balance`,
+                `revenue_recognition_rule_name`, `accounting_code`, `service_end`,
+                `service_start`, `accounts_receivable_account`, `subscription_id`,
+                `subscription_item_id`, `tax`, `tax_code`, `tax_inclusive`,
+                `unit_amount`, `unit_of_measure`, `document_item_date`.
+            expand: Names related objects to embed in the answer, saving follow-up calls. See
+                the \"Expand responses\" part of Zuora's Quickstart API tutorials for the
+                syntax.
+            filter_: Case-sensitive conditions in the form `field.OPERATOR:value`. On list
+                operations they narrow the listed objects; on operations that address a
+                single object they only apply to its related objects, for example
+                `items[account_id].EQ:8ad09e208858b5cf0188595208151c63`. See the \"Filter
+                lists\" part of Zuora's Quickstart API tutorials for the operators. A
+                condition on a field the objects do not have, or with an operator that is
+                not supported, is refused with a 400 error (`invalid_parameter`).
+            page_size: Largest number of objects to return in one page. Values below 1 or above 99
+                are refused with a 400 error.
+            zuora_entity_ids: The entity to act on. Needed only when Multi-entity is enabled and the
+                access token grants access to several entities.
+            track_id: the `zuora-track-id` header, to trace this call.
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            models.Fulfillment (200): The requested fulfillment.
+
+        Raises:
+            BadRequestError: 400: The request is malformed or breaks a rule, for example an unknown property,
+                a missing required field, an out-of-range `page_size` or a forbidden state
+                transition.
+            AuthenticationError: 401: No valid access token was supplied, or the token has expired.
+            NotFoundError: 404: The addressed fulfillment or fulfillment item (or a referenced object)
+                does not exist.
+            MethodNotAllowedError: 405: The HTTP method is not supported on this path.
+            RateLimitError: 429: A rate limit was exceeded. Wait for the number of seconds given in
+                `RateLimit-Reset` before trying again.
+            InternalServerError: 500: Zuora failed unexpectedly while handling the request.; 502: An upstream service behind the API gateway returned an invalid answer.; 503: The service is temporarily unable to handle requests, for example during
+                maintenance or overload.; 504: An upstream service did not answer in time. The request may or may not
+                have been applied; retry writes with the same `idempotency-key`.
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
             "GET",
@@ -460,6 +807,48 @@ class Client(BaseClient):
         successful synchronous call answers `204` with an empty body.
 
         `DELETE /fulfillments/{fulfillment_id}` (operationId `deleteFulfillment`).
+
+        Args:
+            fulfillment_id: The id Zuora assigned to the fulfillment.
+            fields: Limits the returned fulfillment to the named properties. Each value may hold
+                one name or several names separated by commas, and the parameter may be
+                repeated. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `state`,
+                `description`, `quantity`, `order_line_item_id`, `fulfillment_number`,
+                `revenue`, `fulfillment_date`, `tracking_number`, `carrier`,
+                `fulfillment_system`, `location`, `external_id`, `type`, `target_date`.
+            async_: When `true`, Zuora puts the write on its internal queue and answers at once
+                with `202 Accepted`; the body then only holds the id of the queued request.
+                Queued requests are retried by Zuora on transient failures and are
+                unlikely to hit rate limits. When `false` (the default) the call completes
+                before it answers.
+            zuora_entity_ids: The entity to act on. Needed only when Multi-entity is enabled and the
+                access token grants access to several entities.
+            track_id: the `zuora-track-id` header, to trace this call.
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            None (204): The fulfillment was deleted; there is no body.
+            models.AsyncAccepted (202): Returned instead of the normal answer when the request was sent with
+                `async: true`. The write has been queued; the body only identifies the
+                queued request.
+
+        Raises:
+            BadRequestError: 400: The request is malformed or breaks a rule, for example an unknown property,
+                a missing required field, an out-of-range `page_size` or a forbidden state
+                transition.
+            AuthenticationError: 401: No valid access token was supplied, or the token has expired.
+            NotFoundError: 404: The addressed fulfillment or fulfillment item (or a referenced object)
+                does not exist.
+            MethodNotAllowedError: 405: The HTTP method is not supported on this path.
+            RateLimitError: 429: A rate limit was exceeded. Wait for the number of seconds given in
+                `RateLimit-Reset` before trying again.
+            InternalServerError: 500: Zuora failed unexpectedly while handling the request.; 502: An upstream service behind the API gateway returned an invalid answer.; 503: The service is temporarily unable to handle requests, for example during
+                maintenance or overload.; 504: An upstream service did not answer in time. The request may or may not
+                have been applied; retry writes with the same `idempotency-key`.
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
             "DELETE",
@@ -562,6 +951,97 @@ class Client(BaseClient):
           \"Allow Edit Of Booked Order Line Items\" permission.
 
         `PATCH /fulfillments/{fulfillment_id}` (operationId `updateFulfillment`).
+
+        Args:
+            fulfillment_id: The id Zuora assigned to the fulfillment.
+            body: the request body (sent as `application/json`)
+            fields: Limits the returned fulfillment to the named properties. Each value may hold
+                one name or several names separated by commas, and the parameter may be
+                repeated. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `state`,
+                `description`, `quantity`, `order_line_item_id`, `fulfillment_number`,
+                `revenue`, `fulfillment_date`, `tracking_number`, `carrier`,
+                `fulfillment_system`, `location`, `external_id`, `type`, `target_date`.
+            fulfillment_fields: Older spelling of the fulfillment field selector; prefer `fields[]` on the
+                fulfillment operations. Selects which fulfillment properties are returned,
+                using the same comma-separated names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `state`,
+                `description`, `quantity`, `order_line_item_id`, `fulfillment_number`,
+                `revenue`, `fulfillment_date`, `tracking_number`, `carrier`,
+                `fulfillment_system`, `location`, `external_id`, `type`, `target_date`. (deprecated)
+            fulfillment_item_fields: Selects which properties are returned for fulfillment items that appear in
+                the answer (for example expanded ones). Each value may hold several
+                comma-separated names. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `fulfillment_id`,
+                `description`, `fulfillment_item_number`.
+            credit_memo_item_fields: Selects which properties are returned for credit memo items that appear in
+                the answer. Each value may hold several comma-separated names. Accepted
+                names: `custom_fields`, `created_by_id`, `updated_by_id`, `created_time`,
+                `id`, `updated_time`, `amount`, `applied_to_item_id`, `price_id`,
+                `discount_item`, `deferred_revenue_account`, `description`,
+                `credit_memo_id`, `sku`, `name`, `purchase_order_number`, `quantity`,
+                `recognized_revenue_account`, `remaining_balance`,
+                `revenue_recognition_rule_name`, `service_end`, `service_start`,
+                `accounts_receivable_account`, `on_account_account`, `subscription_id`,
+                `subscription_item_id`, `tax`, `tax_code`, `tax_inclusive`,
+                `unit_amount`, `unit_of_measure`, `subtotal`, `invoice_item_id`,
+                `document_item_date`.
+            invoice_item_fields: Selects which properties are returned for invoice items that appear in the
+                answer. Each value may hold several comma-separated names. Accepted names:
+                `custom_fields`, `created_by_id`, `updated_by_id`, `created_time`, `id`,
+                `updated_time`, `amount`, `booking_reference`, `applied_to_item_id`,
+                `price_id`, `discount_item`, `deferred_revenue_account`, `description`,
+                `invoice_id`, `sku`, `name`, `purchase_order_number`, `quantity`,
+                `recognized_revenue_account`, `remaining_balance`,
+                `revenue_recognition_rule_name`, `accounting_code`, `service_end`,
+                `service_start`, `accounts_receivable_account`, `subscription_id`,
+                `subscription_item_id`, `tax`, `tax_code`, `tax_inclusive`,
+                `unit_amount`, `unit_of_measure`, `document_item_date`.
+            expand: Names related objects to embed in the answer, saving follow-up calls. See
+                the \"Expand responses\" part of Zuora's Quickstart API tutorials for the
+                syntax.
+            filter_: Case-sensitive conditions in the form `field.OPERATOR:value`. On list
+                operations they narrow the listed objects; on operations that address a
+                single object they only apply to its related objects, for example
+                `items[account_id].EQ:8ad09e208858b5cf0188595208151c63`. See the \"Filter
+                lists\" part of Zuora's Quickstart API tutorials for the operators. A
+                condition on a field the objects do not have, or with an operator that is
+                not supported, is refused with a 400 error (`invalid_parameter`).
+            page_size: Largest number of objects to return in one page. Values below 1 or above 99
+                are refused with a 400 error.
+            async_: When `true`, Zuora puts the write on its internal queue and answers at once
+                with `202 Accepted`; the body then only holds the id of the queued request.
+                Queued requests are retried by Zuora on transient failures and are
+                unlikely to hit rate limits. When `false` (the default) the call completes
+                before it answers.
+            zuora_entity_ids: The entity to act on. Needed only when Multi-entity is enabled and the
+                access token grants access to several entities.
+            idempotency_key: the `idempotency-key` header; retries of this call send the same key.
+            track_id: the `zuora-track-id` header, to trace this call.
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            models.Fulfillment (200): The fulfillment after the update.
+            models.AsyncAccepted (202): Returned instead of the normal answer when the request was sent with
+                `async: true`. The write has been queued; the body only identifies the
+                queued request.
+
+        Raises:
+            BadRequestError: 400: The request is malformed or breaks a rule, for example an unknown property,
+                a missing required field, an out-of-range `page_size` or a forbidden state
+                transition.
+            AuthenticationError: 401: No valid access token was supplied, or the token has expired.
+            NotFoundError: 404: The addressed fulfillment or fulfillment item (or a referenced object)
+                does not exist.
+            MethodNotAllowedError: 405: The HTTP method is not supported on this path.
+            RateLimitError: 429: A rate limit was exceeded. Wait for the number of seconds given in
+                `RateLimit-Reset` before trying again.
+            InternalServerError: 500: Zuora failed unexpectedly while handling the request.; 502: An upstream service behind the API gateway returned an invalid answer.; 503: The service is temporarily unable to handle requests, for example during
+                maintenance or overload.; 504: An upstream service did not answer in time. The request may or may not
+                have been applied; retry writes with the same `idempotency-key`.
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
             "PATCH",
@@ -623,6 +1103,90 @@ class Client(BaseClient):
         `fulfillment_id`) to list only the items of one fulfillment.
 
         `GET /fulfillments_items` (operationId `listFulfillmentItems`).
+
+        Args:
+            cursor: Opaque position marker. Send the `next_page` value from the previous page
+                to receive the page that follows it; a value this API did not issue is
+                refused with a 400 error (`invalid_parameter`).
+            sort: Sort order of the list, written as a property name followed by `.asc` or
+                `.desc`, for example `created_time.desc`. Repeat the parameter to sort on
+                several properties in priority order.
+            fields: Limits the returned fulfillment item to the named properties. Each value
+                may hold one name or several names separated by commas, and the parameter
+                may be repeated. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `fulfillment_id`,
+                `description`, `fulfillment_item_number`.
+            fulfillment_fields: Older spelling of the fulfillment field selector; prefer `fields[]` on the
+                fulfillment operations. Selects which fulfillment properties are returned,
+                using the same comma-separated names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `state`,
+                `description`, `quantity`, `order_line_item_id`, `fulfillment_number`,
+                `revenue`, `fulfillment_date`, `tracking_number`, `carrier`,
+                `fulfillment_system`, `location`, `external_id`, `type`, `target_date`. (deprecated)
+            fulfillment_item_fields: Selects which properties are returned for fulfillment items that appear in
+                the answer (for example expanded ones). Each value may hold several
+                comma-separated names. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `fulfillment_id`,
+                `description`, `fulfillment_item_number`.
+            credit_memo_item_fields: Selects which properties are returned for credit memo items that appear in
+                the answer. Each value may hold several comma-separated names. Accepted
+                names: `custom_fields`, `created_by_id`, `updated_by_id`, `created_time`,
+                `id`, `updated_time`, `amount`, `applied_to_item_id`, `price_id`,
+                `discount_item`, `deferred_revenue_account`, `description`,
+                `credit_memo_id`, `sku`, `name`, `purchase_order_number`, `quantity`,
+                `recognized_revenue_account`, `remaining_balance`,
+                `revenue_recognition_rule_name`, `service_end`, `service_start`,
+                `accounts_receivable_account`, `on_account_account`, `subscription_id`,
+                `subscription_item_id`, `tax`, `tax_code`, `tax_inclusive`,
+                `unit_amount`, `unit_of_measure`, `subtotal`, `invoice_item_id`,
+                `document_item_date`.
+            invoice_item_fields: Selects which properties are returned for invoice items that appear in the
+                answer. Each value may hold several comma-separated names. Accepted names:
+                `custom_fields`, `created_by_id`, `updated_by_id`, `created_time`, `id`,
+                `updated_time`, `amount`, `booking_reference`, `applied_to_item_id`,
+                `price_id`, `discount_item`, `deferred_revenue_account`, `description`,
+                `invoice_id`, `sku`, `name`, `purchase_order_number`, `quantity`,
+                `recognized_revenue_account`, `remaining_balance`,
+                `revenue_recognition_rule_name`, `accounting_code`, `service_end`,
+                `service_start`, `accounts_receivable_account`, `subscription_id`,
+                `subscription_item_id`, `tax`, `tax_code`, `tax_inclusive`,
+                `unit_amount`, `unit_of_measure`, `document_item_date`.
+            expand: Names related objects to embed in the answer, saving follow-up calls. See
+                the \"Expand responses\" part of Zuora's Quickstart API tutorials for the
+                syntax.
+            filter_: Case-sensitive conditions in the form `field.OPERATOR:value` on the
+                fulfillment item's own fields. On the list operation they narrow the
+                listed items; on operations that address a single item they only apply to
+                its related objects. See the \"Filter lists\" part of Zuora's Quickstart API
+                tutorials for the operators. A condition on a field fulfillment items do
+                not have, or with an operator that is not supported, is refused with a 400
+                error (`invalid_parameter`).
+            page_size: Largest number of objects to return in one page. Values below 1 or above 99
+                are refused with a 400 error.
+            zuora_entity_ids: The entity to act on. Needed only when Multi-entity is enabled and the
+                access token grants access to several entities.
+            track_id: the `zuora-track-id` header, to trace this call.
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            models.FulfillmentItemList (200): A page of fulfillment items.
+
+        Raises:
+            BadRequestError: 400: The request is malformed or breaks a rule, for example an unknown property,
+                a missing required field, an out-of-range `page_size` or a forbidden state
+                transition.
+            AuthenticationError: 401: No valid access token was supplied, or the token has expired.
+            NotFoundError: 404: The addressed fulfillment or fulfillment item (or a referenced object)
+                does not exist.
+            MethodNotAllowedError: 405: The HTTP method is not supported on this path.
+            RateLimitError: 429: A rate limit was exceeded. Wait for the number of seconds given in
+                `RateLimit-Reset` before trying again.
+            InternalServerError: 500: Zuora failed unexpectedly while handling the request.; 502: An upstream service behind the API gateway returned an invalid answer.; 503: The service is temporarily unable to handle requests, for example during
+                maintenance or overload.; 504: An upstream service did not answer in time. The request may or may not
+                have been applied; retry writes with the same `idempotency-key`.
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
             "GET",
@@ -768,6 +1332,94 @@ class Client(BaseClient):
         human-readable `fulfillment_number`. The answer is the stored item.
 
         `POST /fulfillments_items` (operationId `createFulfillmentItem`).
+
+        Args:
+            body: the request body (sent as `application/json`)
+            fields: Limits the returned fulfillment item to the named properties. Each value
+                may hold one name or several names separated by commas, and the parameter
+                may be repeated. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `fulfillment_id`,
+                `description`, `fulfillment_item_number`.
+            fulfillment_fields: Older spelling of the fulfillment field selector; prefer `fields[]` on the
+                fulfillment operations. Selects which fulfillment properties are returned,
+                using the same comma-separated names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `state`,
+                `description`, `quantity`, `order_line_item_id`, `fulfillment_number`,
+                `revenue`, `fulfillment_date`, `tracking_number`, `carrier`,
+                `fulfillment_system`, `location`, `external_id`, `type`, `target_date`. (deprecated)
+            fulfillment_item_fields: Selects which properties are returned for fulfillment items that appear in
+                the answer (for example expanded ones). Each value may hold several
+                comma-separated names. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `fulfillment_id`,
+                `description`, `fulfillment_item_number`.
+            credit_memo_item_fields: Selects which properties are returned for credit memo items that appear in
+                the answer. Each value may hold several comma-separated names. Accepted
+                names: `custom_fields`, `created_by_id`, `updated_by_id`, `created_time`,
+                `id`, `updated_time`, `amount`, `applied_to_item_id`, `price_id`,
+                `discount_item`, `deferred_revenue_account`, `description`,
+                `credit_memo_id`, `sku`, `name`, `purchase_order_number`, `quantity`,
+                `recognized_revenue_account`, `remaining_balance`,
+                `revenue_recognition_rule_name`, `service_end`, `service_start`,
+                `accounts_receivable_account`, `on_account_account`, `subscription_id`,
+                `subscription_item_id`, `tax`, `tax_code`, `tax_inclusive`,
+                `unit_amount`, `unit_of_measure`, `subtotal`, `invoice_item_id`,
+                `document_item_date`.
+            invoice_item_fields: Selects which properties are returned for invoice items that appear in the
+                answer. Each value may hold several comma-separated names. Accepted names:
+                `custom_fields`, `created_by_id`, `updated_by_id`, `created_time`, `id`,
+                `updated_time`, `amount`, `booking_reference`, `applied_to_item_id`,
+                `price_id`, `discount_item`, `deferred_revenue_account`, `description`,
+                `invoice_id`, `sku`, `name`, `purchase_order_number`, `quantity`,
+                `recognized_revenue_account`, `remaining_balance`,
+                `revenue_recognition_rule_name`, `accounting_code`, `service_end`,
+                `service_start`, `accounts_receivable_account`, `subscription_id`,
+                `subscription_item_id`, `tax`, `tax_code`, `tax_inclusive`,
+                `unit_amount`, `unit_of_measure`, `document_item_date`.
+            expand: Names related objects to embed in the answer, saving follow-up calls. See
+                the \"Expand responses\" part of Zuora's Quickstart API tutorials for the
+                syntax.
+            filter_: Case-sensitive conditions in the form `field.OPERATOR:value` on the
+                fulfillment item's own fields. On the list operation they narrow the
+                listed items; on operations that address a single item they only apply to
+                its related objects. See the \"Filter lists\" part of Zuora's Quickstart API
+                tutorials for the operators. A condition on a field fulfillment items do
+                not have, or with an operator that is not supported, is refused with a 400
+                error (`invalid_parameter`).
+            page_size: Largest number of objects to return in one page. Values below 1 or above 99
+                are refused with a 400 error.
+            async_: When `true`, Zuora puts the write on its internal queue and answers at once
+                with `202 Accepted`; the body then only holds the id of the queued request.
+                Queued requests are retried by Zuora on transient failures and are
+                unlikely to hit rate limits. When `false` (the default) the call completes
+                before it answers.
+            zuora_entity_ids: The entity to act on. Needed only when Multi-entity is enabled and the
+                access token grants access to several entities.
+            idempotency_key: the `idempotency-key` header; retries of this call send the same key.
+            track_id: the `zuora-track-id` header, to trace this call.
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            models.FulfillmentItem (201): The fulfillment item was created.
+            models.AsyncAccepted (202): Returned instead of the normal answer when the request was sent with
+                `async: true`. The write has been queued; the body only identifies the
+                queued request.
+
+        Raises:
+            BadRequestError: 400: The request is malformed or breaks a rule, for example an unknown property,
+                a missing required field, an out-of-range `page_size` or a forbidden state
+                transition.
+            AuthenticationError: 401: No valid access token was supplied, or the token has expired.
+            NotFoundError: 404: The addressed fulfillment or fulfillment item (or a referenced object)
+                does not exist.
+            MethodNotAllowedError: 405: The HTTP method is not supported on this path.
+            RateLimitError: 429: A rate limit was exceeded. Wait for the number of seconds given in
+                `RateLimit-Reset` before trying again.
+            InternalServerError: 500: Zuora failed unexpectedly while handling the request.; 502: An upstream service behind the API gateway returned an invalid answer.; 503: The service is temporarily unable to handle requests, for example during
+                maintenance or overload.; 504: An upstream service did not answer in time. The request may or may not
+                have been applied; retry writes with the same `idempotency-key`.
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
             "POST",
@@ -870,6 +1522,94 @@ class Client(BaseClient):
         fulfillments. The answer lists the ids of the new items in request order.
 
         `POST /fulfillments_items/bulk_create` (operationId `createFulfillmentItems`).
+
+        Args:
+            body: the request body (sent as `application/json`)
+            fields: Limits the returned fulfillment item to the named properties. Each value
+                may hold one name or several names separated by commas, and the parameter
+                may be repeated. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `fulfillment_id`,
+                `description`, `fulfillment_item_number`.
+            fulfillment_fields: Older spelling of the fulfillment field selector; prefer `fields[]` on the
+                fulfillment operations. Selects which fulfillment properties are returned,
+                using the same comma-separated names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `state`,
+                `description`, `quantity`, `order_line_item_id`, `fulfillment_number`,
+                `revenue`, `fulfillment_date`, `tracking_number`, `carrier`,
+                `fulfillment_system`, `location`, `external_id`, `type`, `target_date`. (deprecated)
+            fulfillment_item_fields: Selects which properties are returned for fulfillment items that appear in
+                the answer (for example expanded ones). Each value may hold several
+                comma-separated names. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `fulfillment_id`,
+                `description`, `fulfillment_item_number`.
+            credit_memo_item_fields: Selects which properties are returned for credit memo items that appear in
+                the answer. Each value may hold several comma-separated names. Accepted
+                names: `custom_fields`, `created_by_id`, `updated_by_id`, `created_time`,
+                `id`, `updated_time`, `amount`, `applied_to_item_id`, `price_id`,
+                `discount_item`, `deferred_revenue_account`, `description`,
+                `credit_memo_id`, `sku`, `name`, `purchase_order_number`, `quantity`,
+                `recognized_revenue_account`, `remaining_balance`,
+                `revenue_recognition_rule_name`, `service_end`, `service_start`,
+                `accounts_receivable_account`, `on_account_account`, `subscription_id`,
+                `subscription_item_id`, `tax`, `tax_code`, `tax_inclusive`,
+                `unit_amount`, `unit_of_measure`, `subtotal`, `invoice_item_id`,
+                `document_item_date`.
+            invoice_item_fields: Selects which properties are returned for invoice items that appear in the
+                answer. Each value may hold several comma-separated names. Accepted names:
+                `custom_fields`, `created_by_id`, `updated_by_id`, `created_time`, `id`,
+                `updated_time`, `amount`, `booking_reference`, `applied_to_item_id`,
+                `price_id`, `discount_item`, `deferred_revenue_account`, `description`,
+                `invoice_id`, `sku`, `name`, `purchase_order_number`, `quantity`,
+                `recognized_revenue_account`, `remaining_balance`,
+                `revenue_recognition_rule_name`, `accounting_code`, `service_end`,
+                `service_start`, `accounts_receivable_account`, `subscription_id`,
+                `subscription_item_id`, `tax`, `tax_code`, `tax_inclusive`,
+                `unit_amount`, `unit_of_measure`, `document_item_date`.
+            expand: Names related objects to embed in the answer, saving follow-up calls. See
+                the \"Expand responses\" part of Zuora's Quickstart API tutorials for the
+                syntax.
+            filter_: Case-sensitive conditions in the form `field.OPERATOR:value` on the
+                fulfillment item's own fields. On the list operation they narrow the
+                listed items; on operations that address a single item they only apply to
+                its related objects. See the \"Filter lists\" part of Zuora's Quickstart API
+                tutorials for the operators. A condition on a field fulfillment items do
+                not have, or with an operator that is not supported, is refused with a 400
+                error (`invalid_parameter`).
+            page_size: Largest number of objects to return in one page. Values below 1 or above 99
+                are refused with a 400 error.
+            async_: When `true`, Zuora puts the write on its internal queue and answers at once
+                with `202 Accepted`; the body then only holds the id of the queued request.
+                Queued requests are retried by Zuora on transient failures and are
+                unlikely to hit rate limits. When `false` (the default) the call completes
+                before it answers.
+            zuora_entity_ids: The entity to act on. Needed only when Multi-entity is enabled and the
+                access token grants access to several entities.
+            idempotency_key: the `idempotency-key` header; retries of this call send the same key.
+            track_id: the `zuora-track-id` header, to trace this call.
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            models.FulfillmentItemBulkCreateResponse (201): The fulfillment items were created.
+            models.AsyncAccepted (202): Returned instead of the normal answer when the request was sent with
+                `async: true`. The write has been queued; the body only identifies the
+                queued request.
+
+        Raises:
+            BadRequestError: 400: The request is malformed or breaks a rule, for example an unknown property,
+                a missing required field, an out-of-range `page_size` or a forbidden state
+                transition.
+            AuthenticationError: 401: No valid access token was supplied, or the token has expired.
+            NotFoundError: 404: The addressed fulfillment or fulfillment item (or a referenced object)
+                does not exist.
+            MethodNotAllowedError: 405: The HTTP method is not supported on this path.
+            RateLimitError: 429: A rate limit was exceeded. Wait for the number of seconds given in
+                `RateLimit-Reset` before trying again.
+            InternalServerError: 500: Zuora failed unexpectedly while handling the request.; 502: An upstream service behind the API gateway returned an invalid answer.; 503: The service is temporarily unable to handle requests, for example during
+                maintenance or overload.; 504: An upstream service did not answer in time. The request may or may not
+                have been applied; retry writes with the same `idempotency-key`.
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
             "POST",
@@ -929,6 +1669,85 @@ class Client(BaseClient):
         Fetches a single fulfillment item by its id.
 
         `GET /fulfillments_items/{fulfillment_item_id}` (operationId `getFulfillmentItem`).
+
+        Args:
+            fulfillment_item_id: The id Zuora assigned to the fulfillment item.
+            fields: Limits the returned fulfillment item to the named properties. Each value
+                may hold one name or several names separated by commas, and the parameter
+                may be repeated. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `fulfillment_id`,
+                `description`, `fulfillment_item_number`.
+            fulfillment_fields: Older spelling of the fulfillment field selector; prefer `fields[]` on the
+                fulfillment operations. Selects which fulfillment properties are returned,
+                using the same comma-separated names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `state`,
+                `description`, `quantity`, `order_line_item_id`, `fulfillment_number`,
+                `revenue`, `fulfillment_date`, `tracking_number`, `carrier`,
+                `fulfillment_system`, `location`, `external_id`, `type`, `target_date`. (deprecated)
+            fulfillment_item_fields: Selects which properties are returned for fulfillment items that appear in
+                the answer (for example expanded ones). Each value may hold several
+                comma-separated names. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `fulfillment_id`,
+                `description`, `fulfillment_item_number`.
+            credit_memo_item_fields: Selects which properties are returned for credit memo items that appear in
+                the answer. Each value may hold several comma-separated names. Accepted
+                names: `custom_fields`, `created_by_id`, `updated_by_id`, `created_time`,
+                `id`, `updated_time`, `amount`, `applied_to_item_id`, `price_id`,
+                `discount_item`, `deferred_revenue_account`, `description`,
+                `credit_memo_id`, `sku`, `name`, `purchase_order_number`, `quantity`,
+                `recognized_revenue_account`, `remaining_balance`,
+                `revenue_recognition_rule_name`, `service_end`, `service_start`,
+                `accounts_receivable_account`, `on_account_account`, `subscription_id`,
+                `subscription_item_id`, `tax`, `tax_code`, `tax_inclusive`,
+                `unit_amount`, `unit_of_measure`, `subtotal`, `invoice_item_id`,
+                `document_item_date`.
+            invoice_item_fields: Selects which properties are returned for invoice items that appear in the
+                answer. Each value may hold several comma-separated names. Accepted names:
+                `custom_fields`, `created_by_id`, `updated_by_id`, `created_time`, `id`,
+                `updated_time`, `amount`, `booking_reference`, `applied_to_item_id`,
+                `price_id`, `discount_item`, `deferred_revenue_account`, `description`,
+                `invoice_id`, `sku`, `name`, `purchase_order_number`, `quantity`,
+                `recognized_revenue_account`, `remaining_balance`,
+                `revenue_recognition_rule_name`, `accounting_code`, `service_end`,
+                `service_start`, `accounts_receivable_account`, `subscription_id`,
+                `subscription_item_id`, `tax`, `tax_code`, `tax_inclusive`,
+                `unit_amount`, `unit_of_measure`, `document_item_date`.
+            expand: Names related objects to embed in the answer, saving follow-up calls. See
+                the \"Expand responses\" part of Zuora's Quickstart API tutorials for the
+                syntax.
+            filter_: Case-sensitive conditions in the form `field.OPERATOR:value` on the
+                fulfillment item's own fields. On the list operation they narrow the
+                listed items; on operations that address a single item they only apply to
+                its related objects. See the \"Filter lists\" part of Zuora's Quickstart API
+                tutorials for the operators. A condition on a field fulfillment items do
+                not have, or with an operator that is not supported, is refused with a 400
+                error (`invalid_parameter`).
+            page_size: Largest number of objects to return in one page. Values below 1 or above 99
+                are refused with a 400 error.
+            zuora_entity_ids: The entity to act on. Needed only when Multi-entity is enabled and the
+                access token grants access to several entities.
+            track_id: the `zuora-track-id` header, to trace this call.
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            models.FulfillmentItem (200): The requested fulfillment item.
+
+        Raises:
+            BadRequestError: 400: The request is malformed or breaks a rule, for example an unknown property,
+                a missing required field, an out-of-range `page_size` or a forbidden state
+                transition.
+            AuthenticationError: 401: No valid access token was supplied, or the token has expired.
+            NotFoundError: 404: The addressed fulfillment or fulfillment item (or a referenced object)
+                does not exist.
+            MethodNotAllowedError: 405: The HTTP method is not supported on this path.
+            RateLimitError: 429: A rate limit was exceeded. Wait for the number of seconds given in
+                `RateLimit-Reset` before trying again.
+            InternalServerError: 500: Zuora failed unexpectedly while handling the request.; 502: An upstream service behind the API gateway returned an invalid answer.; 503: The service is temporarily unable to handle requests, for example during
+                maintenance or overload.; 504: An upstream service did not answer in time. The request may or may not
+                have been applied; retry writes with the same `idempotency-key`.
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
             "GET",
@@ -1004,6 +1823,46 @@ class Client(BaseClient):
         affected. A successful synchronous call answers `204` with an empty body.
 
         `DELETE /fulfillments_items/{fulfillment_item_id}` (operationId `deleteFulfillmentItem`).
+
+        Args:
+            fulfillment_item_id: The id Zuora assigned to the fulfillment item.
+            fields: Limits the returned fulfillment item to the named properties. Each value
+                may hold one name or several names separated by commas, and the parameter
+                may be repeated. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `fulfillment_id`,
+                `description`, `fulfillment_item_number`.
+            async_: When `true`, Zuora puts the write on its internal queue and answers at once
+                with `202 Accepted`; the body then only holds the id of the queued request.
+                Queued requests are retried by Zuora on transient failures and are
+                unlikely to hit rate limits. When `false` (the default) the call completes
+                before it answers.
+            zuora_entity_ids: The entity to act on. Needed only when Multi-entity is enabled and the
+                access token grants access to several entities.
+            track_id: the `zuora-track-id` header, to trace this call.
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            None (204): The fulfillment item was deleted; there is no body.
+            models.AsyncAccepted (202): Returned instead of the normal answer when the request was sent with
+                `async: true`. The write has been queued; the body only identifies the
+                queued request.
+
+        Raises:
+            BadRequestError: 400: The request is malformed or breaks a rule, for example an unknown property,
+                a missing required field, an out-of-range `page_size` or a forbidden state
+                transition.
+            AuthenticationError: 401: No valid access token was supplied, or the token has expired.
+            NotFoundError: 404: The addressed fulfillment or fulfillment item (or a referenced object)
+                does not exist.
+            MethodNotAllowedError: 405: The HTTP method is not supported on this path.
+            RateLimitError: 429: A rate limit was exceeded. Wait for the number of seconds given in
+                `RateLimit-Reset` before trying again.
+            InternalServerError: 500: Zuora failed unexpectedly while handling the request.; 502: An upstream service behind the API gateway returned an invalid answer.; 503: The service is temporarily unable to handle requests, for example during
+                maintenance or overload.; 504: An upstream service did not answer in time. The request may or may not
+                have been applied; retry writes with the same `idempotency-key`.
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
             "DELETE",
@@ -1099,6 +1958,95 @@ class Client(BaseClient):
         different fulfillment.
 
         `PATCH /fulfillments_items/{fulfillment_item_id}` (operationId `updateFulfillmentItem`).
+
+        Args:
+            fulfillment_item_id: The id Zuora assigned to the fulfillment item.
+            body: the request body (sent as `application/json`)
+            fields: Limits the returned fulfillment item to the named properties. Each value
+                may hold one name or several names separated by commas, and the parameter
+                may be repeated. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `fulfillment_id`,
+                `description`, `fulfillment_item_number`.
+            fulfillment_fields: Older spelling of the fulfillment field selector; prefer `fields[]` on the
+                fulfillment operations. Selects which fulfillment properties are returned,
+                using the same comma-separated names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `state`,
+                `description`, `quantity`, `order_line_item_id`, `fulfillment_number`,
+                `revenue`, `fulfillment_date`, `tracking_number`, `carrier`,
+                `fulfillment_system`, `location`, `external_id`, `type`, `target_date`. (deprecated)
+            fulfillment_item_fields: Selects which properties are returned for fulfillment items that appear in
+                the answer (for example expanded ones). Each value may hold several
+                comma-separated names. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `fulfillment_id`,
+                `description`, `fulfillment_item_number`.
+            credit_memo_item_fields: Selects which properties are returned for credit memo items that appear in
+                the answer. Each value may hold several comma-separated names. Accepted
+                names: `custom_fields`, `created_by_id`, `updated_by_id`, `created_time`,
+                `id`, `updated_time`, `amount`, `applied_to_item_id`, `price_id`,
+                `discount_item`, `deferred_revenue_account`, `description`,
+                `credit_memo_id`, `sku`, `name`, `purchase_order_number`, `quantity`,
+                `recognized_revenue_account`, `remaining_balance`,
+                `revenue_recognition_rule_name`, `service_end`, `service_start`,
+                `accounts_receivable_account`, `on_account_account`, `subscription_id`,
+                `subscription_item_id`, `tax`, `tax_code`, `tax_inclusive`,
+                `unit_amount`, `unit_of_measure`, `subtotal`, `invoice_item_id`,
+                `document_item_date`.
+            invoice_item_fields: Selects which properties are returned for invoice items that appear in the
+                answer. Each value may hold several comma-separated names. Accepted names:
+                `custom_fields`, `created_by_id`, `updated_by_id`, `created_time`, `id`,
+                `updated_time`, `amount`, `booking_reference`, `applied_to_item_id`,
+                `price_id`, `discount_item`, `deferred_revenue_account`, `description`,
+                `invoice_id`, `sku`, `name`, `purchase_order_number`, `quantity`,
+                `recognized_revenue_account`, `remaining_balance`,
+                `revenue_recognition_rule_name`, `accounting_code`, `service_end`,
+                `service_start`, `accounts_receivable_account`, `subscription_id`,
+                `subscription_item_id`, `tax`, `tax_code`, `tax_inclusive`,
+                `unit_amount`, `unit_of_measure`, `document_item_date`.
+            expand: Names related objects to embed in the answer, saving follow-up calls. See
+                the \"Expand responses\" part of Zuora's Quickstart API tutorials for the
+                syntax.
+            filter_: Case-sensitive conditions in the form `field.OPERATOR:value` on the
+                fulfillment item's own fields. On the list operation they narrow the
+                listed items; on operations that address a single item they only apply to
+                its related objects. See the \"Filter lists\" part of Zuora's Quickstart API
+                tutorials for the operators. A condition on a field fulfillment items do
+                not have, or with an operator that is not supported, is refused with a 400
+                error (`invalid_parameter`).
+            page_size: Largest number of objects to return in one page. Values below 1 or above 99
+                are refused with a 400 error.
+            async_: When `true`, Zuora puts the write on its internal queue and answers at once
+                with `202 Accepted`; the body then only holds the id of the queued request.
+                Queued requests are retried by Zuora on transient failures and are
+                unlikely to hit rate limits. When `false` (the default) the call completes
+                before it answers.
+            zuora_entity_ids: The entity to act on. Needed only when Multi-entity is enabled and the
+                access token grants access to several entities.
+            idempotency_key: the `idempotency-key` header; retries of this call send the same key.
+            track_id: the `zuora-track-id` header, to trace this call.
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            models.FulfillmentItem (200): The fulfillment item after the update.
+            models.AsyncAccepted (202): Returned instead of the normal answer when the request was sent with
+                `async: true`. The write has been queued; the body only identifies the
+                queued request.
+
+        Raises:
+            BadRequestError: 400: The request is malformed or breaks a rule, for example an unknown property,
+                a missing required field, an out-of-range `page_size` or a forbidden state
+                transition.
+            AuthenticationError: 401: No valid access token was supplied, or the token has expired.
+            NotFoundError: 404: The addressed fulfillment or fulfillment item (or a referenced object)
+                does not exist.
+            MethodNotAllowedError: 405: The HTTP method is not supported on this path.
+            RateLimitError: 429: A rate limit was exceeded. Wait for the number of seconds given in
+                `RateLimit-Reset` before trying again.
+            InternalServerError: 500: Zuora failed unexpectedly while handling the request.; 502: An upstream service behind the API gateway returned an invalid answer.; 503: The service is temporarily unable to handle requests, for example during
+                maintenance or overload.; 504: An upstream service did not answer in time. The request may or may not
+                have been applied; retry writes with the same `idempotency-key`.
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
             "PATCH",
@@ -1176,6 +2124,92 @@ class AsyncClient(AsyncBaseClient):
         empty `data` array simply means that no fulfillment matched.
 
         `GET /fulfillments` (operationId `listFulfillments`).
+
+        Args:
+            cursor: Opaque position marker. Send the `next_page` value from the previous page
+                to receive the page that follows it; a value this API did not issue is
+                refused with a 400 error (`invalid_parameter`).
+            sort: Sort order of the list, written as a property name followed by `.asc` or
+                `.desc`, for example `created_time.desc`. Repeat the parameter to sort on
+                several properties in priority order.
+            fields: Limits the returned fulfillment to the named properties. Each value may hold
+                one name or several names separated by commas, and the parameter may be
+                repeated. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `state`,
+                `description`, `quantity`, `order_line_item_id`, `fulfillment_number`,
+                `revenue`, `fulfillment_date`, `tracking_number`, `carrier`,
+                `fulfillment_system`, `location`, `external_id`, `type`, `target_date`.
+            fulfillment_fields: Older spelling of the fulfillment field selector; prefer `fields[]` on the
+                fulfillment operations. Selects which fulfillment properties are returned,
+                using the same comma-separated names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `state`,
+                `description`, `quantity`, `order_line_item_id`, `fulfillment_number`,
+                `revenue`, `fulfillment_date`, `tracking_number`, `carrier`,
+                `fulfillment_system`, `location`, `external_id`, `type`, `target_date`. (deprecated)
+            fulfillment_item_fields: Selects which properties are returned for fulfillment items that appear in
+                the answer (for example expanded ones). Each value may hold several
+                comma-separated names. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `fulfillment_id`,
+                `description`, `fulfillment_item_number`.
+            credit_memo_item_fields: Selects which properties are returned for credit memo items that appear in
+                the answer. Each value may hold several comma-separated names. Accepted
+                names: `custom_fields`, `created_by_id`, `updated_by_id`, `created_time`,
+                `id`, `updated_time`, `amount`, `applied_to_item_id`, `price_id`,
+                `discount_item`, `deferred_revenue_account`, `description`,
+                `credit_memo_id`, `sku`, `name`, `purchase_order_number`, `quantity`,
+                `recognized_revenue_account`, `remaining_balance`,
+                `revenue_recognition_rule_name`, `service_end`, `service_start`,
+                `accounts_receivable_account`, `on_account_account`, `subscription_id`,
+                `subscription_item_id`, `tax`, `tax_code`, `tax_inclusive`,
+                `unit_amount`, `unit_of_measure`, `subtotal`, `invoice_item_id`,
+                `document_item_date`.
+            invoice_item_fields: Selects which properties are returned for invoice items that appear in the
+                answer. Each value may hold several comma-separated names. Accepted names:
+                `custom_fields`, `created_by_id`, `updated_by_id`, `created_time`, `id`,
+                `updated_time`, `amount`, `booking_reference`, `applied_to_item_id`,
+                `price_id`, `discount_item`, `deferred_revenue_account`, `description`,
+                `invoice_id`, `sku`, `name`, `purchase_order_number`, `quantity`,
+                `recognized_revenue_account`, `remaining_balance`,
+                `revenue_recognition_rule_name`, `accounting_code`, `service_end`,
+                `service_start`, `accounts_receivable_account`, `subscription_id`,
+                `subscription_item_id`, `tax`, `tax_code`, `tax_inclusive`,
+                `unit_amount`, `unit_of_measure`, `document_item_date`.
+            expand: Names related objects to embed in the answer, saving follow-up calls. See
+                the \"Expand responses\" part of Zuora's Quickstart API tutorials for the
+                syntax.
+            filter_: Case-sensitive conditions in the form `field.OPERATOR:value`. On list
+                operations they narrow the listed objects; on operations that address a
+                single object they only apply to its related objects, for example
+                `items[account_id].EQ:8ad09e208858b5cf0188595208151c63`. See the \"Filter
+                lists\" part of Zuora's Quickstart API tutorials for the operators. A
+                condition on a field the objects do not have, or with an operator that is
+                not supported, is refused with a 400 error (`invalid_parameter`).
+            page_size: Largest number of objects to return in one page. Values below 1 or above 99
+                are refused with a 400 error.
+            zuora_entity_ids: The entity to act on. Needed only when Multi-entity is enabled and the
+                access token grants access to several entities.
+            track_id: the `zuora-track-id` header, to trace this call.
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            models.FulfillmentList (200): A page of fulfillments.
+
+        Raises:
+            BadRequestError: 400: The request is malformed or breaks a rule, for example an unknown property,
+                a missing required field, an out-of-range `page_size` or a forbidden state
+                transition.
+            AuthenticationError: 401: No valid access token was supplied, or the token has expired.
+            NotFoundError: 404: The addressed fulfillment or fulfillment item (or a referenced object)
+                does not exist.
+            MethodNotAllowedError: 405: The HTTP method is not supported on this path.
+            RateLimitError: 429: A rate limit was exceeded. Wait for the number of seconds given in
+                `RateLimit-Reset` before trying again.
+            InternalServerError: 500: Zuora failed unexpectedly while handling the request.; 502: An upstream service behind the API gateway returned an invalid answer.; 503: The service is temporarily unable to handle requests, for example during
+                maintenance or overload.; 504: An upstream service did not answer in time. The request may or may not
+                have been applied; retry writes with the same `idempotency-key`.
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = await self._request(
             "GET",
@@ -1327,6 +2361,96 @@ class AsyncClient(AsyncBaseClient):
         The answer is the fulfillment as stored by Zuora.
 
         `POST /fulfillments` (operationId `createFulfillment`).
+
+        Args:
+            body: the request body (sent as `application/json`)
+            fields: Limits the returned fulfillment to the named properties. Each value may hold
+                one name or several names separated by commas, and the parameter may be
+                repeated. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `state`,
+                `description`, `quantity`, `order_line_item_id`, `fulfillment_number`,
+                `revenue`, `fulfillment_date`, `tracking_number`, `carrier`,
+                `fulfillment_system`, `location`, `external_id`, `type`, `target_date`.
+            fulfillment_fields: Older spelling of the fulfillment field selector; prefer `fields[]` on the
+                fulfillment operations. Selects which fulfillment properties are returned,
+                using the same comma-separated names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `state`,
+                `description`, `quantity`, `order_line_item_id`, `fulfillment_number`,
+                `revenue`, `fulfillment_date`, `tracking_number`, `carrier`,
+                `fulfillment_system`, `location`, `external_id`, `type`, `target_date`. (deprecated)
+            fulfillment_item_fields: Selects which properties are returned for fulfillment items that appear in
+                the answer (for example expanded ones). Each value may hold several
+                comma-separated names. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `fulfillment_id`,
+                `description`, `fulfillment_item_number`.
+            credit_memo_item_fields: Selects which properties are returned for credit memo items that appear in
+                the answer. Each value may hold several comma-separated names. Accepted
+                names: `custom_fields`, `created_by_id`, `updated_by_id`, `created_time`,
+                `id`, `updated_time`, `amount`, `applied_to_item_id`, `price_id`,
+                `discount_item`, `deferred_revenue_account`, `description`,
+                `credit_memo_id`, `sku`, `name`, `purchase_order_number`, `quantity`,
+                `recognized_revenue_account`, `remaining_balance`,
+                `revenue_recognition_rule_name`, `service_end`, `service_start`,
+                `accounts_receivable_account`, `on_account_account`, `subscription_id`,
+                `subscription_item_id`, `tax`, `tax_code`, `tax_inclusive`,
+                `unit_amount`, `unit_of_measure`, `subtotal`, `invoice_item_id`,
+                `document_item_date`.
+            invoice_item_fields: Selects which properties are returned for invoice items that appear in the
+                answer. Each value may hold several comma-separated names. Accepted names:
+                `custom_fields`, `created_by_id`, `updated_by_id`, `created_time`, `id`,
+                `updated_time`, `amount`, `booking_reference`, `applied_to_item_id`,
+                `price_id`, `discount_item`, `deferred_revenue_account`, `description`,
+                `invoice_id`, `sku`, `name`, `purchase_order_number`, `quantity`,
+                `recognized_revenue_account`, `remaining_balance`,
+                `revenue_recognition_rule_name`, `accounting_code`, `service_end`,
+                `service_start`, `accounts_receivable_account`, `subscription_id`,
+                `subscription_item_id`, `tax`, `tax_code`, `tax_inclusive`,
+                `unit_amount`, `unit_of_measure`, `document_item_date`.
+            expand: Names related objects to embed in the answer, saving follow-up calls. See
+                the \"Expand responses\" part of Zuora's Quickstart API tutorials for the
+                syntax.
+            filter_: Case-sensitive conditions in the form `field.OPERATOR:value`. On list
+                operations they narrow the listed objects; on operations that address a
+                single object they only apply to its related objects, for example
+                `items[account_id].EQ:8ad09e208858b5cf0188595208151c63`. See the \"Filter
+                lists\" part of Zuora's Quickstart API tutorials for the operators. A
+                condition on a field the objects do not have, or with an operator that is
+                not supported, is refused with a 400 error (`invalid_parameter`).
+            page_size: Largest number of objects to return in one page. Values below 1 or above 99
+                are refused with a 400 error.
+            async_: When `true`, Zuora puts the write on its internal queue and answers at once
+                with `202 Accepted`; the body then only holds the id of the queued request.
+                Queued requests are retried by Zuora on transient failures and are
+                unlikely to hit rate limits. When `false` (the default) the call completes
+                before it answers.
+            zuora_entity_ids: The entity to act on. Needed only when Multi-entity is enabled and the
+                access token grants access to several entities.
+            idempotency_key: the `idempotency-key` header; retries of this call send the same key.
+            track_id: the `zuora-track-id` header, to trace this call.
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            models.Fulfillment (201): The fulfillment was created.
+            models.AsyncAccepted (202): Returned instead of the normal answer when the request was sent with
+                `async: true`. The write has been queued; the body only identifies the
+                queued request.
+
+        Raises:
+            BadRequestError: 400: The request is malformed or breaks a rule, for example an unknown property,
+                a missing required field, an out-of-range `page_size` or a forbidden state
+                transition.
+            AuthenticationError: 401: No valid access token was supplied, or the token has expired.
+            NotFoundError: 404: The addressed fulfillment or fulfillment item (or a referenced object)
+                does not exist.
+            MethodNotAllowedError: 405: The HTTP method is not supported on this path.
+            RateLimitError: 429: A rate limit was exceeded. Wait for the number of seconds given in
+                `RateLimit-Reset` before trying again.
+            InternalServerError: 500: Zuora failed unexpectedly while handling the request.; 502: An upstream service behind the API gateway returned an invalid answer.; 503: The service is temporarily unable to handle requests, for example during
+                maintenance or overload.; 504: An upstream service did not answer in time. The request may or may not
+                have been applied; retry writes with the same `idempotency-key`.
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = await self._request(
             "POST",
@@ -1434,6 +2558,96 @@ class AsyncClient(AsyncBaseClient):
         collected, its number and the amount paid.
 
         `POST /fulfillments/bulk_create` (operationId `createFulfillments`).
+
+        Args:
+            body: the request body (sent as `application/json`)
+            fields: Limits the returned fulfillment to the named properties. Each value may hold
+                one name or several names separated by commas, and the parameter may be
+                repeated. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `state`,
+                `description`, `quantity`, `order_line_item_id`, `fulfillment_number`,
+                `revenue`, `fulfillment_date`, `tracking_number`, `carrier`,
+                `fulfillment_system`, `location`, `external_id`, `type`, `target_date`.
+            fulfillment_fields: Older spelling of the fulfillment field selector; prefer `fields[]` on the
+                fulfillment operations. Selects which fulfillment properties are returned,
+                using the same comma-separated names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `state`,
+                `description`, `quantity`, `order_line_item_id`, `fulfillment_number`,
+                `revenue`, `fulfillment_date`, `tracking_number`, `carrier`,
+                `fulfillment_system`, `location`, `external_id`, `type`, `target_date`. (deprecated)
+            fulfillment_item_fields: Selects which properties are returned for fulfillment items that appear in
+                the answer (for example expanded ones). Each value may hold several
+                comma-separated names. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `fulfillment_id`,
+                `description`, `fulfillment_item_number`.
+            credit_memo_item_fields: Selects which properties are returned for credit memo items that appear in
+                the answer. Each value may hold several comma-separated names. Accepted
+                names: `custom_fields`, `created_by_id`, `updated_by_id`, `created_time`,
+                `id`, `updated_time`, `amount`, `applied_to_item_id`, `price_id`,
+                `discount_item`, `deferred_revenue_account`, `description`,
+                `credit_memo_id`, `sku`, `name`, `purchase_order_number`, `quantity`,
+                `recognized_revenue_account`, `remaining_balance`,
+                `revenue_recognition_rule_name`, `service_end`, `service_start`,
+                `accounts_receivable_account`, `on_account_account`, `subscription_id`,
+                `subscription_item_id`, `tax`, `tax_code`, `tax_inclusive`,
+                `unit_amount`, `unit_of_measure`, `subtotal`, `invoice_item_id`,
+                `document_item_date`.
+            invoice_item_fields: Selects which properties are returned for invoice items that appear in the
+                answer. Each value may hold several comma-separated names. Accepted names:
+                `custom_fields`, `created_by_id`, `updated_by_id`, `created_time`, `id`,
+                `updated_time`, `amount`, `booking_reference`, `applied_to_item_id`,
+                `price_id`, `discount_item`, `deferred_revenue_account`, `description`,
+                `invoice_id`, `sku`, `name`, `purchase_order_number`, `quantity`,
+                `recognized_revenue_account`, `remaining_balance`,
+                `revenue_recognition_rule_name`, `accounting_code`, `service_end`,
+                `service_start`, `accounts_receivable_account`, `subscription_id`,
+                `subscription_item_id`, `tax`, `tax_code`, `tax_inclusive`,
+                `unit_amount`, `unit_of_measure`, `document_item_date`.
+            expand: Names related objects to embed in the answer, saving follow-up calls. See
+                the \"Expand responses\" part of Zuora's Quickstart API tutorials for the
+                syntax.
+            filter_: Case-sensitive conditions in the form `field.OPERATOR:value`. On list
+                operations they narrow the listed objects; on operations that address a
+                single object they only apply to its related objects, for example
+                `items[account_id].EQ:8ad09e208858b5cf0188595208151c63`. See the \"Filter
+                lists\" part of Zuora's Quickstart API tutorials for the operators. A
+                condition on a field the objects do not have, or with an operator that is
+                not supported, is refused with a 400 error (`invalid_parameter`).
+            page_size: Largest number of objects to return in one page. Values below 1 or above 99
+                are refused with a 400 error.
+            async_: When `true`, Zuora puts the write on its internal queue and answers at once
+                with `202 Accepted`; the body then only holds the id of the queued request.
+                Queued requests are retried by Zuora on transient failures and are
+                unlikely to hit rate limits. When `false` (the default) the call completes
+                before it answers.
+            zuora_entity_ids: The entity to act on. Needed only when Multi-entity is enabled and the
+                access token grants access to several entities.
+            idempotency_key: the `idempotency-key` header; retries of this call send the same key.
+            track_id: the `zuora-track-id` header, to trace this call.
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            models.FulfillmentBulkCreateResponse (201): The fulfillments were created.
+            models.AsyncAccepted (202): Returned instead of the normal answer when the request was sent with
+                `async: true`. The write has been queued; the body only identifies the
+                queued request.
+
+        Raises:
+            BadRequestError: 400: The request is malformed or breaks a rule, for example an unknown property,
+                a missing required field, an out-of-range `page_size` or a forbidden state
+                transition.
+            AuthenticationError: 401: No valid access token was supplied, or the token has expired.
+            NotFoundError: 404: The addressed fulfillment or fulfillment item (or a referenced object)
+                does not exist.
+            MethodNotAllowedError: 405: The HTTP method is not supported on this path.
+            RateLimitError: 429: A rate limit was exceeded. Wait for the number of seconds given in
+                `RateLimit-Reset` before trying again.
+            InternalServerError: 500: Zuora failed unexpectedly while handling the request.; 502: An upstream service behind the API gateway returned an invalid answer.; 503: The service is temporarily unable to handle requests, for example during
+                maintenance or overload.; 504: An upstream service did not answer in time. The request may or may not
+                have been applied; retry writes with the same `idempotency-key`.
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = await self._request(
             "POST",
@@ -1494,6 +2708,87 @@ class AsyncClient(AsyncBaseClient):
         properties and `expand[]` to pull related objects into the same answer.
 
         `GET /fulfillments/{fulfillment_id}` (operationId `getFulfillment`).
+
+        Args:
+            fulfillment_id: The id Zuora assigned to the fulfillment.
+            fields: Limits the returned fulfillment to the named properties. Each value may hold
+                one name or several names separated by commas, and the parameter may be
+                repeated. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `state`,
+                `description`, `quantity`, `order_line_item_id`, `fulfillment_number`,
+                `revenue`, `fulfillment_date`, `tracking_number`, `carrier`,
+                `fulfillment_system`, `location`, `external_id`, `type`, `target_date`.
+            fulfillment_fields: Older spelling of the fulfillment field selector; prefer `fields[]` on the
+                fulfillment operations. Selects which fulfillment properties are returned,
+                using the same comma-separated names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `state`,
+                `description`, `quantity`, `order_line_item_id`, `fulfillment_number`,
+                `revenue`, `fulfillment_date`, `tracking_number`, `carrier`,
+                `fulfillment_system`, `location`, `external_id`, `type`, `target_date`. (deprecated)
+            fulfillment_item_fields: Selects which properties are returned for fulfillment items that appear in
+                the answer (for example expanded ones). Each value may hold several
+                comma-separated names. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `fulfillment_id`,
+                `description`, `fulfillment_item_number`.
+            credit_memo_item_fields: Selects which properties are returned for credit memo items that appear in
+                the answer. Each value may hold several comma-separated names. Accepted
+                names: `custom_fields`, `created_by_id`, `updated_by_id`, `created_time`,
+                `id`, `updated_time`, `amount`, `applied_to_item_id`, `price_id`,
+                `discount_item`, `deferred_revenue_account`, `description`,
+                `credit_memo_id`, `sku`, `name`, `purchase_order_number`, `quantity`,
+                `recognized_revenue_account`, `remaining_balance`,
+                `revenue_recognition_rule_name`, `service_end`, `service_start`,
+                `accounts_receivable_account`, `on_account_account`, `subscription_id`,
+                `subscription_item_id`, `tax`, `tax_code`, `tax_inclusive`,
+                `unit_amount`, `unit_of_measure`, `subtotal`, `invoice_item_id`,
+                `document_item_date`.
+            invoice_item_fields: Selects which properties are returned for invoice items that appear in the
+                answer. Each value may hold several comma-separated names. Accepted names:
+                `custom_fields`, `created_by_id`, `updated_by_id`, `created_time`, `id`,
+                `updated_time`, `amount`, `booking_reference`, `applied_to_item_id`,
+                `price_id`, `discount_item`, `deferred_revenue_account`, `description`,
+                `invoice_id`, `sku`, `name`, `purchase_order_number`, `quantity`,
+                `recognized_revenue_account`, `remaining_balance`,
+                `revenue_recognition_rule_name`, `accounting_code`, `service_end`,
+                `service_start`, `accounts_receivable_account`, `subscription_id`,
+                `subscription_item_id`, `tax`, `tax_code`, `tax_inclusive`,
+                `unit_amount`, `unit_of_measure`, `document_item_date`.
+            expand: Names related objects to embed in the answer, saving follow-up calls. See
+                the \"Expand responses\" part of Zuora's Quickstart API tutorials for the
+                syntax.
+            filter_: Case-sensitive conditions in the form `field.OPERATOR:value`. On list
+                operations they narrow the listed objects; on operations that address a
+                single object they only apply to its related objects, for example
+                `items[account_id].EQ:8ad09e208858b5cf0188595208151c63`. See the \"Filter
+                lists\" part of Zuora's Quickstart API tutorials for the operators. A
+                condition on a field the objects do not have, or with an operator that is
+                not supported, is refused with a 400 error (`invalid_parameter`).
+            page_size: Largest number of objects to return in one page. Values below 1 or above 99
+                are refused with a 400 error.
+            zuora_entity_ids: The entity to act on. Needed only when Multi-entity is enabled and the
+                access token grants access to several entities.
+            track_id: the `zuora-track-id` header, to trace this call.
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            models.Fulfillment (200): The requested fulfillment.
+
+        Raises:
+            BadRequestError: 400: The request is malformed or breaks a rule, for example an unknown property,
+                a missing required field, an out-of-range `page_size` or a forbidden state
+                transition.
+            AuthenticationError: 401: No valid access token was supplied, or the token has expired.
+            NotFoundError: 404: The addressed fulfillment or fulfillment item (or a referenced object)
+                does not exist.
+            MethodNotAllowedError: 405: The HTTP method is not supported on this path.
+            RateLimitError: 429: A rate limit was exceeded. Wait for the number of seconds given in
+                `RateLimit-Reset` before trying again.
+            InternalServerError: 500: Zuora failed unexpectedly while handling the request.; 502: An upstream service behind the API gateway returned an invalid answer.; 503: The service is temporarily unable to handle requests, for example during
+                maintenance or overload.; 504: An upstream service did not answer in time. The request may or may not
+                have been applied; retry writes with the same `idempotency-key`.
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = await self._request(
             "GET",
@@ -1572,6 +2867,48 @@ class AsyncClient(AsyncBaseClient):
         successful synchronous call answers `204` with an empty body.
 
         `DELETE /fulfillments/{fulfillment_id}` (operationId `deleteFulfillment`).
+
+        Args:
+            fulfillment_id: The id Zuora assigned to the fulfillment.
+            fields: Limits the returned fulfillment to the named properties. Each value may hold
+                one name or several names separated by commas, and the parameter may be
+                repeated. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `state`,
+                `description`, `quantity`, `order_line_item_id`, `fulfillment_number`,
+                `revenue`, `fulfillment_date`, `tracking_number`, `carrier`,
+                `fulfillment_system`, `location`, `external_id`, `type`, `target_date`.
+            async_: When `true`, Zuora puts the write on its internal queue and answers at once
+                with `202 Accepted`; the body then only holds the id of the queued request.
+                Queued requests are retried by Zuora on transient failures and are
+                unlikely to hit rate limits. When `false` (the default) the call completes
+                before it answers.
+            zuora_entity_ids: The entity to act on. Needed only when Multi-entity is enabled and the
+                access token grants access to several entities.
+            track_id: the `zuora-track-id` header, to trace this call.
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            None (204): The fulfillment was deleted; there is no body.
+            models.AsyncAccepted (202): Returned instead of the normal answer when the request was sent with
+                `async: true`. The write has been queued; the body only identifies the
+                queued request.
+
+        Raises:
+            BadRequestError: 400: The request is malformed or breaks a rule, for example an unknown property,
+                a missing required field, an out-of-range `page_size` or a forbidden state
+                transition.
+            AuthenticationError: 401: No valid access token was supplied, or the token has expired.
+            NotFoundError: 404: The addressed fulfillment or fulfillment item (or a referenced object)
+                does not exist.
+            MethodNotAllowedError: 405: The HTTP method is not supported on this path.
+            RateLimitError: 429: A rate limit was exceeded. Wait for the number of seconds given in
+                `RateLimit-Reset` before trying again.
+            InternalServerError: 500: Zuora failed unexpectedly while handling the request.; 502: An upstream service behind the API gateway returned an invalid answer.; 503: The service is temporarily unable to handle requests, for example during
+                maintenance or overload.; 504: An upstream service did not answer in time. The request may or may not
+                have been applied; retry writes with the same `idempotency-key`.
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = await self._request(
             "DELETE",
@@ -1674,6 +3011,97 @@ class AsyncClient(AsyncBaseClient):
           \"Allow Edit Of Booked Order Line Items\" permission.
 
         `PATCH /fulfillments/{fulfillment_id}` (operationId `updateFulfillment`).
+
+        Args:
+            fulfillment_id: The id Zuora assigned to the fulfillment.
+            body: the request body (sent as `application/json`)
+            fields: Limits the returned fulfillment to the named properties. Each value may hold
+                one name or several names separated by commas, and the parameter may be
+                repeated. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `state`,
+                `description`, `quantity`, `order_line_item_id`, `fulfillment_number`,
+                `revenue`, `fulfillment_date`, `tracking_number`, `carrier`,
+                `fulfillment_system`, `location`, `external_id`, `type`, `target_date`.
+            fulfillment_fields: Older spelling of the fulfillment field selector; prefer `fields[]` on the
+                fulfillment operations. Selects which fulfillment properties are returned,
+                using the same comma-separated names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `state`,
+                `description`, `quantity`, `order_line_item_id`, `fulfillment_number`,
+                `revenue`, `fulfillment_date`, `tracking_number`, `carrier`,
+                `fulfillment_system`, `location`, `external_id`, `type`, `target_date`. (deprecated)
+            fulfillment_item_fields: Selects which properties are returned for fulfillment items that appear in
+                the answer (for example expanded ones). Each value may hold several
+                comma-separated names. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `fulfillment_id`,
+                `description`, `fulfillment_item_number`.
+            credit_memo_item_fields: Selects which properties are returned for credit memo items that appear in
+                the answer. Each value may hold several comma-separated names. Accepted
+                names: `custom_fields`, `created_by_id`, `updated_by_id`, `created_time`,
+                `id`, `updated_time`, `amount`, `applied_to_item_id`, `price_id`,
+                `discount_item`, `deferred_revenue_account`, `description`,
+                `credit_memo_id`, `sku`, `name`, `purchase_order_number`, `quantity`,
+                `recognized_revenue_account`, `remaining_balance`,
+                `revenue_recognition_rule_name`, `service_end`, `service_start`,
+                `accounts_receivable_account`, `on_account_account`, `subscription_id`,
+                `subscription_item_id`, `tax`, `tax_code`, `tax_inclusive`,
+                `unit_amount`, `unit_of_measure`, `subtotal`, `invoice_item_id`,
+                `document_item_date`.
+            invoice_item_fields: Selects which properties are returned for invoice items that appear in the
+                answer. Each value may hold several comma-separated names. Accepted names:
+                `custom_fields`, `created_by_id`, `updated_by_id`, `created_time`, `id`,
+                `updated_time`, `amount`, `booking_reference`, `applied_to_item_id`,
+                `price_id`, `discount_item`, `deferred_revenue_account`, `description`,
+                `invoice_id`, `sku`, `name`, `purchase_order_number`, `quantity`,
+                `recognized_revenue_account`, `remaining_balance`,
+                `revenue_recognition_rule_name`, `accounting_code`, `service_end`,
+                `service_start`, `accounts_receivable_account`, `subscription_id`,
+                `subscription_item_id`, `tax`, `tax_code`, `tax_inclusive`,
+                `unit_amount`, `unit_of_measure`, `document_item_date`.
+            expand: Names related objects to embed in the answer, saving follow-up calls. See
+                the \"Expand responses\" part of Zuora's Quickstart API tutorials for the
+                syntax.
+            filter_: Case-sensitive conditions in the form `field.OPERATOR:value`. On list
+                operations they narrow the listed objects; on operations that address a
+                single object they only apply to its related objects, for example
+                `items[account_id].EQ:8ad09e208858b5cf0188595208151c63`. See the \"Filter
+                lists\" part of Zuora's Quickstart API tutorials for the operators. A
+                condition on a field the objects do not have, or with an operator that is
+                not supported, is refused with a 400 error (`invalid_parameter`).
+            page_size: Largest number of objects to return in one page. Values below 1 or above 99
+                are refused with a 400 error.
+            async_: When `true`, Zuora puts the write on its internal queue and answers at once
+                with `202 Accepted`; the body then only holds the id of the queued request.
+                Queued requests are retried by Zuora on transient failures and are
+                unlikely to hit rate limits. When `false` (the default) the call completes
+                before it answers.
+            zuora_entity_ids: The entity to act on. Needed only when Multi-entity is enabled and the
+                access token grants access to several entities.
+            idempotency_key: the `idempotency-key` header; retries of this call send the same key.
+            track_id: the `zuora-track-id` header, to trace this call.
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            models.Fulfillment (200): The fulfillment after the update.
+            models.AsyncAccepted (202): Returned instead of the normal answer when the request was sent with
+                `async: true`. The write has been queued; the body only identifies the
+                queued request.
+
+        Raises:
+            BadRequestError: 400: The request is malformed or breaks a rule, for example an unknown property,
+                a missing required field, an out-of-range `page_size` or a forbidden state
+                transition.
+            AuthenticationError: 401: No valid access token was supplied, or the token has expired.
+            NotFoundError: 404: The addressed fulfillment or fulfillment item (or a referenced object)
+                does not exist.
+            MethodNotAllowedError: 405: The HTTP method is not supported on this path.
+            RateLimitError: 429: A rate limit was exceeded. Wait for the number of seconds given in
+                `RateLimit-Reset` before trying again.
+            InternalServerError: 500: Zuora failed unexpectedly while handling the request.; 502: An upstream service behind the API gateway returned an invalid answer.; 503: The service is temporarily unable to handle requests, for example during
+                maintenance or overload.; 504: An upstream service did not answer in time. The request may or may not
+                have been applied; retry writes with the same `idempotency-key`.
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = await self._request(
             "PATCH",
@@ -1735,6 +3163,90 @@ class AsyncClient(AsyncBaseClient):
         `fulfillment_id`) to list only the items of one fulfillment.
 
         `GET /fulfillments_items` (operationId `listFulfillmentItems`).
+
+        Args:
+            cursor: Opaque position marker. Send the `next_page` value from the previous page
+                to receive the page that follows it; a value this API did not issue is
+                refused with a 400 error (`invalid_parameter`).
+            sort: Sort order of the list, written as a property name followed by `.asc` or
+                `.desc`, for example `created_time.desc`. Repeat the parameter to sort on
+                several properties in priority order.
+            fields: Limits the returned fulfillment item to the named properties. Each value
+                may hold one name or several names separated by commas, and the parameter
+                may be repeated. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `fulfillment_id`,
+                `description`, `fulfillment_item_number`.
+            fulfillment_fields: Older spelling of the fulfillment field selector; prefer `fields[]` on the
+                fulfillment operations. Selects which fulfillment properties are returned,
+                using the same comma-separated names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `state`,
+                `description`, `quantity`, `order_line_item_id`, `fulfillment_number`,
+                `revenue`, `fulfillment_date`, `tracking_number`, `carrier`,
+                `fulfillment_system`, `location`, `external_id`, `type`, `target_date`. (deprecated)
+            fulfillment_item_fields: Selects which properties are returned for fulfillment items that appear in
+                the answer (for example expanded ones). Each value may hold several
+                comma-separated names. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `fulfillment_id`,
+                `description`, `fulfillment_item_number`.
+            credit_memo_item_fields: Selects which properties are returned for credit memo items that appear in
+                the answer. Each value may hold several comma-separated names. Accepted
+                names: `custom_fields`, `created_by_id`, `updated_by_id`, `created_time`,
+                `id`, `updated_time`, `amount`, `applied_to_item_id`, `price_id`,
+                `discount_item`, `deferred_revenue_account`, `description`,
+                `credit_memo_id`, `sku`, `name`, `purchase_order_number`, `quantity`,
+                `recognized_revenue_account`, `remaining_balance`,
+                `revenue_recognition_rule_name`, `service_end`, `service_start`,
+                `accounts_receivable_account`, `on_account_account`, `subscription_id`,
+                `subscription_item_id`, `tax`, `tax_code`, `tax_inclusive`,
+                `unit_amount`, `unit_of_measure`, `subtotal`, `invoice_item_id`,
+                `document_item_date`.
+            invoice_item_fields: Selects which properties are returned for invoice items that appear in the
+                answer. Each value may hold several comma-separated names. Accepted names:
+                `custom_fields`, `created_by_id`, `updated_by_id`, `created_time`, `id`,
+                `updated_time`, `amount`, `booking_reference`, `applied_to_item_id`,
+                `price_id`, `discount_item`, `deferred_revenue_account`, `description`,
+                `invoice_id`, `sku`, `name`, `purchase_order_number`, `quantity`,
+                `recognized_revenue_account`, `remaining_balance`,
+                `revenue_recognition_rule_name`, `accounting_code`, `service_end`,
+                `service_start`, `accounts_receivable_account`, `subscription_id`,
+                `subscription_item_id`, `tax`, `tax_code`, `tax_inclusive`,
+                `unit_amount`, `unit_of_measure`, `document_item_date`.
+            expand: Names related objects to embed in the answer, saving follow-up calls. See
+                the \"Expand responses\" part of Zuora's Quickstart API tutorials for the
+                syntax.
+            filter_: Case-sensitive conditions in the form `field.OPERATOR:value` on the
+                fulfillment item's own fields. On the list operation they narrow the
+                listed items; on operations that address a single item they only apply to
+                its related objects. See the \"Filter lists\" part of Zuora's Quickstart API
+                tutorials for the operators. A condition on a field fulfillment items do
+                not have, or with an operator that is not supported, is refused with a 400
+                error (`invalid_parameter`).
+            page_size: Largest number of objects to return in one page. Values below 1 or above 99
+                are refused with a 400 error.
+            zuora_entity_ids: The entity to act on. Needed only when Multi-entity is enabled and the
+                access token grants access to several entities.
+            track_id: the `zuora-track-id` header, to trace this call.
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            models.FulfillmentItemList (200): A page of fulfillment items.
+
+        Raises:
+            BadRequestError: 400: The request is malformed or breaks a rule, for example an unknown property,
+                a missing required field, an out-of-range `page_size` or a forbidden state
+                transition.
+            AuthenticationError: 401: No valid access token was supplied, or the token has expired.
+            NotFoundError: 404: The addressed fulfillment or fulfillment item (or a referenced object)
+                does not exist.
+            MethodNotAllowedError: 405: The HTTP method is not supported on this path.
+            RateLimitError: 429: A rate limit was exceeded. Wait for the number of seconds given in
+                `RateLimit-Reset` before trying again.
+            InternalServerError: 500: Zuora failed unexpectedly while handling the request.; 502: An upstream service behind the API gateway returned an invalid answer.; 503: The service is temporarily unable to handle requests, for example during
+                maintenance or overload.; 504: An upstream service did not answer in time. The request may or may not
+                have been applied; retry writes with the same `idempotency-key`.
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = await self._request(
             "GET",
@@ -1880,6 +3392,94 @@ class AsyncClient(AsyncBaseClient):
         human-readable `fulfillment_number`. The answer is the stored item.
 
         `POST /fulfillments_items` (operationId `createFulfillmentItem`).
+
+        Args:
+            body: the request body (sent as `application/json`)
+            fields: Limits the returned fulfillment item to the named properties. Each value
+                may hold one name or several names separated by commas, and the parameter
+                may be repeated. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `fulfillment_id`,
+                `description`, `fulfillment_item_number`.
+            fulfillment_fields: Older spelling of the fulfillment field selector; prefer `fields[]` on the
+                fulfillment operations. Selects which fulfillment properties are returned,
+                using the same comma-separated names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `state`,
+                `description`, `quantity`, `order_line_item_id`, `fulfillment_number`,
+                `revenue`, `fulfillment_date`, `tracking_number`, `carrier`,
+                `fulfillment_system`, `location`, `external_id`, `type`, `target_date`. (deprecated)
+            fulfillment_item_fields: Selects which properties are returned for fulfillment items that appear in
+                the answer (for example expanded ones). Each value may hold several
+                comma-separated names. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `fulfillment_id`,
+                `description`, `fulfillment_item_number`.
+            credit_memo_item_fields: Selects which properties are returned for credit memo items that appear in
+                the answer. Each value may hold several comma-separated names. Accepted
+                names: `custom_fields`, `created_by_id`, `updated_by_id`, `created_time`,
+                `id`, `updated_time`, `amount`, `applied_to_item_id`, `price_id`,
+                `discount_item`, `deferred_revenue_account`, `description`,
+                `credit_memo_id`, `sku`, `name`, `purchase_order_number`, `quantity`,
+                `recognized_revenue_account`, `remaining_balance`,
+                `revenue_recognition_rule_name`, `service_end`, `service_start`,
+                `accounts_receivable_account`, `on_account_account`, `subscription_id`,
+                `subscription_item_id`, `tax`, `tax_code`, `tax_inclusive`,
+                `unit_amount`, `unit_of_measure`, `subtotal`, `invoice_item_id`,
+                `document_item_date`.
+            invoice_item_fields: Selects which properties are returned for invoice items that appear in the
+                answer. Each value may hold several comma-separated names. Accepted names:
+                `custom_fields`, `created_by_id`, `updated_by_id`, `created_time`, `id`,
+                `updated_time`, `amount`, `booking_reference`, `applied_to_item_id`,
+                `price_id`, `discount_item`, `deferred_revenue_account`, `description`,
+                `invoice_id`, `sku`, `name`, `purchase_order_number`, `quantity`,
+                `recognized_revenue_account`, `remaining_balance`,
+                `revenue_recognition_rule_name`, `accounting_code`, `service_end`,
+                `service_start`, `accounts_receivable_account`, `subscription_id`,
+                `subscription_item_id`, `tax`, `tax_code`, `tax_inclusive`,
+                `unit_amount`, `unit_of_measure`, `document_item_date`.
+            expand: Names related objects to embed in the answer, saving follow-up calls. See
+                the \"Expand responses\" part of Zuora's Quickstart API tutorials for the
+                syntax.
+            filter_: Case-sensitive conditions in the form `field.OPERATOR:value` on the
+                fulfillment item's own fields. On the list operation they narrow the
+                listed items; on operations that address a single item they only apply to
+                its related objects. See the \"Filter lists\" part of Zuora's Quickstart API
+                tutorials for the operators. A condition on a field fulfillment items do
+                not have, or with an operator that is not supported, is refused with a 400
+                error (`invalid_parameter`).
+            page_size: Largest number of objects to return in one page. Values below 1 or above 99
+                are refused with a 400 error.
+            async_: When `true`, Zuora puts the write on its internal queue and answers at once
+                with `202 Accepted`; the body then only holds the id of the queued request.
+                Queued requests are retried by Zuora on transient failures and are
+                unlikely to hit rate limits. When `false` (the default) the call completes
+                before it answers.
+            zuora_entity_ids: The entity to act on. Needed only when Multi-entity is enabled and the
+                access token grants access to several entities.
+            idempotency_key: the `idempotency-key` header; retries of this call send the same key.
+            track_id: the `zuora-track-id` header, to trace this call.
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            models.FulfillmentItem (201): The fulfillment item was created.
+            models.AsyncAccepted (202): Returned instead of the normal answer when the request was sent with
+                `async: true`. The write has been queued; the body only identifies the
+                queued request.
+
+        Raises:
+            BadRequestError: 400: The request is malformed or breaks a rule, for example an unknown property,
+                a missing required field, an out-of-range `page_size` or a forbidden state
+                transition.
+            AuthenticationError: 401: No valid access token was supplied, or the token has expired.
+            NotFoundError: 404: The addressed fulfillment or fulfillment item (or a referenced object)
+                does not exist.
+            MethodNotAllowedError: 405: The HTTP method is not supported on this path.
+            RateLimitError: 429: A rate limit was exceeded. Wait for the number of seconds given in
+                `RateLimit-Reset` before trying again.
+            InternalServerError: 500: Zuora failed unexpectedly while handling the request.; 502: An upstream service behind the API gateway returned an invalid answer.; 503: The service is temporarily unable to handle requests, for example during
+                maintenance or overload.; 504: An upstream service did not answer in time. The request may or may not
+                have been applied; retry writes with the same `idempotency-key`.
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = await self._request(
             "POST",
@@ -1982,6 +3582,94 @@ class AsyncClient(AsyncBaseClient):
         fulfillments. The answer lists the ids of the new items in request order.
 
         `POST /fulfillments_items/bulk_create` (operationId `createFulfillmentItems`).
+
+        Args:
+            body: the request body (sent as `application/json`)
+            fields: Limits the returned fulfillment item to the named properties. Each value
+                may hold one name or several names separated by commas, and the parameter
+                may be repeated. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `fulfillment_id`,
+                `description`, `fulfillment_item_number`.
+            fulfillment_fields: Older spelling of the fulfillment field selector; prefer `fields[]` on the
+                fulfillment operations. Selects which fulfillment properties are returned,
+                using the same comma-separated names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `state`,
+                `description`, `quantity`, `order_line_item_id`, `fulfillment_number`,
+                `revenue`, `fulfillment_date`, `tracking_number`, `carrier`,
+                `fulfillment_system`, `location`, `external_id`, `type`, `target_date`. (deprecated)
+            fulfillment_item_fields: Selects which properties are returned for fulfillment items that appear in
+                the answer (for example expanded ones). Each value may hold several
+                comma-separated names. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `fulfillment_id`,
+                `description`, `fulfillment_item_number`.
+            credit_memo_item_fields: Selects which properties are returned for credit memo items that appear in
+                the answer. Each value may hold several comma-separated names. Accepted
+                names: `custom_fields`, `created_by_id`, `updated_by_id`, `created_time`,
+                `id`, `updated_time`, `amount`, `applied_to_item_id`, `price_id`,
+                `discount_item`, `deferred_revenue_account`, `description`,
+                `credit_memo_id`, `sku`, `name`, `purchase_order_number`, `quantity`,
+                `recognized_revenue_account`, `remaining_balance`,
+                `revenue_recognition_rule_name`, `service_end`, `service_start`,
+                `accounts_receivable_account`, `on_account_account`, `subscription_id`,
+                `subscription_item_id`, `tax`, `tax_code`, `tax_inclusive`,
+                `unit_amount`, `unit_of_measure`, `subtotal`, `invoice_item_id`,
+                `document_item_date`.
+            invoice_item_fields: Selects which properties are returned for invoice items that appear in the
+                answer. Each value may hold several comma-separated names. Accepted names:
+                `custom_fields`, `created_by_id`, `updated_by_id`, `created_time`, `id`,
+                `updated_time`, `amount`, `booking_reference`, `applied_to_item_id`,
+                `price_id`, `discount_item`, `deferred_revenue_account`, `description`,
+                `invoice_id`, `sku`, `name`, `purchase_order_number`, `quantity`,
+                `recognized_revenue_account`, `remaining_balance`,
+                `revenue_recognition_rule_name`, `accounting_code`, `service_end`,
+                `service_start`, `accounts_receivable_account`, `subscription_id`,
+                `subscription_item_id`, `tax`, `tax_code`, `tax_inclusive`,
+                `unit_amount`, `unit_of_measure`, `document_item_date`.
+            expand: Names related objects to embed in the answer, saving follow-up calls. See
+                the \"Expand responses\" part of Zuora's Quickstart API tutorials for the
+                syntax.
+            filter_: Case-sensitive conditions in the form `field.OPERATOR:value` on the
+                fulfillment item's own fields. On the list operation they narrow the
+                listed items; on operations that address a single item they only apply to
+                its related objects. See the \"Filter lists\" part of Zuora's Quickstart API
+                tutorials for the operators. A condition on a field fulfillment items do
+                not have, or with an operator that is not supported, is refused with a 400
+                error (`invalid_parameter`).
+            page_size: Largest number of objects to return in one page. Values below 1 or above 99
+                are refused with a 400 error.
+            async_: When `true`, Zuora puts the write on its internal queue and answers at once
+                with `202 Accepted`; the body then only holds the id of the queued request.
+                Queued requests are retried by Zuora on transient failures and are
+                unlikely to hit rate limits. When `false` (the default) the call completes
+                before it answers.
+            zuora_entity_ids: The entity to act on. Needed only when Multi-entity is enabled and the
+                access token grants access to several entities.
+            idempotency_key: the `idempotency-key` header; retries of this call send the same key.
+            track_id: the `zuora-track-id` header, to trace this call.
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            models.FulfillmentItemBulkCreateResponse (201): The fulfillment items were created.
+            models.AsyncAccepted (202): Returned instead of the normal answer when the request was sent with
+                `async: true`. The write has been queued; the body only identifies the
+                queued request.
+
+        Raises:
+            BadRequestError: 400: The request is malformed or breaks a rule, for example an unknown property,
+                a missing required field, an out-of-range `page_size` or a forbidden state
+                transition.
+            AuthenticationError: 401: No valid access token was supplied, or the token has expired.
+            NotFoundError: 404: The addressed fulfillment or fulfillment item (or a referenced object)
+                does not exist.
+            MethodNotAllowedError: 405: The HTTP method is not supported on this path.
+            RateLimitError: 429: A rate limit was exceeded. Wait for the number of seconds given in
+                `RateLimit-Reset` before trying again.
+            InternalServerError: 500: Zuora failed unexpectedly while handling the request.; 502: An upstream service behind the API gateway returned an invalid answer.; 503: The service is temporarily unable to handle requests, for example during
+                maintenance or overload.; 504: An upstream service did not answer in time. The request may or may not
+                have been applied; retry writes with the same `idempotency-key`.
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = await self._request(
             "POST",
@@ -2041,6 +3729,85 @@ class AsyncClient(AsyncBaseClient):
         Fetches a single fulfillment item by its id.
 
         `GET /fulfillments_items/{fulfillment_item_id}` (operationId `getFulfillmentItem`).
+
+        Args:
+            fulfillment_item_id: The id Zuora assigned to the fulfillment item.
+            fields: Limits the returned fulfillment item to the named properties. Each value
+                may hold one name or several names separated by commas, and the parameter
+                may be repeated. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `fulfillment_id`,
+                `description`, `fulfillment_item_number`.
+            fulfillment_fields: Older spelling of the fulfillment field selector; prefer `fields[]` on the
+                fulfillment operations. Selects which fulfillment properties are returned,
+                using the same comma-separated names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `state`,
+                `description`, `quantity`, `order_line_item_id`, `fulfillment_number`,
+                `revenue`, `fulfillment_date`, `tracking_number`, `carrier`,
+                `fulfillment_system`, `location`, `external_id`, `type`, `target_date`. (deprecated)
+            fulfillment_item_fields: Selects which properties are returned for fulfillment items that appear in
+                the answer (for example expanded ones). Each value may hold several
+                comma-separated names. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `fulfillment_id`,
+                `description`, `fulfillment_item_number`.
+            credit_memo_item_fields: Selects which properties are returned for credit memo items that appear in
+                the answer. Each value may hold several comma-separated names. Accepted
+                names: `custom_fields`, `created_by_id`, `updated_by_id`, `created_time`,
+                `id`, `updated_time`, `amount`, `applied_to_item_id`, `price_id`,
+                `discount_item`, `deferred_revenue_account`, `description`,
+                `credit_memo_id`, `sku`, `name`, `purchase_order_number`, `quantity`,
+                `recognized_revenue_account`, `remaining_balance`,
+                `revenue_recognition_rule_name`, `service_end`, `service_start`,
+                `accounts_receivable_account`, `on_account_account`, `subscription_id`,
+                `subscription_item_id`, `tax`, `tax_code`, `tax_inclusive`,
+                `unit_amount`, `unit_of_measure`, `subtotal`, `invoice_item_id`,
+                `document_item_date`.
+            invoice_item_fields: Selects which properties are returned for invoice items that appear in the
+                answer. Each value may hold several comma-separated names. Accepted names:
+                `custom_fields`, `created_by_id`, `updated_by_id`, `created_time`, `id`,
+                `updated_time`, `amount`, `booking_reference`, `applied_to_item_id`,
+                `price_id`, `discount_item`, `deferred_revenue_account`, `description`,
+                `invoice_id`, `sku`, `name`, `purchase_order_number`, `quantity`,
+                `recognized_revenue_account`, `remaining_balance`,
+                `revenue_recognition_rule_name`, `accounting_code`, `service_end`,
+                `service_start`, `accounts_receivable_account`, `subscription_id`,
+                `subscription_item_id`, `tax`, `tax_code`, `tax_inclusive`,
+                `unit_amount`, `unit_of_measure`, `document_item_date`.
+            expand: Names related objects to embed in the answer, saving follow-up calls. See
+                the \"Expand responses\" part of Zuora's Quickstart API tutorials for the
+                syntax.
+            filter_: Case-sensitive conditions in the form `field.OPERATOR:value` on the
+                fulfillment item's own fields. On the list operation they narrow the
+                listed items; on operations that address a single item they only apply to
+                its related objects. See the \"Filter lists\" part of Zuora's Quickstart API
+                tutorials for the operators. A condition on a field fulfillment items do
+                not have, or with an operator that is not supported, is refused with a 400
+                error (`invalid_parameter`).
+            page_size: Largest number of objects to return in one page. Values below 1 or above 99
+                are refused with a 400 error.
+            zuora_entity_ids: The entity to act on. Needed only when Multi-entity is enabled and the
+                access token grants access to several entities.
+            track_id: the `zuora-track-id` header, to trace this call.
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            models.FulfillmentItem (200): The requested fulfillment item.
+
+        Raises:
+            BadRequestError: 400: The request is malformed or breaks a rule, for example an unknown property,
+                a missing required field, an out-of-range `page_size` or a forbidden state
+                transition.
+            AuthenticationError: 401: No valid access token was supplied, or the token has expired.
+            NotFoundError: 404: The addressed fulfillment or fulfillment item (or a referenced object)
+                does not exist.
+            MethodNotAllowedError: 405: The HTTP method is not supported on this path.
+            RateLimitError: 429: A rate limit was exceeded. Wait for the number of seconds given in
+                `RateLimit-Reset` before trying again.
+            InternalServerError: 500: Zuora failed unexpectedly while handling the request.; 502: An upstream service behind the API gateway returned an invalid answer.; 503: The service is temporarily unable to handle requests, for example during
+                maintenance or overload.; 504: An upstream service did not answer in time. The request may or may not
+                have been applied; retry writes with the same `idempotency-key`.
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = await self._request(
             "GET",
@@ -2116,6 +3883,46 @@ class AsyncClient(AsyncBaseClient):
         affected. A successful synchronous call answers `204` with an empty body.
 
         `DELETE /fulfillments_items/{fulfillment_item_id}` (operationId `deleteFulfillmentItem`).
+
+        Args:
+            fulfillment_item_id: The id Zuora assigned to the fulfillment item.
+            fields: Limits the returned fulfillment item to the named properties. Each value
+                may hold one name or several names separated by commas, and the parameter
+                may be repeated. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `fulfillment_id`,
+                `description`, `fulfillment_item_number`.
+            async_: When `true`, Zuora puts the write on its internal queue and answers at once
+                with `202 Accepted`; the body then only holds the id of the queued request.
+                Queued requests are retried by Zuora on transient failures and are
+                unlikely to hit rate limits. When `false` (the default) the call completes
+                before it answers.
+            zuora_entity_ids: The entity to act on. Needed only when Multi-entity is enabled and the
+                access token grants access to several entities.
+            track_id: the `zuora-track-id` header, to trace this call.
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            None (204): The fulfillment item was deleted; there is no body.
+            models.AsyncAccepted (202): Returned instead of the normal answer when the request was sent with
+                `async: true`. The write has been queued; the body only identifies the
+                queued request.
+
+        Raises:
+            BadRequestError: 400: The request is malformed or breaks a rule, for example an unknown property,
+                a missing required field, an out-of-range `page_size` or a forbidden state
+                transition.
+            AuthenticationError: 401: No valid access token was supplied, or the token has expired.
+            NotFoundError: 404: The addressed fulfillment or fulfillment item (or a referenced object)
+                does not exist.
+            MethodNotAllowedError: 405: The HTTP method is not supported on this path.
+            RateLimitError: 429: A rate limit was exceeded. Wait for the number of seconds given in
+                `RateLimit-Reset` before trying again.
+            InternalServerError: 500: Zuora failed unexpectedly while handling the request.; 502: An upstream service behind the API gateway returned an invalid answer.; 503: The service is temporarily unable to handle requests, for example during
+                maintenance or overload.; 504: An upstream service did not answer in time. The request may or may not
+                have been applied; retry writes with the same `idempotency-key`.
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = await self._request(
             "DELETE",
@@ -2211,6 +4018,95 @@ class AsyncClient(AsyncBaseClient):
         different fulfillment.
 
         `PATCH /fulfillments_items/{fulfillment_item_id}` (operationId `updateFulfillmentItem`).
+
+        Args:
+            fulfillment_item_id: The id Zuora assigned to the fulfillment item.
+            body: the request body (sent as `application/json`)
+            fields: Limits the returned fulfillment item to the named properties. Each value
+                may hold one name or several names separated by commas, and the parameter
+                may be repeated. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `fulfillment_id`,
+                `description`, `fulfillment_item_number`.
+            fulfillment_fields: Older spelling of the fulfillment field selector; prefer `fields[]` on the
+                fulfillment operations. Selects which fulfillment properties are returned,
+                using the same comma-separated names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `state`,
+                `description`, `quantity`, `order_line_item_id`, `fulfillment_number`,
+                `revenue`, `fulfillment_date`, `tracking_number`, `carrier`,
+                `fulfillment_system`, `location`, `external_id`, `type`, `target_date`. (deprecated)
+            fulfillment_item_fields: Selects which properties are returned for fulfillment items that appear in
+                the answer (for example expanded ones). Each value may hold several
+                comma-separated names. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `fulfillment_id`,
+                `description`, `fulfillment_item_number`.
+            credit_memo_item_fields: Selects which properties are returned for credit memo items that appear in
+                the answer. Each value may hold several comma-separated names. Accepted
+                names: `custom_fields`, `created_by_id`, `updated_by_id`, `created_time`,
+                `id`, `updated_time`, `amount`, `applied_to_item_id`, `price_id`,
+                `discount_item`, `deferred_revenue_account`, `description`,
+                `credit_memo_id`, `sku`, `name`, `purchase_order_number`, `quantity`,
+                `recognized_revenue_account`, `remaining_balance`,
+                `revenue_recognition_rule_name`, `service_end`, `service_start`,
+                `accounts_receivable_account`, `on_account_account`, `subscription_id`,
+                `subscription_item_id`, `tax`, `tax_code`, `tax_inclusive`,
+                `unit_amount`, `unit_of_measure`, `subtotal`, `invoice_item_id`,
+                `document_item_date`.
+            invoice_item_fields: Selects which properties are returned for invoice items that appear in the
+                answer. Each value may hold several comma-separated names. Accepted names:
+                `custom_fields`, `created_by_id`, `updated_by_id`, `created_time`, `id`,
+                `updated_time`, `amount`, `booking_reference`, `applied_to_item_id`,
+                `price_id`, `discount_item`, `deferred_revenue_account`, `description`,
+                `invoice_id`, `sku`, `name`, `purchase_order_number`, `quantity`,
+                `recognized_revenue_account`, `remaining_balance`,
+                `revenue_recognition_rule_name`, `accounting_code`, `service_end`,
+                `service_start`, `accounts_receivable_account`, `subscription_id`,
+                `subscription_item_id`, `tax`, `tax_code`, `tax_inclusive`,
+                `unit_amount`, `unit_of_measure`, `document_item_date`.
+            expand: Names related objects to embed in the answer, saving follow-up calls. See
+                the \"Expand responses\" part of Zuora's Quickstart API tutorials for the
+                syntax.
+            filter_: Case-sensitive conditions in the form `field.OPERATOR:value` on the
+                fulfillment item's own fields. On the list operation they narrow the
+                listed items; on operations that address a single item they only apply to
+                its related objects. See the \"Filter lists\" part of Zuora's Quickstart API
+                tutorials for the operators. A condition on a field fulfillment items do
+                not have, or with an operator that is not supported, is refused with a 400
+                error (`invalid_parameter`).
+            page_size: Largest number of objects to return in one page. Values below 1 or above 99
+                are refused with a 400 error.
+            async_: When `true`, Zuora puts the write on its internal queue and answers at once
+                with `202 Accepted`; the body then only holds the id of the queued request.
+                Queued requests are retried by Zuora on transient failures and are
+                unlikely to hit rate limits. When `false` (the default) the call completes
+                before it answers.
+            zuora_entity_ids: The entity to act on. Needed only when Multi-entity is enabled and the
+                access token grants access to several entities.
+            idempotency_key: the `idempotency-key` header; retries of this call send the same key.
+            track_id: the `zuora-track-id` header, to trace this call.
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            models.FulfillmentItem (200): The fulfillment item after the update.
+            models.AsyncAccepted (202): Returned instead of the normal answer when the request was sent with
+                `async: true`. The write has been queued; the body only identifies the
+                queued request.
+
+        Raises:
+            BadRequestError: 400: The request is malformed or breaks a rule, for example an unknown property,
+                a missing required field, an out-of-range `page_size` or a forbidden state
+                transition.
+            AuthenticationError: 401: No valid access token was supplied, or the token has expired.
+            NotFoundError: 404: The addressed fulfillment or fulfillment item (or a referenced object)
+                does not exist.
+            MethodNotAllowedError: 405: The HTTP method is not supported on this path.
+            RateLimitError: 429: A rate limit was exceeded. Wait for the number of seconds given in
+                `RateLimit-Reset` before trying again.
+            InternalServerError: 500: Zuora failed unexpectedly while handling the request.; 502: An upstream service behind the API gateway returned an invalid answer.; 503: The service is temporarily unable to handle requests, for example during
+                maintenance or overload.; 504: An upstream service did not answer in time. The request may or may not
+                have been applied; retry writes with the same `idempotency-key`.
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = await self._request(
             "PATCH",

@@ -38,7 +38,10 @@ paths:
       operationId: getOrder
       parameters:
         - {name: orderId, in: path, required: true, schema: {type: string}}
-        - {name: includeItems, in: query, schema: {type: boolean}}
+        - name: includeItems
+          in: query
+          description: 'Embed the items ("quoted" \\ kept).'
+          schema: {type: boolean}
         - {name: X-Request-Tag, in: header, required: true, schema: {type: string}}
         - {name: status, in: query, schema: {type: string, enum: [open, closed]}}
       responses:
@@ -623,3 +626,19 @@ def test_unreadable_spec_exits_2(
     assert name in result.stdout + result.stderr
     assert "Traceback" not in result.stdout + result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_client_methods_document_arguments_answers_and_errors(generated: Generated) -> None:
+    """Google-style sections built from the spec's descriptions, spec text kept as data."""
+    doc = inspect.getdoc(generated.shop.client.Client.get_order)
+    assert doc is not None
+    args = doc.split("Args:\n")[1].split("\n\n")[0]
+    assert '    include_items: Embed the items ("quoted" \\ kept).' in args
+    assert "    order_id: the `orderId` path parameter" in args
+    assert "    timeout: " in args
+    returns = doc.split("Returns:\n")[1].split("\n\n")[0]
+    assert "(200): the order, or the in-band failure form" in returns
+    raises = doc.split("Raises:\n")[1]
+    assert "    NotFoundError: 404: not found" in raises
+    assert "    ApiConnectionError: " in raises
+    assert inspect.getdoc(generated.shop.client.AsyncClient.get_order) == doc
