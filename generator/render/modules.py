@@ -45,6 +45,8 @@ class _Definition:
     config_at: int = 0
     #: the line holding `ConfigDict(` of the class's own config, to add `defer_build` to
     config_line: int = 0
+    #: the item type of a `RootModel[list[X]]` (its instances become iterable and indexable)
+    list_item: str = ""
 
 
 @dataclass(frozen=True)
@@ -149,6 +151,7 @@ def split_models(source: str, header: str) -> dict[str, str]:
                 *future,
                 "",
                 *others,
+                "from collections.abc import Iterator",
                 "from pydantic import ConfigDict",
                 *local,
                 "",
@@ -227,8 +230,25 @@ def _class(node: ast.ClassDef) -> _Definition:
                 and isinstance(first.value.value, str)
             )
             config_at = (first.end_lineno or first.lineno) + 1 if has_doc else first.lineno
+    list_item = ""
+    for base in node.bases:
+        if (
+            isinstance(base, ast.Subscript)
+            and isinstance(base.value, ast.Name)
+            and base.value.id == "RootModel"
+            and isinstance(base.slice, ast.Subscript)
+            and isinstance(base.slice.value, ast.Name)
+            and base.slice.value.id == "list"
+        ):
+            list_item = ast.unparse(base.slice.slice)
     return _Definition(
-        (node.name,), start, node.end_lineno or node.lineno, _uses(node), config_at, config_line
+        (node.name,),
+        start,
+        node.end_lineno or node.lineno,
+        _uses(node),
+        config_at,
+        config_line,
+        list_item,
     )
 
 
@@ -246,6 +266,21 @@ def _with_deferred_build(lines: list[str], definition: _Definition) -> str:
         else:
             indent = "    "
         chunk.insert(at, f"{indent}model_config = ConfigDict(defer_build=True)")
+    if definition.list_item:
+        item = definition.list_item
+        chunk.extend(
+            [
+                "",
+                f"    def __iter__(self) -> Iterator[{item}]:  # type: ignore[override]",
+                "        return iter(self.root)",
+                "",
+                f"    def __getitem__(self, index: int) -> {item}:",
+                "        return self.root[index]",
+                "",
+                "    def __len__(self) -> int:",
+                "        return len(self.root)",
+            ]
+        )
     return "\n".join(chunk)
 
 

@@ -642,3 +642,18 @@ def test_client_methods_document_arguments_answers_and_errors(generated: Generat
     assert "    NotFoundError: 404: not found" in raises
     assert "    ApiConnectionError: " in raises
     assert inspect.getdoc(generated.shop.client.AsyncClient.get_order) == doc
+
+
+def test_list_answers_iterate_index_and_count(generated: Generated) -> None:
+    """A list answer is a RootModel; callers use it as the list it holds (no `.root`)."""
+    pets = generated.pets
+    listed = typing.get_type_hints(pets.client.Client.list_pets)["return"]
+    wire = [
+        {"name": "Rex", "bornAt": "2020-01-01T00:00:00Z", "nickName": None},
+        {"name": "Tom", "bornAt": "2021-01-01T00:00:00Z", "nickName": "T"},
+    ]
+    page = listed.model_validate(wire)
+    assert [pet.name for pet in page] == ["Rex", "Tom"]
+    assert len(page) == 2
+    assert page[1].nick_name == "T" and page[-1] is page.root[-1]
+    assert isinstance(page[0], pets.models.PetResponse)
