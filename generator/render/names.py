@@ -63,7 +63,12 @@ def tidy(models: Models, used: set[str]) -> Models:
     }
     #: classes made for one operation (an inline body or answer): useless unless it uses them
     inline = {m.class_name for m in models.classes if m.source_path[:1] == ("paths",)}
-    if not variants and not inline:
+    generic = {
+        m.class_name: better
+        for m in models.classes
+        if (better := _meaningful(m)) is not None and better != m.class_name
+    }
+    if not variants and not inline and not generic:
         return models
     code = read_models(models.source)
     owner = code.owner()
@@ -93,6 +98,10 @@ def tidy(models: Models, used: set[str]) -> Models:
                     renames[name] = base
                     taken.add(base)
                 break
+    for name, better in sorted(generic.items()):
+        if name not in dropped and name not in renames and better not in taken:
+            renames[name] = better
+            taken.add(better)
     if not dropped and not renames:
         return models
     lines = list(code.lines)
@@ -107,6 +116,40 @@ def tidy(models: Models, used: set[str]) -> Models:
         if m.class_name not in dropped
     )
     return Models(source=source, index=ClassIndex(classes), notes=models.notes)
+
+
+#: path tokens that say where a schema sits, not what it is
+_STRUCTURE = frozenset({"properties", "schema", "additionalProperties"})
+
+
+def _meaningful(model: ModelClass) -> str | None:
+    """A name for a class datamodel-code-generator named by number or by a generic suffix
+    (`Success5`, `Field1`, `FieldModel`: clashes among property and parameter names), made
+    of the component it sits in and the properties leading to it (`ErrorResponseSuccess`,
+    `FulfillmentFieldsItem`). None for other classes, and for branches of a oneOf/anyOf/
+    allOf, whose numbers are the branch order."""
+    from generator.naming import class_name
+
+    name, path = model.class_name, model.source_path
+    numbered = name[-1:].isdigit()
+    if not (numbered or (name.endswith("Model") and name != "Model")):
+        return None
+    if len(path) < 4 or path[0] != "components" or path[-2] in ("anyOf", "oneOf", "allOf"):
+        return None
+    words = [path[2]]
+    for token in path[3:]:
+        if token in _STRUCTURE:
+            continue
+        if token == "items":
+            words.append("Item")
+        elif token.isdigit() or token in ("anyOf", "oneOf", "allOf"):
+            return None
+        else:
+            words.append(token)
+    better = str(class_name(" ".join(words)))
+    if not numbered and better == name:
+        return None
+    return better if better.isidentifier() and not keyword.iskeyword(better) else None
 
 
 def _renamed(source: str, renames: dict[str, str]) -> str:

@@ -31,6 +31,10 @@ def test_schema_names_are_kept_without_doubled_suffixes() -> None:
     # the split's variants nothing uses are gone
     assert not {"FulfillmentListRequest", "FulfillmentBulkCreateResponseRequest"} & set(quickstart)
     assert not {"V1FulfillmentsKeyGetResponseRequest"} & set(v1)
+    # no numbered or generic names where the spec says where the class sits
+    assert not {"Success5", "Field1", "FieldModel"} & (set(v1) | set(quickstart))
+    assert "ErrorResponseSuccess" in v1
+    assert {"FulfillmentFieldsItem", "FulfillmentItemFieldsItem"} <= set(quickstart)
     # a schema used both ways keeps both classes (readOnly fields only in the answer)
     assert {"FulfillmentRequest", "FulfillmentResponse"} <= set(v1)
 

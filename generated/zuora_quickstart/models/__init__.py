@@ -12,8 +12,6 @@ if TYPE_CHECKING:
     from ._custom_fields import CustomFields as CustomFields
     from ._error import Error as Error
     from ._error import ErrorDetail as ErrorDetail
-    from ._field1 import Field1 as Field1
-    from ._field_model import FieldModel as FieldModel
     from ._fulfillment import CustomObjects as CustomObjects
     from ._fulfillment import Fulfillment as Fulfillment
     from ._fulfillment_bulk_create_request import (
@@ -27,6 +25,7 @@ if TYPE_CHECKING:
         FulfillmentCreateRequest as FulfillmentCreateRequest,
     )
     from ._fulfillment_field import FulfillmentField as FulfillmentField
+    from ._fulfillment_fields_item import FulfillmentFieldsItem as FulfillmentFieldsItem
     from ._fulfillment_item_bulk_create_request import (
         FulfillmentItemBulkCreateRequest as FulfillmentItemBulkCreateRequest,
     )
@@ -40,6 +39,9 @@ if TYPE_CHECKING:
         FulfillmentItemReferenceResponse as FulfillmentItemReferenceResponse,
     )
     from ._fulfillment_item_field import FulfillmentItemField as FulfillmentItemField
+    from ._fulfillment_item_fields_item import (
+        FulfillmentItemFieldsItem as FulfillmentItemFieldsItem,
+    )
     from ._fulfillment_item_inline import FulfillmentItemInline as FulfillmentItemInline
     from ._fulfillment_item_list import FulfillmentItem as FulfillmentItem
     from ._fulfillment_item_list import FulfillmentItemList as FulfillmentItemList
@@ -104,19 +106,19 @@ _WHERE: dict[str, str] = {
     "CustomObjects": "_fulfillment",
     "Error": "_error",
     "ErrorDetail": "_error",
-    "Field1": "_field1",
-    "FieldModel": "_field_model",
     "Fulfillment": "_fulfillment",
     "FulfillmentBulkCreateRequest": "_fulfillment_bulk_create_request",
     "FulfillmentBulkCreateResponse": "_fulfillment_bulk_create_response",
     "FulfillmentCreate": "_fulfillment_bulk_create_request",
     "FulfillmentCreateRequest": "_fulfillment_create_request",
     "FulfillmentField": "_fulfillment_field",
+    "FulfillmentFieldsItem": "_fulfillment_fields_item",
     "FulfillmentItem": "_fulfillment_item_list",
     "FulfillmentItemBulkCreateRequest": "_fulfillment_item_bulk_create_request",
     "FulfillmentItemBulkCreateResponse": "_fulfillment_item_bulk_create_response",
     "FulfillmentItemCreateRequest": "_fulfillment_item_bulk_create_request",
     "FulfillmentItemField": "_fulfillment_item_field",
+    "FulfillmentItemFieldsItem": "_fulfillment_item_fields_item",
     "FulfillmentItemInline": "_fulfillment_item_inline",
     "FulfillmentItemList": "_fulfillment_item_list",
     "FulfillmentItemPatchRequest": "_fulfillment_item_patch_request",
@@ -151,19 +153,19 @@ __all__ = [
     "CustomObjects",
     "Error",
     "ErrorDetail",
-    "Field1",
-    "FieldModel",
     "Fulfillment",
     "FulfillmentBulkCreateRequest",
     "FulfillmentBulkCreateResponse",
     "FulfillmentCreate",
     "FulfillmentCreateRequest",
     "FulfillmentField",
+    "FulfillmentFieldsItem",
     "FulfillmentItem",
     "FulfillmentItemBulkCreateRequest",
     "FulfillmentItemBulkCreateResponse",
     "FulfillmentItemCreateRequest",
     "FulfillmentItemField",
+    "FulfillmentItemFieldsItem",
     "FulfillmentItemInline",
     "FulfillmentItemList",
     "FulfillmentItemPatchRequest",

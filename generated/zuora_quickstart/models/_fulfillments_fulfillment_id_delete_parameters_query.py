@@ -10,7 +10,7 @@ from pydantic import (
     Field,
 )
 
-from ._field_model import FieldModel
+from ._fulfillment_fields_item import FulfillmentFieldsItem
 
 
 class FulfillmentsFulfillmentIdDeleteParametersQuery(BaseModel):
@@ -18,4 +18,6 @@ class FulfillmentsFulfillmentIdDeleteParametersQuery(BaseModel):
         defer_build=True,
         populate_by_name=True,
     )
-    fields__: Annotated[list[FieldModel] | None, Field(alias="fields[]")] = None
+    fields__: Annotated[list[FulfillmentFieldsItem] | None, Field(alias="fields[]")] = (
+        None
+    )

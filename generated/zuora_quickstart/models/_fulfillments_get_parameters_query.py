@@ -11,8 +11,8 @@ from pydantic import (
 )
 
 from ._credit_memo_item_field import CreditMemoItemField
-from ._field_model import FieldModel
 from ._fulfillment_field import FulfillmentField
+from ._fulfillment_fields_item import FulfillmentFieldsItem
 from ._fulfillment_item_field import FulfillmentItemField
 from ._invoice_item_field import InvoiceItemField
 from ._sort_item import SortItem
@@ -25,7 +25,9 @@ class FulfillmentsGetParametersQuery(BaseModel):
     )
     cursor: str | None = None
     sort__: Annotated[list[SortItem] | None, Field(alias="sort[]")] = None
-    fields__: Annotated[list[FieldModel] | None, Field(alias="fields[]")] = None
+    fields__: Annotated[list[FulfillmentFieldsItem] | None, Field(alias="fields[]")] = (
+        None
+    )
     fulfillment_fields__: Annotated[
         list[FulfillmentField] | None, Field(alias="fulfillment.fields[]")
     ] = None

@@ -11,9 +11,9 @@ from pydantic import (
 )
 
 from ._credit_memo_item_field import CreditMemoItemField
-from ._field1 import Field1
 from ._fulfillment_field import FulfillmentField
 from ._fulfillment_item_field import FulfillmentItemField
+from ._fulfillment_item_fields_item import FulfillmentItemFieldsItem
 from ._invoice_item_field import InvoiceItemField
 
 
@@ -22,7 +22,9 @@ class FulfillmentsItemsBulkCreatePostParametersQuery(BaseModel):
         defer_build=True,
         populate_by_name=True,
     )
-    fields__: Annotated[list[Field1] | None, Field(alias="fields[]")] = None
+    fields__: Annotated[
+        list[FulfillmentItemFieldsItem] | None, Field(alias="fields[]")
+    ] = None
     fulfillment_fields__: Annotated[
         list[FulfillmentField] | None, Field(alias="fulfillment.fields[]")
     ] = None

@@ -10,7 +10,7 @@ from pydantic import (
     Field,
 )
 
-from ._field1 import Field1
+from ._fulfillment_item_fields_item import FulfillmentItemFieldsItem
 
 
 class FulfillmentsItemsFulfillmentItemIdDeleteParametersQuery(BaseModel):
@@ -18,4 +18,6 @@ class FulfillmentsItemsFulfillmentItemIdDeleteParametersQuery(BaseModel):
         defer_build=True,
         populate_by_name=True,
     )
-    fields__: Annotated[list[Field1] | None, Field(alias="fields[]")] = None
+    fields__: Annotated[
+        list[FulfillmentItemFieldsItem] | None, Field(alias="fields[]")
+    ] = None

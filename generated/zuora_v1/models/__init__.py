@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from ._custom_fields import CustomFields as CustomFields
     from ._error_response import ErrorReason as ErrorReason
     from ._error_response import ErrorResponse as ErrorResponse
-    from ._error_response import Success5 as Success5
+    from ._error_response import ErrorResponseSuccess as ErrorResponseSuccess
     from ._fulfillment_item_response import (
         FulfillmentItemResponse as FulfillmentItemResponse,
     )
@@ -81,6 +81,7 @@ _WHERE: dict[str, str] = {
     "CustomFields": "_custom_fields",
     "ErrorReason": "_error_response",
     "ErrorResponse": "_error_response",
+    "ErrorResponseSuccess": "_error_response",
     "FulfillmentItemRequest": "_create_fulfillments_request",
     "FulfillmentItemResponse": "_fulfillment_item_response",
     "FulfillmentRequest": "_create_fulfillments_request",
@@ -91,7 +92,6 @@ _WHERE: dict[str, str] = {
     "GetFulfillmentResponse": "_get_fulfillment_response",
     "ProcessingOptions": "_create_fulfillments_request",
     "Success": "_success",
-    "Success5": "_error_response",
     "SuccessResponse": "_success_response",
     "UpdateFulfillmentItemRequest": "_update_fulfillment_item_request",
     "UpdateFulfillmentRequest": "_update_fulfillment_request",
@@ -112,6 +112,7 @@ __all__ = [
     "CustomFields",
     "ErrorReason",
     "ErrorResponse",
+    "ErrorResponseSuccess",
     "FulfillmentItemRequest",
     "FulfillmentItemResponse",
     "FulfillmentRequest",
@@ -122,7 +123,6 @@ __all__ = [
     "GetFulfillmentResponse",
     "ProcessingOptions",
     "Success",
-    "Success5",
     "SuccessResponse",
     "UpdateFulfillmentItemRequest",
     "UpdateFulfillmentRequest",

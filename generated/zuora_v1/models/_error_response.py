@@ -27,7 +27,7 @@ class ErrorReason(BaseModel):
     ]
 
 
-class Success5(Enum):
+class ErrorResponseSuccess(Enum):
     boolean_false = False
 
 
@@ -37,7 +37,9 @@ class ErrorResponse(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    success: Annotated[Success5, Field(description="Always false for this outcome.")]
+    success: Annotated[
+        ErrorResponseSuccess, Field(description="Always false for this outcome.")
+    ]
     process_id: Annotated[
         str | None,
         Field(

@@ -11,7 +11,7 @@ from pydantic import (
 )
 
 
-class Field1(RootModel[str]):
+class FulfillmentItemFieldsItem(RootModel[str]):
     model_config = ConfigDict(defer_build=True)
     root: Annotated[
         str,

@@ -11,7 +11,7 @@ from pydantic import (
 )
 
 
-class FieldModel(RootModel[str]):
+class FulfillmentFieldsItem(RootModel[str]):
     model_config = ConfigDict(defer_build=True)
     root: Annotated[
         str,
