@@ -641,7 +641,9 @@ def test_client_methods_document_arguments_answers_and_errors(generated: Generat
     raises = doc.split("Raises:\n")[1]
     assert "    NotFoundError: 404: not found" in raises
     assert "    ApiConnectionError: " in raises
-    assert inspect.getdoc(generated.shop.client.AsyncClient.get_order) == doc
+    # documented once: the coroutine points at the synchronous method
+    awaitable = inspect.getdoc(generated.shop.client.AsyncClient.get_order)
+    assert awaitable is not None and "`Client.get_order`" in awaitable
 
 
 def test_list_answers_iterate_index_and_count(generated: Generated) -> None:
