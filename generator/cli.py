@@ -195,6 +195,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
             output=args.output,
             dask=args.dask,
             **({"partition_size": args.partition_size} if args.partition_size else {}),
+            allow_remote=tuple(args.allow_remote),
         )
     except CheckError as exc:
         print(f"apicontract check: {exc}", file=sys.stderr)
@@ -260,6 +261,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         keep_secrets=args.keep_secrets,
         keep_alive_timeout=args.keep_alive_timeout,
         header_timeout=args.header_timeout,
+        allow_remote=tuple(args.allow_remote),
     )
 
 
@@ -454,6 +456,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--output", metavar="FILE", help="write the report to FILE instead of standard output"
     )
+    _allow_remote(check)
     check.set_defaults(run=_cmd_check)
 
     diff = commands.add_parser(
@@ -596,6 +599,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="close a connection that has not sent a complete request head this long after "
         "connecting or starting it (default 10)",
     )
+    _allow_remote(serve)
     serve.set_defaults(run=_cmd_serve)
     return parser
 

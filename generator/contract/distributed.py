@@ -94,9 +94,11 @@ class SpecBundle:
 class ContractPlugin(WorkerPlugin):
     """Compiles the spec once when a worker starts (or joins, or restarts)."""
 
-    def __init__(self, name: str, bundle: SpecBundle) -> None:
+    def __init__(self, name: str, bundle: SpecBundle, allow_remote: tuple[str, ...] = ()) -> None:
         self.name = name
         self.bundle = bundle
+        #: hosts the spec's `$ref`s may be fetched from (the loading policy holds on workers)
+        self.allow_remote = allow_remote
         self.folder: Path | None = None
 
     def setup(self, worker: Any) -> None:
@@ -105,7 +107,7 @@ class ContractPlugin(WorkerPlugin):
 
         self.folder = Path(tempfile.mkdtemp(prefix="apicontract-spec-"))
         path = self.bundle.write(self.folder)
-        _CONTRACTS[self.name] = load_contract(path)
+        _CONTRACTS[self.name] = load_contract(path, self.allow_remote)
         COMPILES += 1
 
     def teardown(self, worker: Any) -> None:
@@ -166,6 +168,7 @@ def iter_results_dask(
     workers: int = 1,
     window: int | None = None,
     stats: Stats | None = None,
+    allow_remote: tuple[str, ...] = (),
 ) -> Iterator[ExchangeResult]:
     """Every exchange of `plan` checked on the cluster at `address` ("local" starts one with
     `workers` processes), in input order. At most `window` pieces are in flight (default:
@@ -178,7 +181,9 @@ def iter_results_dask(
     pending: deque[tuple[Partition, Future[PartitionResult]]] = deque()
     try:
         try:
-            client.register_plugin(ContractPlugin(plugin, SpecBundle.of(contract)), name=plugin)
+            client.register_plugin(
+                ContractPlugin(plugin, SpecBundle.of(contract), allow_remote), name=plugin
+            )
         except Exception as exc:
             raise ClusterError(
                 f"the workers cannot load the spec ({type(exc).__name__}: {exc}); "

@@ -78,8 +78,11 @@ def detect_style(spec: Path) -> Style:
     )
 
 
-def load_server(spec: Path, style: Style, cache_dir: Path | None = None) -> ModuleType:
-    """The generated `server` module for `spec`, imported under a unique package name."""
+def load_server(
+    spec: Path, style: Style, cache_dir: Path | None = None, allow_remote: tuple[str, ...] = ()
+) -> ModuleType:
+    """The generated `server` module for `spec`, imported under a unique package name. The spec
+    is loaded under the one policy: its `$ref`s reach the network only for `allow_remote`."""
     shipped = _GENERATED[style]
     if spec.resolve() == SHIPPED[style].resolve() and (shipped / "server.py").is_file():
         return _import_package(shipped)
@@ -87,10 +90,10 @@ def load_server(spec: Path, style: Style, cache_dir: Path | None = None) -> Modu
     from generator.generate import build_package_cached
 
     package = f"apicontract_fake_{style}"
-    result = build_package_cached(spec, package)
+    result = build_package_cached(spec, package, allow_remote=allow_remote)
     if not result.ok or "server.py" not in result.files:
-        problems = "; ".join(str(f) for f in result.findings[:5])
-        raise FakeSetupError(f"{spec}: cannot generate the server package: {problems}")
+        problems = [f.render() for f in result.findings if f.severity == "error"][:20]
+        raise FakeSetupError("\n".join([f"{spec}: cannot generate the server package:", *problems]))
     base = (cache_dir or default_cache_dir()) / "fake" / (result.digest or "nodigest")[:16]
     target = base / package
     target.mkdir(parents=True, exist_ok=True)
@@ -135,15 +138,17 @@ def build_app(
     seed: str | Path | dict[str, float] | None = None,
     *,
     allow_edit_booked: bool = False,
+    allow_remote: tuple[str, ...] = (),
 ) -> FastAPI:
     """The fake of `spec_path` (its generated server, with the fake's handlers) over the SQLite
     file `db`. `token`: the only bearer token accepted (any when None). `seed`: the known
     order line items (a JSON file or `{id: ordered quantity}`). `allow_edit_booked`: the
     tenant grants Zuora's "Allow Edit Of Booked Order Line Items" permission, so fields other
-    than `state` may be edited while a fulfillment is booked, not only while it is accepted."""
+    than `state` may be edited while a fulfillment is booked, not only while it is accepted.
+    `allow_remote`: hosts the spec's `$ref`s may be fetched from."""
     spec = Path(spec_path)
     style = style or detect_style(spec)
-    server = load_server(spec, style)
+    server = load_server(spec, style, allow_remote=allow_remote)
     seeds = seed if isinstance(seed, dict) or seed is None else load_seed(Path(seed))
     store = Store(db)
     service = Service(store, seed=seeds, allow_edit_booked=allow_edit_booked)

@@ -230,7 +230,9 @@ def _composed(schema: dict[str, Any]) -> bool:
 
 
 def generate_models(model: OpenApi, workspace: Workspace) -> Models:
-    """The models module for a spec. datamodel-code-generator's request/response split (which
+    """The models module for a spec, given the model of its bundle (`generator.load.bundle`):
+    datamodel-code-generator is handed one document whose every `$ref` is local, so it never
+    reads a file or the network itself. Its request/response split (which
     keeps readOnly fields out of request models and writeOnly ones out of response models) is
     tried first; when it fails on a spec (a known limitation of the split with some recursive
     or composed schemas), the models are generated again without it and `Models.notes` says
