@@ -61,7 +61,11 @@ def build_package(
     from generator.load.bundle import bundle
     from generator.load.workspace import RefProblem, Workspace
     from generator.render.format import FormatError
-    from generator.render.models import ModelGenerationError, generate_models
+    from generator.render.models import (
+        ModelGenerationError,
+        generate_models,
+        remove_python_extensions,
+    )
     from generator.render.names import tidy, used_classes
     from generator.render.package import render_package
 
@@ -107,15 +111,19 @@ def build_package(
             _forced(f) if f.severity is Severity.ERROR else f for f in result.findings
         ]
     single = workspace
+    bundled = None
     if len(workspace.documents) > 1:  # the gate loaded every document a reference reaches
         try:
             # one self-contained document: the libraries below never resolve a reference
-            single = bundle(workspace).workspace
+            bundled = bundle(workspace)
         except RefProblem as problem:
             result.findings.append(
                 Finding(shown, 1, 1, "", Severity.ERROR, problem.rule, problem.message)
             )
             return result
+        single = bundled.workspace
+    # spec text never chooses an import: before any library reads the spec
+    result.findings.extend(remove_python_extensions(bundled or single))
     model = build_model(single)
     result.findings.extend(not_generated(model))
     decided = decide_conventions(single, model, conventions)

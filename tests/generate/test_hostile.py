@@ -596,3 +596,176 @@ def test_tampered_manifest_cannot_remove_files_outside(
     assert "Traceback" not in result.stdout + result.stderr
     for victim in victims:
         assert victim.read_text("utf-8") == "keep me\n", victim
+
+
+# -- spec text never chooses an import -------------------------------------------------------------
+
+#: every module a generated file may import: the standard library modules the templates and
+#: runtimes use, the three libraries generated code needs, and the package's own modules. A
+#: module a spec names (os, subprocess, pickle, ctypes, importlib...) is never among them; a
+#: template that needs another harmless module adds it here.
+ALLOWED_IMPORTS = frozenset(
+    {
+        "__future__",
+        "asyncio",
+        "base64",
+        "binascii",
+        "collections",
+        "collections.abc",
+        "contextlib",
+        "copy",
+        "dataclasses",
+        "datetime",
+        "decimal",
+        "email.utils",
+        "enum",
+        "functools",
+        "gzip",
+        "hashlib",
+        "hmac",
+        "io",
+        "ipaddress",
+        "itertools",
+        "json",
+        "logging",
+        "math",
+        "mimetypes",
+        "random",
+        "re",
+        "secrets",
+        "string",
+        "threading",
+        "time",
+        "types",
+        "typing",
+        "urllib.parse",
+        "uuid",
+        "warnings",
+        "zlib",
+        "pydantic",
+        "httpx",
+        "fastapi",
+        "fastapi.middleware.gzip",
+        "starlette.exceptions",
+        "starlette.requests",
+        "starlette.responses",
+        "starlette.routing",
+        "starlette.types",
+    }
+)
+#: builtins datamodel-code-generator may import under another name (a field called `int`
+#: would otherwise shadow the type); nothing that runs code
+SAFE_BUILTINS = frozenset(
+    {"bool", "bytes", "dict", "float", "frozenset", "int", "list", "object", "set", "str", "tuple"}
+)
+#: the hostile specs that carry a key naming Python code, and that key
+PYTHON_KEYS = {
+    "x_python_type_31.yaml": "x-python-type",
+    "x_python_import_30.yaml": "x-python-import",
+    "custom_type_path_31.yaml": "customTypePath",
+    "custom_base_path_30.yaml": "customBasePath",
+}
+
+
+def imports_outside_allow_list(path: Path) -> list[str]:
+    """Every import in `path` (at any depth: a function-level import counts too) of a module
+    not in ALLOWED_IMPORTS; relative imports stay inside the generated package."""
+    bad = []
+    for node in ast.walk(ast.parse(path.read_text("utf-8"), str(path))):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:  # `from . import x`, `from ._runtime import y`
+                continue
+            names = [node.module or ""]
+            if node.module == "builtins":  # `from builtins import int as int_aliased`
+                names = [f"builtins.{a.name}" for a in node.names if a.name not in SAFE_BUILTINS]
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in ("__import__", "eval", "exec")
+        ):
+            names = [f"{node.func.id}()"]
+        else:
+            continue
+        bad.extend(
+            f"{path.name}:{node.lineno}: {name}" for name in names if name not in ALLOWED_IMPORTS
+        )
+    return bad
+
+
+@pytest.mark.parametrize("name", CORPUS)
+def test_imports_only_the_allow_list(corpus: dict[str, Outcome], name: str) -> None:
+    files = list(python_files(corpus[name].package))
+    assert files
+    bad = [entry for path in files for entry in imports_outside_allow_list(path)]
+    assert not bad, bad
+
+
+@pytest.mark.parametrize(
+    "package", sorted(p.name for p in (ROOT / "generated").iterdir() if p.is_dir())
+)
+def test_shipped_packages_import_only_the_allow_list(package: str) -> None:
+    files = sorted((ROOT / "generated" / package).glob("*.py"))
+    assert files
+    bad = [entry for path in files for entry in imports_outside_allow_list(path)]
+    assert not bad, bad
+
+
+@pytest.mark.parametrize("name", sorted(PYTHON_KEYS))
+def test_keys_naming_python_are_removed_with_a_warning_each(
+    corpus: dict[str, Outcome], name: str
+) -> None:
+    """One warning per key, at the line the key is written on, with its JSON pointer and the
+    rule id; nothing the spec names reaches the code, and a property merely named like the
+    keyword keeps its field."""
+    outcome = corpus[name]
+    key = PYTHON_KEYS[name]
+    spec = outcome.root / "spec" / name
+    lines = spec.read_text("utf-8").splitlines()
+    written_on = {
+        number
+        for number, line in enumerate(lines, 1)
+        if not line.lstrip().startswith("#")
+        and (f" {key}:" in line or f"{{{key}:" in line or f", {key}:" in line)
+        and "description: an ordinary property" not in line
+    }
+    assert written_on, "the spec carries the key"
+    warnings = [
+        line for line in outcome.generate.stdout.splitlines() if "python-extension-removed" in line
+    ]
+    reported = set()
+    for line in warnings:
+        where, _, rest = line.partition(": warning python-extension-removed: ")
+        assert rest, line
+        file, number, _column = where.rsplit(":", 2)
+        assert Path(file).name == name
+        assert rest.endswith("]") and "/" in rest.rsplit("[", 1)[1], line  # the JSON pointer
+        reported.add(int(number))
+    assert written_on <= reported, (sorted(written_on), warnings)
+    models = (outcome.package / "models.py").read_text("utf-8")
+    for module in ("os", "subprocess", "shutil", "pickle", "ctypes", "importlib", "socket"):
+        assert f"import {module}" not in models and f"from {module} " not in models, module
+    if name == "custom_type_path_31.yaml":
+        assert 'alias="customTypePath"' in models  # the property named so is a field still
+
+
+def test_python_keys_are_removed_in_sibling_files_too(cli: CliRunner, tmp_path: Path) -> None:
+    """A key in a file the spec `$ref`s is found and reported at that file's line."""
+    (tmp_path / "api.yaml").write_text(
+        MINIMAL.replace('"#/components/schemas/Thing"', '"parts.yaml#/Thing"'), "utf-8"
+    )
+    (tmp_path / "parts.yaml").write_text(
+        "Thing:\n  type: object\n  properties:\n"
+        "    run: {type: string, x-python-type: os.system}\n",
+        "utf-8",
+    )
+    done = cli("generate", "api.yaml", "--out", "out", "--package", PACKAGE, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (
+        "parts.yaml:4:25: warning python-extension-removed: `x-python-type` names Python code"
+        in done.stdout
+    ), done.stdout
+    assert "[/Thing/properties/run/x-python-type]" in done.stdout
+    models = (tmp_path / "out" / PACKAGE / "models.py").read_text("utf-8")
+    assert "class Thing(BaseModel)" in models and "system" not in models
