@@ -38,6 +38,7 @@ from generator.contract.traffic import (
     TrafficError,
     check_sources,
     decode,
+    display_name,
     read_raw,
 )
 from generator.findings import Finding, InputError, Severity, UnusableSpec
@@ -516,6 +517,16 @@ def run_check(
             progress.stop()
             reporter.finish(counts)
             writer.flush()
+            names = list(dict.fromkeys(map(display_name, files)))
+            if dask is None:
+                empty = [name for name in names if not seen.get(name)]
+            else:  # pieces are read on the workers: only the total is known here
+                empty = [] if counts.exchanges else names
+            if empty and not allow_empty:
+                raise CheckError(
+                    f"no exchanges in {', '.join(empty)} (an empty recording; "
+                    "pass --allow-empty to accept it)"
+                )
     except TrafficError as exc:
         raise CheckError(str(exc)) from None
     except (OutputError, ClusterError) as exc:

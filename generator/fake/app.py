@@ -120,14 +120,22 @@ def _import_package(folder: Path) -> ModuleType:
 
 
 def load_seed(path: Path | None) -> dict[str, float] | None:
+    """The seed file, read by the one loader: size and nesting limits hold (a deeply nested
+    file is refused with its line, never a RecursionError)."""
     if path is None:
         return None
     from generator.fake.service import parse_seed
+    from generator.findings import InputError
+    from generator.load.workspace import load_document
 
     try:
-        return parse_seed(json.loads(Path(path).read_text("utf-8")))
-    except (OSError, ValueError) as exc:
-        raise FakeSetupError(f"{path}: bad seed file: {exc}") from None
+        data = load_document(Path(path)).data
+    except InputError as exc:
+        raise FakeSetupError(f"bad seed file: {exc.finding.render()}") from None
+    try:
+        return parse_seed(data)
+    except ValueError as exc:
+        raise FakeSetupError(f"bad seed file: {path}: {exc}") from None
 
 
 def build_app(

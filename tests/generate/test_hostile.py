@@ -571,6 +571,60 @@ def test_symlinked_file_in_the_package_is_not_written_through(
     assert victim.read_text("utf-8") == "original = True\n"
 
 
+def test_a_refused_target_means_nothing_is_written(
+    cli: CliRunner, tmp_path: Path, minimal: Minimal
+) -> None:
+    """Every target is checked before the first is written: a symlink where the last file goes
+    refuses the run, and the files that come before it in the package stay as they were."""
+    out = tmp_path / "out"
+    assert generate_minimal(cli, minimal, out).returncode == 0
+    victim = tmp_path / "victim.py"
+    victim.write_text("original = True\n", "utf-8")
+    package = out / PACKAGE
+    last = max(p.name for p in package.glob("*.py"))
+    (package / last).unlink()
+    (package / last).symlink_to(victim)
+    changed_spec = tmp_path / "changed.yaml"  # an extra operation: client.py and more change
+    changed_spec.write_text(
+        MINIMAL.replace(
+            "components:",
+            "  /others:\n    get:\n      operationId: listOthers\n"
+            "      responses: {'204': {description: none}}\ncomponents:",
+        ),
+        "utf-8",
+    )
+    before = snapshot(tmp_path / "out")
+    done = cli("generate", changed_spec, "--out", out, "--package", PACKAGE, env=minimal.env())
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert f"refusing to write through {package / last}" in done.stderr
+    assert "nothing written" in done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    assert not changed(before, snapshot(tmp_path / "out")), "a refused run wrote files"
+    assert victim.read_text("utf-8") == "original = True\n"
+
+
+def test_a_refused_package_stops_every_package_of_the_run(
+    cli: CliRunner, tmp_path: Path, minimal: Minimal
+) -> None:
+    """Two specs in one run, the second's package folder a symlink out of the output folder:
+    the first package is not written either."""
+    first = tmp_path / "api" / "first.yaml"
+    second = tmp_path / "api" / "second.yaml"
+    first.parent.mkdir()
+    first.write_text(MINIMAL, "utf-8")
+    second.write_text(MINIMAL, "utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (out / "api_second").symlink_to(elsewhere, target_is_directory=True)
+    done = cli("generate", first, second, "--out", out, env=minimal.env())
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "resolves outside" in done.stderr and "nothing written" in done.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["api_second"]
+    assert not any(elsewhere.iterdir())
+
+
 def test_tampered_manifest_cannot_remove_files_outside(
     cli: CliRunner, tmp_path: Path, minimal: Minimal
 ) -> None:
