@@ -655,9 +655,10 @@ def test_tampered_manifest_cannot_remove_files_outside(
 # -- spec text never chooses an import -------------------------------------------------------------
 
 #: every module a generated file may import: the standard library modules the templates and
-#: runtimes use, the three libraries generated code needs, and the package's own modules. A
-#: module a spec names (os, subprocess, pickle, ctypes, importlib...) is never among them; a
-#: template that needs another harmless module adds it here.
+#: runtimes use, the libraries generated code needs (httpx, pydantic; FastAPI and its
+#: multipart parser for servers), and the package's own modules. A module a spec names (os,
+#: subprocess, pickle, ctypes, importlib...) is never among them; a template that needs
+#: another harmless module adds it here.
 ALLOWED_IMPORTS = frozenset(
     {
         "__future__",
@@ -705,6 +706,10 @@ ALLOWED_IMPORTS = frozenset(
         "starlette.responses",
         "starlette.routing",
         "starlette.types",
+        # FastAPI's own form parser, which the server runtime reads multipart bodies with
+        "python_multipart",
+        "python_multipart.exceptions",
+        "python_multipart.multipart",
     }
 )
 #: builtins datamodel-code-generator may import under another name (a field called `int`
