@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.cache import ContentCache, default_cache_dir, local_dependencies
-from generator.findings import Finding, InputError, Severity
+from generator.findings import Finding, InputError, Severity, UnusableSpec
 from generator.load.parse import DEFAULT_LIMITS, Limits
 from generator.naming import ModuleName, module_name
 from generator.openapi.model import OpenApi, OperationKind
@@ -59,7 +59,7 @@ def build_package(
     from generator.ir.build import build_api
     from generator.lint.engine import gate_workspace
     from generator.load.bundle import bundle
-    from generator.load.workspace import RefProblem, Workspace
+    from generator.load.workspace import Workspace
     from generator.render.format import FormatError
     from generator.render.models import (
         ModelGenerationError,
@@ -116,10 +116,8 @@ def build_package(
         try:
             # one self-contained document: the libraries below never resolve a reference
             bundled = bundle(workspace)
-        except RefProblem as problem:
-            result.findings.append(
-                Finding(shown, 1, 1, "", Severity.ERROR, problem.rule, problem.message)
-            )
+        except UnusableSpec as unusable:  # the gate reports these first; not reached in practice
+            result.findings.extend(unusable.findings)
             return result
         single = bundled.workspace
     # spec text never chooses an import: before any library reads the spec
