@@ -13,7 +13,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from generator.contract.report.json_report import report_schema
+from generator.report.check.json_report import report_schema
 from tests.conftest import CliRunner
 from tests.spec_policy import (
     BAD_STATE,
