@@ -269,3 +269,44 @@ def test_without_dask_installed_the_message_says_what_to_install(tmp_path: Path)
     assert done.returncode == 2
     assert done.stderr.startswith("apicontract check: --dask needs Dask and distributed (")
     assert done.stderr.rstrip().endswith("pip install 'apicontract[dask]'")
+
+
+def test_the_loading_policy_holds_on_the_workers(
+    cli: CliRunner, cluster: Any, tmp_path: Path
+) -> None:
+    """A network `$ref` is refused before any piece is sent; `--allow-remote` reaches the
+    workers, which fetch the allowed host themselves; a file outside the folder never leaks;
+    an empty recording is exit 2 on Dask too."""
+    from tests.spec_policy import BAD_STATE, SECRET, RefServer, make_variants
+
+    server = RefServer()
+    try:
+        specs = make_variants(tmp_path / "specs", server)
+        traffic = tmp_path / "t.jsonl"
+        traffic.write_text((json.dumps(BAD_STATE) + "\n") * 20, "utf-8")
+        on_dask = ("--dask", address(cluster), "--partition-size", "300B")
+
+        refused = cli("check", specs.remote, traffic, *on_dask)
+        assert refused.returncode == 2, refused.stdout + refused.stderr
+        assert "error ref-remote-refused:" in refused.stderr and refused.stdout == ""
+        assert server.hits == []
+
+        allowed = cli("check", specs.remote, traffic, *on_dask, "--allow-remote", "127.0.0.1")
+        assert allowed.returncode == 1, allowed.stdout + allowed.stderr
+        assert "20 exchanges, 0 conforming, 20 findings" in allowed.stdout
+        # the client once, then each worker that compiles the spec
+        assert len(server.hits) >= 2 and set(server.hits) == {"/parts.json"}, server.hits
+
+        secret = cli("check", specs.secret, traffic, *on_dask)
+        assert secret.returncode == 2, secret.stdout + secret.stderr
+        assert "error ref-outside-root:" in secret.stderr
+        assert SECRET not in secret.stdout + secret.stderr
+
+        empty = tmp_path / "empty.jsonl"
+        empty.write_text("", "utf-8")
+        nothing = cli("check", QS, empty, *on_dask)
+        assert nothing.returncode == 2, nothing.stdout + nothing.stderr
+        assert f"no exchanges in {empty}" in nothing.stderr
+        assert cli("check", QS, empty, *on_dask, "--allow-empty").returncode == 0
+    finally:
+        server.close()
