@@ -424,6 +424,7 @@ def _dask_results(
     jobs: int | None,
     partition_size: int,
     allow_remote: Sequence[str] = (),
+    seen: dict[str, int] | None = None,
 ) -> Iterator[ExchangeResult]:
     try:
         import dask  # noqa: F401
@@ -442,7 +443,7 @@ def _dask_results(
     workers = jobs if jobs else (os.cpu_count() or 1)
     plan = plan_partitions(sources, partition_size)
     return iter_results_dask(
-        contract, plan, address, workers=workers, allow_remote=tuple(allow_remote)
+        contract, plan, address, workers=workers, allow_remote=tuple(allow_remote), seen=seen
     )
 
 
@@ -489,7 +490,8 @@ def run_check(
         if dask is not None:
             check_sources(files)
             results = _counted(
-                _dask_results(contract, files, dask, jobs, partition_size, allow_remote), counts
+                _dask_results(contract, files, dask, jobs, partition_size, allow_remote, seen),
+                counts,
             )
         else:
             results = iter_results(
@@ -518,10 +520,7 @@ def run_check(
             reporter.finish(counts)
             writer.flush()
             names = list(dict.fromkeys(map(display_name, files)))
-            if dask is None:
-                empty = [name for name in names if not seen.get(name)]
-            else:  # pieces are read on the workers: only the total is known here
-                empty = [] if counts.exchanges else names
+            empty = [name for name in names if not seen.get(name)]
             if empty and not allow_empty:
                 raise CheckError(
                     f"no exchanges in {', '.join(empty)} (an empty recording; "

@@ -61,12 +61,20 @@ def same_report(fmt: str, text: str) -> str:
 def test_reports_equal_a_local_run_in_every_format(
     cli: CliRunner, cluster: Any, tmp_path: Path
 ) -> None:
-    sources = mixed_traffic(tmp_path)
+    sources = mixed_traffic(tmp_path)  # d.jsonl is empty: --allow-empty, or both refuse it
+    refused = [
+        cli("check", QS, *sources, *dask)
+        for dask in ((), ("--dask", address(cluster), "--partition-size", "300B"))
+    ]
+    for done in refused:
+        assert done.returncode == 2, done.stdout + done.stderr
+        assert done.stderr.startswith(f"apicontract check: no exchanges in {sources[3]} ")
+    assert refused[0].stdout == refused[1].stdout
     for fmt in FORMATS:
-        local = cli("check", QS, *sources, "--format", fmt)
+        local = cli("check", QS, *sources, "--format", fmt, "--allow-empty")
         assert local.returncode == 1, local.stderr
         spread = cli(
-            "check", QS, *sources, "--format", fmt,
+            "check", QS, *sources, "--format", fmt, "--allow-empty",
             "--dask", address(cluster), "--partition-size", "300B",
         )  # fmt: skip
         assert (spread.returncode, spread.stderr) == (1, ""), spread.stderr
@@ -115,19 +123,19 @@ def test_a_spec_split_over_files_reaches_the_workers(
 
 def test_local_cluster_globs_and_urls(cli: CliRunner, tmp_path: Path) -> None:
     sources = mixed_traffic(tmp_path)
-    expected = cli("check", QS, *sources, "--format", "json")
+    expected = cli("check", QS, *sources, "--format", "json", "--allow-empty")
     url = Path(sources[-1]).as_uri()  # file:// through fsspec
-    pattern = str(tmp_path / "[abcd].*")  # a.jsonl b.har c.har d.jsonl, sorted
+    pattern = str(tmp_path / "[abcd].*")  # a.jsonl b.har c.har d.jsonl (empty), sorted
     done = cli(
         "check", QS, pattern, url, "--format", "json", "--output", tmp_path / "r.json",
-        "--dask", "local", "--jobs", "2", "--partition-size", "1KB",
+        "--dask", "local", "--jobs", "2", "--partition-size", "1KB", "--allow-empty",
     )  # fmt: skip
     assert (done.returncode, done.stderr) == (1, ""), done.stderr
     report = (tmp_path / "r.json").read_text()
     url_named = expected.stdout.replace(json.dumps(sources[-1])[1:-1], url)
     assert report == url_named
     # the same patterns and URLs work without Dask
-    plain = cli("check", QS, pattern, url, "--format", "json")
+    plain = cli("check", QS, pattern, url, "--format", "json", "--allow-empty")
     assert plain.stdout == report
 
 
