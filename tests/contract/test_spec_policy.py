@@ -227,12 +227,12 @@ def test_library_load_follows_the_policy(specs: Variants, server: RefServer) -> 
 
     for contract in (allowed, Contract.load(specs.sibling)):
         result = contract.check_pair(
-            Request(method="GET", url="/fulfillments/abc", headers=(("Authorization", "t"),)),
+            Request(method="GET", url="/fulfillments/abc", headers=(("Authorization", "Bearer t"),)),
             Response(status=200, headers=(("Content-Type", "application/json"),), body={}),
         )
         assert result.conforms, result.findings
         result = contract.check_pair(
-            Request(method="GET", url="/fulfillments/abc", headers=(("Authorization", "t"),)),
+            Request(method="GET", url="/fulfillments/abc", headers=(("Authorization", "Bearer t"),)),
             Response(
                 status=200,
                 headers=(("Content-Type", "application/json"),),
