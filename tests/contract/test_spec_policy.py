@@ -26,6 +26,7 @@ from tests.spec_policy import (
 )
 
 pytest_plugins = ["pytester"]
+BEARER = (("Authorization", "Bearer t"),)
 
 
 @pytest.fixture
@@ -227,12 +228,12 @@ def test_library_load_follows_the_policy(specs: Variants, server: RefServer) -> 
 
     for contract in (allowed, Contract.load(specs.sibling)):
         result = contract.check_pair(
-            Request(method="GET", url="/fulfillments/abc", headers=(("Authorization", "Bearer t"),)),
+            Request(method="GET", url="/fulfillments/abc", headers=BEARER),
             Response(status=200, headers=(("Content-Type", "application/json"),), body={}),
         )
         assert result.conforms, result.findings
         result = contract.check_pair(
-            Request(method="GET", url="/fulfillments/abc", headers=(("Authorization", "Bearer t"),)),
+            Request(method="GET", url="/fulfillments/abc", headers=BEARER),
             Response(
                 status=200,
                 headers=(("Content-Type", "application/json"),),
