@@ -803,7 +803,7 @@ def test_keys_naming_python_are_removed_with_a_warning_each(
         assert rest.endswith("]") and "/" in rest.rsplit("[", 1)[1], line  # the JSON pointer
         reported.add(int(number))
     assert written_on <= reported, (sorted(written_on), warnings)
-    models = (outcome.package / "models.py").read_text("utf-8")
+    models = _models_source(outcome.package)
     for module in ("os", "subprocess", "shutil", "pickle", "ctypes", "importlib", "socket"):
         assert f"import {module}" not in models and f"from {module} " not in models, module
     if name == "custom_type_path_31.yaml":
@@ -827,5 +827,15 @@ def test_python_keys_are_removed_in_sibling_files_too(cli: CliRunner, tmp_path: 
         in done.stdout
     ), done.stdout
     assert "[/Thing/properties/run/x-python-type]" in done.stdout
-    models = (tmp_path / "out" / PACKAGE / "models.py").read_text("utf-8")
+    models = _models_source(tmp_path / "out" / PACKAGE)
     assert "class Thing(BaseModel)" in models and "system" not in models
+
+
+def _models_source(package: Path) -> str:
+    """The source of every model module of a generated package, in order (not the
+    `models/__init__.py` the template writes, which loads them lazily through importlib)."""
+    return "\n".join(
+        module.read_text("utf-8")
+        for module in sorted((package / "models").rglob("*.py"))
+        if module.name != "__init__.py"
+    )
