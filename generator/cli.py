@@ -49,7 +49,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     from generator.cache import shown_cache_dir
     from generator.config import ConfigError, load_config
     from generator.generate import Job, build_many
-    from generator.write import UnsafeOutputError, check_package, write_package
+    from generator.write import UnsafeOutputError, check_package, plan_package, write_plan
 
     try:
         config = load_config(Path.cwd())
@@ -86,6 +86,8 @@ def _cmd_generate(args: argparse.Namespace) -> int:
         )
         for spec, package in jobs
     ]
+    plans = []
+    refused = False
     for job, result in zip(work, build_many(work), strict=True):
         shown_spec, package = job.display, job.package
         for finding in result.findings:
@@ -116,13 +118,23 @@ def _cmd_generate(args: argparse.Namespace) -> int:
                 else:
                     print(f"{where}: up to date with {shown_spec}")
                 continue
-            report = write_package(
-                out_dir, package, result.files, result.digest, result.conventions
-            )
+            # every target of every package is checked before the first file is written
+            plan = plan_package(out_dir, package, result.files, result.digest, result.conventions)
+            plans.append((where, result, plan))
         except UnsafeOutputError as exc:
             print(f"{where}: {exc}", file=sys.stderr)
-            status = 2
-            continue
+            status, refused = 2, True
+        except OSError as exc:
+            print(f"{where}: cannot write: {exc}", file=sys.stderr)
+            status, refused = 2, True
+    if refused:
+        print(
+            "apicontract generate: nothing written (an output target was refused)", file=sys.stderr
+        )
+        return status
+    for where, result, plan in plans:
+        try:
+            report = write_plan(plan)
         except OSError as exc:
             print(f"{where}: cannot write: {exc}", file=sys.stderr)
             status = 2
@@ -195,6 +207,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
             output=args.output,
             dask=args.dask,
             **({"partition_size": args.partition_size} if args.partition_size else {}),
+            allow_remote=tuple(args.allow_remote),
+            allow_empty=args.allow_empty,
         )
     except CheckError as exc:
         print(f"apicontract check: {exc}", file=sys.stderr)
@@ -260,6 +274,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         keep_secrets=args.keep_secrets,
         keep_alive_timeout=args.keep_alive_timeout,
         header_timeout=args.header_timeout,
+        allow_remote=tuple(args.allow_remote),
     )
 
 
@@ -454,6 +469,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--output", metavar="FILE", help="write the report to FILE instead of standard output"
     )
+    _allow_remote(check)
+    check.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="accept a traffic file with no exchanges (exit 2 otherwise)",
+    )
     check.set_defaults(run=_cmd_check)
 
     diff = commands.add_parser(
@@ -597,6 +618,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="close a connection that has not sent a complete request head this long after "
         "connecting or starting it (default 10)",
     )
+    _allow_remote(serve)
     serve.set_defaults(run=_cmd_serve)
     return parser
 

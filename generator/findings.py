@@ -70,3 +70,16 @@ class InputError(Exception):
     def __init__(self, finding: Finding) -> None:
         super().__init__(finding.render())
         self.finding = finding
+
+
+class UnusableSpec(InputError):
+    """A spec that was read but cannot be used (exit code 2): references that do not resolve
+    or are refused by the loading policy, schemas the validator cannot compile. Carries every
+    finding that says why, not only the first."""
+
+    def __init__(self, findings: list[Finding]) -> None:
+        super().__init__(findings[0])
+        self.findings = findings
+
+    def __str__(self) -> str:
+        return "\n".join(f.render() for f in self.findings)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.cache import ContentCache, default_cache_dir, local_dependencies
-from generator.findings import Finding, InputError, Severity
+from generator.findings import Finding, InputError, Severity, UnusableSpec
 from generator.load.parse import DEFAULT_LIMITS, Limits
 from generator.naming import ModuleName, module_name
 from generator.openapi.model import OpenApi, OperationKind
@@ -59,9 +59,14 @@ def build_package(
     from generator.ir.build import build_api
     from generator.lint.engine import gate_workspace
     from generator.load.bundle import bundle
-    from generator.load.workspace import RefProblem, Workspace
+    from generator.load.workspace import Workspace
     from generator.render.format import FormatError
-    from generator.render.models import ModelGenerationError, generate_models
+    from generator.render.models import (
+        ModelGenerationError,
+        generate_models,
+        remove_python_extensions,
+    )
+    from generator.render.names import tidy, used_classes
     from generator.render.package import render_package
 
     shown = display if display is not None else str(spec)
@@ -106,15 +111,17 @@ def build_package(
             _forced(f) if f.severity is Severity.ERROR else f for f in result.findings
         ]
     single = workspace
+    bundled = None
     if len(workspace.documents) > 1:  # the gate loaded every document a reference reaches
         try:
             # one self-contained document: the libraries below never resolve a reference
-            single = bundle(workspace).workspace
-        except RefProblem as problem:
-            result.findings.append(
-                Finding(shown, 1, 1, "", Severity.ERROR, problem.rule, problem.message)
-            )
+            bundled = bundle(workspace)
+        except UnusableSpec as unusable:  # the gate reports these first; not reached in practice
+            result.findings.extend(unusable.findings)
             return result
+        single = bundled.workspace
+    # spec text never chooses an import: before any library reads the spec
+    result.findings.extend(remove_python_extensions(bundled or single))
     model = build_model(single)
     result.findings.extend(not_generated(model))
     decided = decide_conventions(single, model, conventions)
@@ -129,6 +136,10 @@ def build_package(
             for note in models.notes
         )
         api = build_api(single, model, decided, models.index, result.package)
+        tidied = tidy(models, used_classes(api))
+        if tidied is not models:  # classes dropped or renamed: the IR names them again
+            models = tidied
+            api = build_api(single, model, decided, models.index, result.package)
         result.files = render_package(api, models)
     except (ModelGenerationError, FormatError) as exc:
         result.findings.append(
@@ -171,7 +182,7 @@ def not_generated(model: OpenApi) -> list[Finding]:
             op.loc.finding(
                 "not-generated",
                 f"{what} {op.endpoint}: the API calls you here; no client or server code is "
-                "generated for it (its schemas are in models.py when components name them)",
+                "generated for it (its schemas are in `models` when components name them)",
                 Severity.INFO,
             )
         )

@@ -97,6 +97,12 @@ class _Session:
                 path = path.with_name(f"{path.stem}.{worker}{path.suffix}")
             self.record_path = path
         self.written: int | None = None
+        hosts = [
+            *(config.getoption("apicontract_allow_remote", None) or []),
+            *config.getini("apicontract_allow_remote"),
+        ]
+        #: hosts the specs' `$ref`s may be fetched from (none unless named)
+        self.allow_remote = tuple(dict.fromkeys(h.strip() for h in hosts if h.strip()))
 
     def resolve(self, spec: str | os.PathLike[str], base: Path | None = None) -> Path:
         path = Path(spec).expanduser()
@@ -116,9 +122,9 @@ class _Session:
         from generator.findings import InputError
 
         try:
-            compiled = Contract.load(path)
-        except InputError as exc:
-            pytest.fail(f"apicontract: cannot load spec {path}: {exc}", pytrace=False)
+            compiled = Contract.load(path, allow_remote=self.allow_remote)
+        except InputError as exc:  # every finding, with its file, line and rule id
+            pytest.fail(f"apicontract: cannot load spec {path}:\n{exc}", pytrace=False)
         with self.lock:
             return self.contracts.setdefault(path, compiled)
 
@@ -531,10 +537,25 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="record Authorization, cookies and the spec's apiKey parameters verbatim instead "
         "of REDACTED (the HAR then holds credentials: do not publish it)",
     )
+    group.addoption(
+        "--apicontract-allow-remote",
+        dest="apicontract_allow_remote",
+        metavar="HOST",
+        action="append",
+        default=[],
+        help="allow the spec's $refs to fetch from HOST (repeatable); network refs are "
+        "refused otherwise",
+    )
     parser.addini(
         "apicontract_spec",
         "default OpenAPI spec of the apicontract fixture (relative to the ini file)",
         default="",
+    )
+    parser.addini(
+        "apicontract_allow_remote",
+        "hosts the specs' $refs may be fetched from (one per line)",
+        type="linelist",
+        default=[],
     )
 
 

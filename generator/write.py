@@ -62,10 +62,21 @@ def package_dir(out_dir: Path, package: str) -> Path:
 
 
 def _safe_file(folder: Path, name: str) -> Path:
-    if "/" in name or "\\" in name or name in ("", ".", "..") or name.startswith(".."):
+    """The path of a generated file: a plain name, or `sub/name` inside a sub-package whose
+    folder name is an identifier (the models package); never anything leaving `folder`."""
+    parts = name.split("/")
+    if (
+        "\\" in name
+        or len(parts) > 2
+        or any(p in ("", ".", "..") or p.startswith("..") for p in parts)
+        or (len(parts) == 2 and not is_valid_identifier(parts[0]))
+    ):
         raise UnsafeOutputError(f"refusing to write file name {name!r}")
+    parent = folder / parts[0] if len(parts) == 2 else folder
+    if parent != folder and (parent.is_symlink() or parent.resolve().parent != folder):
+        raise UnsafeOutputError(f"refusing to write through {parent} (leaves {folder})")
     path = folder / name
-    if path.is_symlink() or path.resolve().parent != folder:
+    if path.is_symlink() or path.resolve().parent != parent.resolve():
         raise UnsafeOutputError(f"refusing to write through {path} (leaves {folder})")
     return path
 
@@ -84,6 +95,34 @@ def planned(
     return {**files, MANIFEST: manifest_text(files, spec_digest, conventions)}
 
 
+@dataclass
+class Plan:
+    """Every file one package run would write or remove, each target already checked."""
+
+    folder: Path
+    writes: list[tuple[str, Path, str]]
+    removals: list[tuple[str, Path]]
+
+
+def plan_package(
+    out_dir: Path,
+    package: str,
+    files: dict[str, str],
+    spec_digest: str,
+    conventions: Sequence[Mapping[str, Any]] = (),
+) -> Plan:
+    """Check every target of a package before anything is written: UnsafeOutputError names
+    the first one that could leave the output folder (a symlink, a path-like name), and then
+    nothing at all has been written."""
+    folder = package_dir(out_dir, package)
+    everything = planned(files, spec_digest, conventions)
+    # the manifest goes last: a run cut short leaves the old manifest naming what to clean up
+    order = sorted(everything, key=lambda n: n == MANIFEST)
+    writes = [(name, _safe_file(folder, name), everything[name]) for name in order]
+    stale = sorted(_previous_files(folder) - set(files))
+    return Plan(folder, writes, [(name, _safe_file(folder, name)) for name in stale])
+
+
 def write_package(
     out_dir: Path,
     package: str,
@@ -91,25 +130,23 @@ def write_package(
     spec_digest: str,
     conventions: Sequence[Mapping[str, Any]] = (),
 ) -> WriteReport:
-    folder = package_dir(out_dir, package)
-    folder.mkdir(parents=True, exist_ok=True)
-    report = WriteReport(folder)
-    stale = _previous_files(folder) - set(files)
-    everything = planned(files, spec_digest, conventions)
-    # the manifest goes last: a run cut short leaves the old manifest naming what to clean up
-    for name in sorted(everything, key=lambda n: n == MANIFEST):
-        path = _safe_file(folder, name)
-        text = everything[name]
+    return write_plan(plan_package(out_dir, package, files, spec_digest, conventions))
+
+
+def write_plan(plan: Plan) -> WriteReport:
+    plan.folder.mkdir(parents=True, exist_ok=True)
+    report = WriteReport(plan.folder)
+    for name, path, text in plan.writes:
         try:
             if path.read_text("utf-8") == text:
                 report.unchanged.append(name)
                 continue
         except (OSError, UnicodeDecodeError):
             pass
+        path.parent.mkdir(exist_ok=True)
         write_text(path, text, durable=False)
         report.written.append(name)
-    for name in sorted(stale):
-        path = _safe_file(folder, name)
+    for name, path in plan.removals:
         if path.is_file():
             path.unlink()
             report.removed.append(name)

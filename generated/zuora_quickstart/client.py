@@ -55,7 +55,7 @@ class Client(BaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.FulfillmentListResponse:
+    ) -> models.FulfillmentList:
         """List fulfillments
 
         Returns one page of fulfillments inside the `data` array. To read the next
@@ -64,6 +64,92 @@ class Client(BaseClient):
         empty `data` array simply means that no fulfillment matched.
 
         `GET /fulfillments` (operationId `listFulfillments`).
+
+        Args:
+            cursor: Opaque position marker. Send the `next_page` value from the previous page
+                to receive the page that follows it; a value this API did not issue is
+                refused with a 400 error (`invalid_parameter`).
+            sort: Sort order of the list, written as a property name followed by `.asc` or
+                `.desc`, for example `created_time.desc`. Repeat the parameter to sort on
+                several properties in priority order.
+            fields: Limits the returned fulfillment to the named properties. Each value may hold
+                one name or several names separated by commas, and the parameter may be
+                repeated. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `state`,
+                `description`, `quantity`, `order_line_item_id`, `fulfillment_number`,
+                `revenue`, `fulfillment_date`, `tracking_number`, `carrier`,
+                `fulfillment_system`, `location`, `external_id`, `type`, `target_date`.
+            fulfillment_fields: Older spelling of the fulfillment field selector; prefer `fields[]` on the
+                fulfillment operations. Selects which fulfillment properties are returned,
+                using the same comma-separated names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `state`,
+                `description`, `quantity`, `order_line_item_id`, `fulfillment_number`,
+                `revenue`, `fulfillment_date`, `tracking_number`, `carrier`,
+                `fulfillment_system`, `location`, `external_id`, `type`, `target_date`. (deprecated)
+            fulfillment_item_fields: Selects which properties are returned for fulfillment items that appear in
+                the answer (for example expanded ones). Each value may hold several
+                comma-separated names. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `fulfillment_id`,
+                `description`, `fulfillment_item_number`.
+            credit_memo_item_fields: Selects which properties are returned for credit memo items that appear in
+                the answer. Each value may hold several comma-separated names. Accepted
+                names: `custom_fields`, `created_by_id`, `updated_by_id`, `created_time`,
+                `id`, `updated_time`, `amount`, `applied_to_item_id`, `price_id`,
+                `discount_item`, `deferred_revenue_account`, `description`,
+                `credit_memo_id`, `sku`, `name`, `purchase_order_number`, `quantity`,
+                `recognized_revenue_account`, `remaining_balance`,
+                `revenue_recognition_rule_name`, `service_end`, `service_start`,
+                `accounts_receivable_account`, `on_account_account`, `subscription_id`,
+                `subscription_item_id`, `tax`, `tax_code`, `tax_inclusive`,
+                `unit_amount`, `unit_of_measure`, `subtotal`, `invoice_item_id`,
+                `document_item_date`.
+            invoice_item_fields: Selects which properties are returned for invoice items that appear in the
+                answer. Each value may hold several comma-separated names. Accepted names:
+                `custom_fields`, `created_by_id`, `updated_by_id`, `created_time`, `id`,
+                `updated_time`, `amount`, `booking_reference`, `applied_to_item_id`,
+                `price_id`, `discount_item`, `deferred_revenue_account`, `description`,
+                `invoice_id`, `sku`, `name`, `purchase_order_number`, `quantity`,
+                `recognized_revenue_account`, `remaining_balance`,
+                `revenue_recognition_rule_name`, `accounting_code`, `service_end`,
+                `service_start`, `accounts_receivable_account`, `subscription_id`,
+                `subscription_item_id`, `tax`, `tax_code`, `tax_inclusive`,
+                `unit_amount`, `unit_of_measure`, `document_item_date`.
+            expand: Names related objects to embed in the answer, saving follow-up calls. See
+                the \"Expand responses\" part of Zuora's Quickstart API tutorials for the
+                syntax.
+            filter_: Case-sensitive conditions in the form `field.OPERATOR:value`. On list
+                operations they narrow the listed objects; on operations that address a
+                single object they only apply to its related objects, for example
+                `items[account_id].EQ:8ad09e208858b5cf0188595208151c63`. See the \"Filter
+                lists\" part of Zuora's Quickstart API tutorials for the operators. A
+                condition on a field the objects do not have, or with an operator that is
+                not supported, is refused with a 400 error (`invalid_parameter`).
+            page_size: Largest number of objects to return in one page. Values below 1 or above 99
+                are refused with a 400 error.
+            zuora_entity_ids: The entity to act on. Needed only when Multi-entity is enabled and the
+                access token grants access to several entities.
+            track_id: the `zuora-track-id` header, to trace this call.
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            models.FulfillmentList (200): A page of fulfillments.
+
+        Raises:
+            BadRequestError: 400: The request is malformed or breaks a rule, for example an unknown property,
+                a missing required field, an out-of-range `page_size` or a forbidden state
+                transition.
+            AuthenticationError: 401: No valid access token was supplied, or the token has expired.
+            NotFoundError: 404: The addressed fulfillment or fulfillment item (or a referenced object)
+                does not exist.
+            MethodNotAllowedError: 405: The HTTP method is not supported on this path.
+            RateLimitError: 429: A rate limit was exceeded. Wait for the number of seconds given in
+                `RateLimit-Reset` before trying again.
+            InternalServerError: 500: Zuora failed unexpectedly while handling the request.; 502: An upstream service behind the API gateway returned an invalid answer.; 503: The service is temporarily unable to handle requests, for example during
+                maintenance or overload.; 504: An upstream service did not answer in time. The request may or may not
+                have been applied; retry writes with the same `idempotency-key`.
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
             "GET",
@@ -87,7 +173,7 @@ class Client(BaseClient):
                 Parameter("zuora-track-id", "header", track_id),
             ),
             responses={
-                200: models.FulfillmentListResponse,
+                200: models.FulfillmentList,
             },
             idempotent=True,
             auto_idempotency_key=False,
@@ -95,7 +181,7 @@ class Client(BaseClient):
             timeout=timeout,
             operation_id="listFulfillments",
         )
-        return cast(models.FulfillmentListResponse, result)
+        return cast(models.FulfillmentList, result)
 
     def iter_list_fulfillments(
         self,
@@ -114,10 +200,10 @@ class Client(BaseClient):
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
         max_pages: int | None = None,
-    ) -> Iterator[models.FulfillmentResponse]:
+    ) -> Iterator[models.Fulfillment]:
         """Every item of `listFulfillments`, following `next_page` across pages."""
 
-        def fetch(cursor: str | None) -> models.FulfillmentListResponse:
+        def fetch(cursor: str | None) -> models.FulfillmentList:
             return self.list_fulfillments(
                 sort=sort,
                 fields=fields,
@@ -182,7 +268,7 @@ class Client(BaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.FulfillmentResponse: ...
+    ) -> models.Fulfillment: ...
 
     def create_fulfillment(
         self,
@@ -202,7 +288,7 @@ class Client(BaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.FulfillmentResponse | Accepted[models.AsyncAccepted]:
+    ) -> models.Fulfillment | Accepted[models.AsyncAccepted]:
         """Create a fulfillment
 
         Records one new fulfillment against an existing order line item. The body
@@ -215,6 +301,96 @@ class Client(BaseClient):
         The answer is the fulfillment as stored by Zuora.
 
         `POST /fulfillments` (operationId `createFulfillment`).
+
+        Args:
+            body: the request body (sent as `application/json`)
+            fields: Limits the returned fulfillment to the named properties. Each value may hold
+                one name or several names separated by commas, and the parameter may be
+                repeated. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `state`,
+                `description`, `quantity`, `order_line_item_id`, `fulfillment_number`,
+                `revenue`, `fulfillment_date`, `tracking_number`, `carrier`,
+                `fulfillment_system`, `location`, `external_id`, `type`, `target_date`.
+            fulfillment_fields: Older spelling of the fulfillment field selector; prefer `fields[]` on the
+                fulfillment operations. Selects which fulfillment properties are returned,
+                using the same comma-separated names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `state`,
+                `description`, `quantity`, `order_line_item_id`, `fulfillment_number`,
+                `revenue`, `fulfillment_date`, `tracking_number`, `carrier`,
+                `fulfillment_system`, `location`, `external_id`, `type`, `target_date`. (deprecated)
+            fulfillment_item_fields: Selects which properties are returned for fulfillment items that appear in
+                the answer (for example expanded ones). Each value may hold several
+                comma-separated names. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `fulfillment_id`,
+                `description`, `fulfillment_item_number`.
+            credit_memo_item_fields: Selects which properties are returned for credit memo items that appear in
+                the answer. Each value may hold several comma-separated names. Accepted
+                names: `custom_fields`, `created_by_id`, `updated_by_id`, `created_time`,
+                `id`, `updated_time`, `amount`, `applied_to_item_id`, `price_id`,
+                `discount_item`, `deferred_revenue_account`, `description`,
+                `credit_memo_id`, `sku`, `name`, `purchase_order_number`, `quantity`,
+                `recognized_revenue_account`, `remaining_balance`,
+                `revenue_recognition_rule_name`, `service_end`, `service_start`,
+                `accounts_receivable_account`, `on_account_account`, `subscription_id`,
+                `subscription_item_id`, `tax`, `tax_code`, `tax_inclusive`,
+                `unit_amount`, `unit_of_measure`, `subtotal`, `invoice_item_id`,
+                `document_item_date`.
+            invoice_item_fields: Selects which properties are returned for invoice items that appear in the
+                answer. Each value may hold several comma-separated names. Accepted names:
+                `custom_fields`, `created_by_id`, `updated_by_id`, `created_time`, `id`,
+                `updated_time`, `amount`, `booking_reference`, `applied_to_item_id`,
+                `price_id`, `discount_item`, `deferred_revenue_account`, `description`,
+                `invoice_id`, `sku`, `name`, `purchase_order_number`, `quantity`,
+                `recognized_revenue_account`, `remaining_balance`,
+                `revenue_recognition_rule_name`, `accounting_code`, `service_end`,
+                `service_start`, `accounts_receivable_account`, `subscription_id`,
+                `subscription_item_id`, `tax`, `tax_code`, `tax_inclusive`,
+                `unit_amount`, `unit_of_measure`, `document_item_date`.
+            expand: Names related objects to embed in the answer, saving follow-up calls. See
+                the \"Expand responses\" part of Zuora's Quickstart API tutorials for the
+                syntax.
+            filter_: Case-sensitive conditions in the form `field.OPERATOR:value`. On list
+                operations they narrow the listed objects; on operations that address a
+                single object they only apply to its related objects, for example
+                `items[account_id].EQ:8ad09e208858b5cf0188595208151c63`. See the \"Filter
+                lists\" part of Zuora's Quickstart API tutorials for the operators. A
+                condition on a field the objects do not have, or with an operator that is
+                not supported, is refused with a 400 error (`invalid_parameter`).
+            page_size: Largest number of objects to return in one page. Values below 1 or above 99
+                are refused with a 400 error.
+            async_: When `true`, Zuora puts the write on its internal queue and answers at once
+                with `202 Accepted`; the body then only holds the id of the queued request.
+                Queued requests are retried by Zuora on transient failures and are
+                unlikely to hit rate limits. When `false` (the default) the call completes
+                before it answers.
+            zuora_entity_ids: The entity to act on. Needed only when Multi-entity is enabled and the
+                access token grants access to several entities.
+            idempotency_key: the `idempotency-key` header; retries of this call send the same key.
+            track_id: the `zuora-track-id` header, to trace this call.
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            models.Fulfillment (201): The fulfillment was created.
+            models.AsyncAccepted (202): Returned instead of the normal answer when the request was sent with
+                `async: true`. The write has been queued; the body only identifies the
+                queued request.
+
+        Raises:
+            BadRequestError: 400: The request is malformed or breaks a rule, for example an unknown property,
+                a missing required field, an out-of-range `page_size` or a forbidden state
+                transition.
+            AuthenticationError: 401: No valid access token was supplied, or the token has expired.
+            NotFoundError: 404: The addressed fulfillment or fulfillment item (or a referenced object)
+                does not exist.
+            MethodNotAllowedError: 405: The HTTP method is not supported on this path.
+            RateLimitError: 429: A rate limit was exceeded. Wait for the number of seconds given in
+                `RateLimit-Reset` before trying again.
+            InternalServerError: 500: Zuora failed unexpectedly while handling the request.; 502: An upstream service behind the API gateway returned an invalid answer.; 503: The service is temporarily unable to handle requests, for example during
+                maintenance or overload.; 504: An upstream service did not answer in time. The request may or may not
+                have been applied; retry writes with the same `idempotency-key`.
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
             "POST",
@@ -238,7 +414,7 @@ class Client(BaseClient):
             ),
             body=body,
             responses={
-                201: models.FulfillmentResponse,
+                201: models.Fulfillment,
                 202: models.AsyncAccepted,
             },
             idempotent=False,
@@ -247,7 +423,7 @@ class Client(BaseClient):
             timeout=timeout,
             operation_id="createFulfillment",
         )
-        return cast(models.FulfillmentResponse | Accepted[models.AsyncAccepted], result)
+        return cast(models.Fulfillment | Accepted[models.AsyncAccepted], result)
 
     @overload
     def create_fulfillments(
@@ -289,7 +465,7 @@ class Client(BaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.FulfillmentBulkCreateResponseResponse: ...
+    ) -> models.FulfillmentBulkCreateResponse: ...
 
     def create_fulfillments(
         self,
@@ -309,7 +485,7 @@ class Client(BaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.FulfillmentBulkCreateResponseResponse | Accepted[models.AsyncAccepted]:
+    ) -> models.FulfillmentBulkCreateResponse | Accepted[models.AsyncAccepted]:
         """Create fulfillments in bulk
 
         Records several fulfillments in one call. Each entry of `data` follows the
@@ -322,6 +498,96 @@ class Client(BaseClient):
         collected, its number and the amount paid.
 
         `POST /fulfillments/bulk_create` (operationId `createFulfillments`).
+
+        Args:
+            body: the request body (sent as `application/json`)
+            fields: Limits the returned fulfillment to the named properties. Each value may hold
+                one name or several names separated by commas, and the parameter may be
+                repeated. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `state`,
+                `description`, `quantity`, `order_line_item_id`, `fulfillment_number`,
+                `revenue`, `fulfillment_date`, `tracking_number`, `carrier`,
+                `fulfillment_system`, `location`, `external_id`, `type`, `target_date`.
+            fulfillment_fields: Older spelling of the fulfillment field selector; prefer `fields[]` on the
+                fulfillment operations. Selects which fulfillment properties are returned,
+                using the same comma-separated names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `state`,
+                `description`, `quantity`, `order_line_item_id`, `fulfillment_number`,
+                `revenue`, `fulfillment_date`, `tracking_number`, `carrier`,
+                `fulfillment_system`, `location`, `external_id`, `type`, `target_date`. (deprecated)
+            fulfillment_item_fields: Selects which properties are returned for fulfillment items that appear in
+                the answer (for example expanded ones). Each value may hold several
+                comma-separated names. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `fulfillment_id`,
+                `description`, `fulfillment_item_number`.
+            credit_memo_item_fields: Selects which properties are returned for credit memo items that appear in
+                the answer. Each value may hold several comma-separated names. Accepted
+                names: `custom_fields`, `created_by_id`, `updated_by_id`, `created_time`,
+                `id`, `updated_time`, `amount`, `applied_to_item_id`, `price_id`,
+                `discount_item`, `deferred_revenue_account`, `description`,
+                `credit_memo_id`, `sku`, `name`, `purchase_order_number`, `quantity`,
+                `recognized_revenue_account`, `remaining_balance`,
+                `revenue_recognition_rule_name`, `service_end`, `service_start`,
+                `accounts_receivable_account`, `on_account_account`, `subscription_id`,
+                `subscription_item_id`, `tax`, `tax_code`, `tax_inclusive`,
+                `unit_amount`, `unit_of_measure`, `subtotal`, `invoice_item_id`,
+                `document_item_date`.
+            invoice_item_fields: Selects which properties are returned for invoice items that appear in the
+                answer. Each value may hold several comma-separated names. Accepted names:
+                `custom_fields`, `created_by_id`, `updated_by_id`, `created_time`, `id`,
+                `updated_time`, `amount`, `booking_reference`, `applied_to_item_id`,
+                `price_id`, `discount_item`, `deferred_revenue_account`, `description`,
+                `invoice_id`, `sku`, `name`, `purchase_order_number`, `quantity`,
+                `recognized_revenue_account`, `remaining_balance`,
+                `revenue_recognition_rule_name`, `accounting_code`, `service_end`,
+                `service_start`, `accounts_receivable_account`, `subscription_id`,
+                `subscription_item_id`, `tax`, `tax_code`, `tax_inclusive`,
+                `unit_amount`, `unit_of_measure`, `document_item_date`.
+            expand: Names related objects to embed in the answer, saving follow-up calls. See
+                the \"Expand responses\" part of Zuora's Quickstart API tutorials for the
+                syntax.
+            filter_: Case-sensitive conditions in the form `field.OPERATOR:value`. On list
+                operations they narrow the listed objects; on operations that address a
+                single object they only apply to its related objects, for example
+                `items[account_id].EQ:8ad09e208858b5cf0188595208151c63`. See the \"Filter
+                lists\" part of Zuora's Quickstart API tutorials for the operators. A
+                condition on a field the objects do not have, or with an operator that is
+                not supported, is refused with a 400 error (`invalid_parameter`).
+            page_size: Largest number of objects to return in one page. Values below 1 or above 99
+                are refused with a 400 error.
+            async_: When `true`, Zuora puts the write on its internal queue and answers at once
+                with `202 Accepted`; the body then only holds the id of the queued request.
+                Queued requests are retried by Zuora on transient failures and are
+                unlikely to hit rate limits. When `false` (the default) the call completes
+                before it answers.
+            zuora_entity_ids: The entity to act on. Needed only when Multi-entity is enabled and the
+                access token grants access to several entities.
+            idempotency_key: the `idempotency-key` header; retries of this call send the same key.
+            track_id: the `zuora-track-id` header, to trace this call.
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            models.FulfillmentBulkCreateResponse (201): The fulfillments were created.
+            models.AsyncAccepted (202): Returned instead of the normal answer when the request was sent with
+                `async: true`. The write has been queued; the body only identifies the
+                queued request.
+
+        Raises:
+            BadRequestError: 400: The request is malformed or breaks a rule, for example an unknown property,
+                a missing required field, an out-of-range `page_size` or a forbidden state
+                transition.
+            AuthenticationError: 401: No valid access token was supplied, or the token has expired.
+            NotFoundError: 404: The addressed fulfillment or fulfillment item (or a referenced object)
+                does not exist.
+            MethodNotAllowedError: 405: The HTTP method is not supported on this path.
+            RateLimitError: 429: A rate limit was exceeded. Wait for the number of seconds given in
+                `RateLimit-Reset` before trying again.
+            InternalServerError: 500: Zuora failed unexpectedly while handling the request.; 502: An upstream service behind the API gateway returned an invalid answer.; 503: The service is temporarily unable to handle requests, for example during
+                maintenance or overload.; 504: An upstream service did not answer in time. The request may or may not
+                have been applied; retry writes with the same `idempotency-key`.
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
             "POST",
@@ -345,7 +611,7 @@ class Client(BaseClient):
             ),
             body=body,
             responses={
-                201: models.FulfillmentBulkCreateResponseResponse,
+                201: models.FulfillmentBulkCreateResponse,
                 202: models.AsyncAccepted,
             },
             idempotent=False,
@@ -355,8 +621,7 @@ class Client(BaseClient):
             operation_id="createFulfillments",
         )
         return cast(
-            models.FulfillmentBulkCreateResponseResponse
-            | Accepted[models.AsyncAccepted],
+            models.FulfillmentBulkCreateResponse | Accepted[models.AsyncAccepted],
             result,
         )
 
@@ -376,13 +641,94 @@ class Client(BaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.FulfillmentResponse:
+    ) -> models.Fulfillment:
         """Retrieve a fulfillment
 
         Fetches a single fulfillment by its id. Use `fields[]` to limit the returned
         properties and `expand[]` to pull related objects into the same answer.
 
         `GET /fulfillments/{fulfillment_id}` (operationId `getFulfillment`).
+
+        Args:
+            fulfillment_id: The id Zuora assigned to the fulfillment.
+            fields: Limits the returned fulfillment to the named properties. Each value may hold
+                one name or several names separated by commas, and the parameter may be
+                repeated. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `state`,
+                `description`, `quantity`, `order_line_item_id`, `fulfillment_number`,
+                `revenue`, `fulfillment_date`, `tracking_number`, `carrier`,
+                `fulfillment_system`, `location`, `external_id`, `type`, `target_date`.
+            fulfillment_fields: Older spelling of the fulfillment field selector; prefer `fields[]` on the
+                fulfillment operations. Selects which fulfillment properties are returned,
+                using the same comma-separated names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `state`,
+                `description`, `quantity`, `order_line_item_id`, `fulfillment_number`,
+                `revenue`, `fulfillment_date`, `tracking_number`, `carrier`,
+                `fulfillment_system`, `location`, `external_id`, `type`, `target_date`. (deprecated)
+            fulfillment_item_fields: Selects which properties are returned for fulfillment items that appear in
+                the answer (for example expanded ones). Each value may hold several
+                comma-separated names. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `fulfillment_id`,
+                `description`, `fulfillment_item_number`.
+            credit_memo_item_fields: Selects which properties are returned for credit memo items that appear in
+                the answer. Each value may hold several comma-separated names. Accepted
+                names: `custom_fields`, `created_by_id`, `updated_by_id`, `created_time`,
+                `id`, `updated_time`, `amount`, `applied_to_item_id`, `price_id`,
+                `discount_item`, `deferred_revenue_account`, `description`,
+                `credit_memo_id`, `sku`, `name`, `purchase_order_number`, `quantity`,
+                `recognized_revenue_account`, `remaining_balance`,
+                `revenue_recognition_rule_name`, `service_end`, `service_start`,
+                `accounts_receivable_account`, `on_account_account`, `subscription_id`,
+                `subscription_item_id`, `tax`, `tax_code`, `tax_inclusive`,
+                `unit_amount`, `unit_of_measure`, `subtotal`, `invoice_item_id`,
+                `document_item_date`.
+            invoice_item_fields: Selects which properties are returned for invoice items that appear in the
+                answer. Each value may hold several comma-separated names. Accepted names:
+                `custom_fields`, `created_by_id`, `updated_by_id`, `created_time`, `id`,
+                `updated_time`, `amount`, `booking_reference`, `applied_to_item_id`,
+                `price_id`, `discount_item`, `deferred_revenue_account`, `description`,
+                `invoice_id`, `sku`, `name`, `purchase_order_number`, `quantity`,
+                `recognized_revenue_account`, `remaining_balance`,
+                `revenue_recognition_rule_name`, `accounting_code`, `service_end`,
+                `service_start`, `accounts_receivable_account`, `subscription_id`,
+                `subscription_item_id`, `tax`, `tax_code`, `tax_inclusive`,
+                `unit_amount`, `unit_of_measure`, `document_item_date`.
+            expand: Names related objects to embed in the answer, saving follow-up calls. See
+                the \"Expand responses\" part of Zuora's Quickstart API tutorials for the
+                syntax.
+            filter_: Case-sensitive conditions in the form `field.OPERATOR:value`. On list
+                operations they narrow the listed objects; on operations that address a
+                single object they only apply to its related objects, for example
+                `items[account_id].EQ:8ad09e208858b5cf0188595208151c63`. See the \"Filter
+                lists\" part of Zuora's Quickstart API tutorials for the operators. A
+                condition on a field the objects do not have, or with an operator that is
+                not supported, is refused with a 400 error (`invalid_parameter`).
+            page_size: Largest number of objects to return in one page. Values below 1 or above 99
+                are refused with a 400 error.
+            zuora_entity_ids: The entity to act on. Needed only when Multi-entity is enabled and the
+                access token grants access to several entities.
+            track_id: the `zuora-track-id` header, to trace this call.
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            models.Fulfillment (200): The requested fulfillment.
+
+        Raises:
+            BadRequestError: 400: The request is malformed or breaks a rule, for example an unknown property,
+                a missing required field, an out-of-range `page_size` or a forbidden state
+                transition.
+            AuthenticationError: 401: No valid access token was supplied, or the token has expired.
+            NotFoundError: 404: The addressed fulfillment or fulfillment item (or a referenced object)
+                does not exist.
+            MethodNotAllowedError: 405: The HTTP method is not supported on this path.
+            RateLimitError: 429: A rate limit was exceeded. Wait for the number of seconds given in
+                `RateLimit-Reset` before trying again.
+            InternalServerError: 500: Zuora failed unexpectedly while handling the request.; 502: An upstream service behind the API gateway returned an invalid answer.; 503: The service is temporarily unable to handle requests, for example during
+                maintenance or overload.; 504: An upstream service did not answer in time. The request may or may not
+                have been applied; retry writes with the same `idempotency-key`.
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
             "GET",
@@ -405,7 +751,7 @@ class Client(BaseClient):
                 Parameter("zuora-track-id", "header", track_id),
             ),
             responses={
-                200: models.FulfillmentResponse,
+                200: models.Fulfillment,
             },
             idempotent=True,
             auto_idempotency_key=False,
@@ -413,7 +759,7 @@ class Client(BaseClient):
             timeout=timeout,
             operation_id="getFulfillment",
         )
-        return cast(models.FulfillmentResponse, result)
+        return cast(models.Fulfillment, result)
 
     @overload
     def delete_fulfillment(
@@ -461,6 +807,48 @@ class Client(BaseClient):
         successful synchronous call answers `204` with an empty body.
 
         `DELETE /fulfillments/{fulfillment_id}` (operationId `deleteFulfillment`).
+
+        Args:
+            fulfillment_id: The id Zuora assigned to the fulfillment.
+            fields: Limits the returned fulfillment to the named properties. Each value may hold
+                one name or several names separated by commas, and the parameter may be
+                repeated. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `state`,
+                `description`, `quantity`, `order_line_item_id`, `fulfillment_number`,
+                `revenue`, `fulfillment_date`, `tracking_number`, `carrier`,
+                `fulfillment_system`, `location`, `external_id`, `type`, `target_date`.
+            async_: When `true`, Zuora puts the write on its internal queue and answers at once
+                with `202 Accepted`; the body then only holds the id of the queued request.
+                Queued requests are retried by Zuora on transient failures and are
+                unlikely to hit rate limits. When `false` (the default) the call completes
+                before it answers.
+            zuora_entity_ids: The entity to act on. Needed only when Multi-entity is enabled and the
+                access token grants access to several entities.
+            track_id: the `zuora-track-id` header, to trace this call.
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            None (204): The fulfillment was deleted; there is no body.
+            models.AsyncAccepted (202): Returned instead of the normal answer when the request was sent with
+                `async: true`. The write has been queued; the body only identifies the
+                queued request.
+
+        Raises:
+            BadRequestError: 400: The request is malformed or breaks a rule, for example an unknown property,
+                a missing required field, an out-of-range `page_size` or a forbidden state
+                transition.
+            AuthenticationError: 401: No valid access token was supplied, or the token has expired.
+            NotFoundError: 404: The addressed fulfillment or fulfillment item (or a referenced object)
+                does not exist.
+            MethodNotAllowedError: 405: The HTTP method is not supported on this path.
+            RateLimitError: 429: A rate limit was exceeded. Wait for the number of seconds given in
+                `RateLimit-Reset` before trying again.
+            InternalServerError: 500: Zuora failed unexpectedly while handling the request.; 502: An upstream service behind the API gateway returned an invalid answer.; 503: The service is temporarily unable to handle requests, for example during
+                maintenance or overload.; 504: An upstream service did not answer in time. The request may or may not
+                have been applied; retry writes with the same `idempotency-key`.
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
             "DELETE",
@@ -526,7 +914,7 @@ class Client(BaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.FulfillmentResponse: ...
+    ) -> models.Fulfillment: ...
 
     def update_fulfillment(
         self,
@@ -547,7 +935,7 @@ class Client(BaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.FulfillmentResponse | Accepted[models.AsyncAccepted]:
+    ) -> models.Fulfillment | Accepted[models.AsyncAccepted]:
         """Update a fulfillment
 
         Changes the properties sent in the body and leaves every other property as
@@ -563,6 +951,97 @@ class Client(BaseClient):
           \"Allow Edit Of Booked Order Line Items\" permission.
 
         `PATCH /fulfillments/{fulfillment_id}` (operationId `updateFulfillment`).
+
+        Args:
+            fulfillment_id: The id Zuora assigned to the fulfillment.
+            body: the request body (sent as `application/json`)
+            fields: Limits the returned fulfillment to the named properties. Each value may hold
+                one name or several names separated by commas, and the parameter may be
+                repeated. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `state`,
+                `description`, `quantity`, `order_line_item_id`, `fulfillment_number`,
+                `revenue`, `fulfillment_date`, `tracking_number`, `carrier`,
+                `fulfillment_system`, `location`, `external_id`, `type`, `target_date`.
+            fulfillment_fields: Older spelling of the fulfillment field selector; prefer `fields[]` on the
+                fulfillment operations. Selects which fulfillment properties are returned,
+                using the same comma-separated names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `state`,
+                `description`, `quantity`, `order_line_item_id`, `fulfillment_number`,
+                `revenue`, `fulfillment_date`, `tracking_number`, `carrier`,
+                `fulfillment_system`, `location`, `external_id`, `type`, `target_date`. (deprecated)
+            fulfillment_item_fields: Selects which properties are returned for fulfillment items that appear in
+                the answer (for example expanded ones). Each value may hold several
+                comma-separated names. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `fulfillment_id`,
+                `description`, `fulfillment_item_number`.
+            credit_memo_item_fields: Selects which properties are returned for credit memo items that appear in
+                the answer. Each value may hold several comma-separated names. Accepted
+                names: `custom_fields`, `created_by_id`, `updated_by_id`, `created_time`,
+                `id`, `updated_time`, `amount`, `applied_to_item_id`, `price_id`,
+                `discount_item`, `deferred_revenue_account`, `description`,
+                `credit_memo_id`, `sku`, `name`, `purchase_order_number`, `quantity`,
+                `recognized_revenue_account`, `remaining_balance`,
+                `revenue_recognition_rule_name`, `service_end`, `service_start`,
+                `accounts_receivable_account`, `on_account_account`, `subscription_id`,
+                `subscription_item_id`, `tax`, `tax_code`, `tax_inclusive`,
+                `unit_amount`, `unit_of_measure`, `subtotal`, `invoice_item_id`,
+                `document_item_date`.
+            invoice_item_fields: Selects which properties are returned for invoice items that appear in the
+                answer. Each value may hold several comma-separated names. Accepted names:
+                `custom_fields`, `created_by_id`, `updated_by_id`, `created_time`, `id`,
+                `updated_time`, `amount`, `booking_reference`, `applied_to_item_id`,
+                `price_id`, `discount_item`, `deferred_revenue_account`, `description`,
+                `invoice_id`, `sku`, `name`, `purchase_order_number`, `quantity`,
+                `recognized_revenue_account`, `remaining_balance`,
+                `revenue_recognition_rule_name`, `accounting_code`, `service_end`,
+                `service_start`, `accounts_receivable_account`, `subscription_id`,
+                `subscription_item_id`, `tax`, `tax_code`, `tax_inclusive`,
+                `unit_amount`, `unit_of_measure`, `document_item_date`.
+            expand: Names related objects to embed in the answer, saving follow-up calls. See
+                the \"Expand responses\" part of Zuora's Quickstart API tutorials for the
+                syntax.
+            filter_: Case-sensitive conditions in the form `field.OPERATOR:value`. On list
+                operations they narrow the listed objects; on operations that address a
+                single object they only apply to its related objects, for example
+                `items[account_id].EQ:8ad09e208858b5cf0188595208151c63`. See the \"Filter
+                lists\" part of Zuora's Quickstart API tutorials for the operators. A
+                condition on a field the objects do not have, or with an operator that is
+                not supported, is refused with a 400 error (`invalid_parameter`).
+            page_size: Largest number of objects to return in one page. Values below 1 or above 99
+                are refused with a 400 error.
+            async_: When `true`, Zuora puts the write on its internal queue and answers at once
+                with `202 Accepted`; the body then only holds the id of the queued request.
+                Queued requests are retried by Zuora on transient failures and are
+                unlikely to hit rate limits. When `false` (the default) the call completes
+                before it answers.
+            zuora_entity_ids: The entity to act on. Needed only when Multi-entity is enabled and the
+                access token grants access to several entities.
+            idempotency_key: the `idempotency-key` header; retries of this call send the same key.
+            track_id: the `zuora-track-id` header, to trace this call.
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            models.Fulfillment (200): The fulfillment after the update.
+            models.AsyncAccepted (202): Returned instead of the normal answer when the request was sent with
+                `async: true`. The write has been queued; the body only identifies the
+                queued request.
+
+        Raises:
+            BadRequestError: 400: The request is malformed or breaks a rule, for example an unknown property,
+                a missing required field, an out-of-range `page_size` or a forbidden state
+                transition.
+            AuthenticationError: 401: No valid access token was supplied, or the token has expired.
+            NotFoundError: 404: The addressed fulfillment or fulfillment item (or a referenced object)
+                does not exist.
+            MethodNotAllowedError: 405: The HTTP method is not supported on this path.
+            RateLimitError: 429: A rate limit was exceeded. Wait for the number of seconds given in
+                `RateLimit-Reset` before trying again.
+            InternalServerError: 500: Zuora failed unexpectedly while handling the request.; 502: An upstream service behind the API gateway returned an invalid answer.; 503: The service is temporarily unable to handle requests, for example during
+                maintenance or overload.; 504: An upstream service did not answer in time. The request may or may not
+                have been applied; retry writes with the same `idempotency-key`.
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
             "PATCH",
@@ -587,7 +1066,7 @@ class Client(BaseClient):
             ),
             body=body,
             responses={
-                200: models.FulfillmentResponse,
+                200: models.Fulfillment,
                 202: models.AsyncAccepted,
             },
             idempotent=False,
@@ -596,7 +1075,7 @@ class Client(BaseClient):
             timeout=timeout,
             operation_id="updateFulfillment",
         )
-        return cast(models.FulfillmentResponse | Accepted[models.AsyncAccepted], result)
+        return cast(models.Fulfillment | Accepted[models.AsyncAccepted], result)
 
     def list_fulfillment_items(
         self,
@@ -615,7 +1094,7 @@ class Client(BaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.FulfillmentItemListResponse:
+    ) -> models.FulfillmentItemList:
         """List fulfillment items
 
         Returns one page of fulfillment items inside the `data` array. Continue
@@ -624,6 +1103,90 @@ class Client(BaseClient):
         `fulfillment_id`) to list only the items of one fulfillment.
 
         `GET /fulfillments_items` (operationId `listFulfillmentItems`).
+
+        Args:
+            cursor: Opaque position marker. Send the `next_page` value from the previous page
+                to receive the page that follows it; a value this API did not issue is
+                refused with a 400 error (`invalid_parameter`).
+            sort: Sort order of the list, written as a property name followed by `.asc` or
+                `.desc`, for example `created_time.desc`. Repeat the parameter to sort on
+                several properties in priority order.
+            fields: Limits the returned fulfillment item to the named properties. Each value
+                may hold one name or several names separated by commas, and the parameter
+                may be repeated. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `fulfillment_id`,
+                `description`, `fulfillment_item_number`.
+            fulfillment_fields: Older spelling of the fulfillment field selector; prefer `fields[]` on the
+                fulfillment operations. Selects which fulfillment properties are returned,
+                using the same comma-separated names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `state`,
+                `description`, `quantity`, `order_line_item_id`, `fulfillment_number`,
+                `revenue`, `fulfillment_date`, `tracking_number`, `carrier`,
+                `fulfillment_system`, `location`, `external_id`, `type`, `target_date`. (deprecated)
+            fulfillment_item_fields: Selects which properties are returned for fulfillment items that appear in
+                the answer (for example expanded ones). Each value may hold several
+                comma-separated names. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `fulfillment_id`,
+                `description`, `fulfillment_item_number`.
+            credit_memo_item_fields: Selects which properties are returned for credit memo items that appear in
+                the answer. Each value may hold several comma-separated names. Accepted
+                names: `custom_fields`, `created_by_id`, `updated_by_id`, `created_time`,
+                `id`, `updated_time`, `amount`, `applied_to_item_id`, `price_id`,
+                `discount_item`, `deferred_revenue_account`, `description`,
+                `credit_memo_id`, `sku`, `name`, `purchase_order_number`, `quantity`,
+                `recognized_revenue_account`, `remaining_balance`,
+                `revenue_recognition_rule_name`, `service_end`, `service_start`,
+                `accounts_receivable_account`, `on_account_account`, `subscription_id`,
+                `subscription_item_id`, `tax`, `tax_code`, `tax_inclusive`,
+                `unit_amount`, `unit_of_measure`, `subtotal`, `invoice_item_id`,
+                `document_item_date`.
+            invoice_item_fields: Selects which properties are returned for invoice items that appear in the
+                answer. Each value may hold several comma-separated names. Accepted names:
+                `custom_fields`, `created_by_id`, `updated_by_id`, `created_time`, `id`,
+                `updated_time`, `amount`, `booking_reference`, `applied_to_item_id`,
+                `price_id`, `discount_item`, `deferred_revenue_account`, `description`,
+                `invoice_id`, `sku`, `name`, `purchase_order_number`, `quantity`,
+                `recognized_revenue_account`, `remaining_balance`,
+                `revenue_recognition_rule_name`, `accounting_code`, `service_end`,
+                `service_start`, `accounts_receivable_account`, `subscription_id`,
+                `subscription_item_id`, `tax`, `tax_code`, `tax_inclusive`,
+                `unit_amount`, `unit_of_measure`, `document_item_date`.
+            expand: Names related objects to embed in the answer, saving follow-up calls. See
+                the \"Expand responses\" part of Zuora's Quickstart API tutorials for the
+                syntax.
+            filter_: Case-sensitive conditions in the form `field.OPERATOR:value` on the
+                fulfillment item's own fields. On the list operation they narrow the
+                listed items; on operations that address a single item they only apply to
+                its related objects. See the \"Filter lists\" part of Zuora's Quickstart API
+                tutorials for the operators. A condition on a field fulfillment items do
+                not have, or with an operator that is not supported, is refused with a 400
+                error (`invalid_parameter`).
+            page_size: Largest number of objects to return in one page. Values below 1 or above 99
+                are refused with a 400 error.
+            zuora_entity_ids: The entity to act on. Needed only when Multi-entity is enabled and the
+                access token grants access to several entities.
+            track_id: the `zuora-track-id` header, to trace this call.
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            models.FulfillmentItemList (200): A page of fulfillment items.
+
+        Raises:
+            BadRequestError: 400: The request is malformed or breaks a rule, for example an unknown property,
+                a missing required field, an out-of-range `page_size` or a forbidden state
+                transition.
+            AuthenticationError: 401: No valid access token was supplied, or the token has expired.
+            NotFoundError: 404: The addressed fulfillment or fulfillment item (or a referenced object)
+                does not exist.
+            MethodNotAllowedError: 405: The HTTP method is not supported on this path.
+            RateLimitError: 429: A rate limit was exceeded. Wait for the number of seconds given in
+                `RateLimit-Reset` before trying again.
+            InternalServerError: 500: Zuora failed unexpectedly while handling the request.; 502: An upstream service behind the API gateway returned an invalid answer.; 503: The service is temporarily unable to handle requests, for example during
+                maintenance or overload.; 504: An upstream service did not answer in time. The request may or may not
+                have been applied; retry writes with the same `idempotency-key`.
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
             "GET",
@@ -647,7 +1210,7 @@ class Client(BaseClient):
                 Parameter("zuora-track-id", "header", track_id),
             ),
             responses={
-                200: models.FulfillmentItemListResponse,
+                200: models.FulfillmentItemList,
             },
             idempotent=True,
             auto_idempotency_key=False,
@@ -655,7 +1218,7 @@ class Client(BaseClient):
             timeout=timeout,
             operation_id="listFulfillmentItems",
         )
-        return cast(models.FulfillmentItemListResponse, result)
+        return cast(models.FulfillmentItemList, result)
 
     def iter_list_fulfillment_items(
         self,
@@ -674,10 +1237,10 @@ class Client(BaseClient):
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
         max_pages: int | None = None,
-    ) -> Iterator[models.FulfillmentItemResponse]:
+    ) -> Iterator[models.FulfillmentItem]:
         """Every item of `listFulfillmentItems`, following `next_page` across pages."""
 
-        def fetch(cursor: str | None) -> models.FulfillmentItemListResponse:
+        def fetch(cursor: str | None) -> models.FulfillmentItemList:
             return self.list_fulfillment_items(
                 sort=sort,
                 fields=fields,
@@ -742,7 +1305,7 @@ class Client(BaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.FulfillmentItemResponse: ...
+    ) -> models.FulfillmentItem: ...
 
     def create_fulfillment_item(
         self,
@@ -762,13 +1325,101 @@ class Client(BaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.FulfillmentItemResponse | Accepted[models.AsyncAccepted]:
+    ) -> models.FulfillmentItem | Accepted[models.AsyncAccepted]:
         """Create a fulfillment item
 
         Adds one item to an existing fulfillment. The parent is identified by its
         human-readable `fulfillment_number`. The answer is the stored item.
 
         `POST /fulfillments_items` (operationId `createFulfillmentItem`).
+
+        Args:
+            body: the request body (sent as `application/json`)
+            fields: Limits the returned fulfillment item to the named properties. Each value
+                may hold one name or several names separated by commas, and the parameter
+                may be repeated. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `fulfillment_id`,
+                `description`, `fulfillment_item_number`.
+            fulfillment_fields: Older spelling of the fulfillment field selector; prefer `fields[]` on the
+                fulfillment operations. Selects which fulfillment properties are returned,
+                using the same comma-separated names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `state`,
+                `description`, `quantity`, `order_line_item_id`, `fulfillment_number`,
+                `revenue`, `fulfillment_date`, `tracking_number`, `carrier`,
+                `fulfillment_system`, `location`, `external_id`, `type`, `target_date`. (deprecated)
+            fulfillment_item_fields: Selects which properties are returned for fulfillment items that appear in
+                the answer (for example expanded ones). Each value may hold several
+                comma-separated names. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `fulfillment_id`,
+                `description`, `fulfillment_item_number`.
+            credit_memo_item_fields: Selects which properties are returned for credit memo items that appear in
+                the answer. Each value may hold several comma-separated names. Accepted
+                names: `custom_fields`, `created_by_id`, `updated_by_id`, `created_time`,
+                `id`, `updated_time`, `amount`, `applied_to_item_id`, `price_id`,
+                `discount_item`, `deferred_revenue_account`, `description`,
+                `credit_memo_id`, `sku`, `name`, `purchase_order_number`, `quantity`,
+                `recognized_revenue_account`, `remaining_balance`,
+                `revenue_recognition_rule_name`, `service_end`, `service_start`,
+                `accounts_receivable_account`, `on_account_account`, `subscription_id`,
+                `subscription_item_id`, `tax`, `tax_code`, `tax_inclusive`,
+                `unit_amount`, `unit_of_measure`, `subtotal`, `invoice_item_id`,
+                `document_item_date`.
+            invoice_item_fields: Selects which properties are returned for invoice items that appear in the
+                answer. Each value may hold several comma-separated names. Accepted names:
+                `custom_fields`, `created_by_id`, `updated_by_id`, `created_time`, `id`,
+                `updated_time`, `amount`, `booking_reference`, `applied_to_item_id`,
+                `price_id`, `discount_item`, `deferred_revenue_account`, `description`,
+                `invoice_id`, `sku`, `name`, `purchase_order_number`, `quantity`,
+                `recognized_revenue_account`, `remaining_balance`,
+                `revenue_recognition_rule_name`, `accounting_code`, `service_end`,
+                `service_start`, `accounts_receivable_account`, `subscription_id`,
+                `subscription_item_id`, `tax`, `tax_code`, `tax_inclusive`,
+                `unit_amount`, `unit_of_measure`, `document_item_date`.
+            expand: Names related objects to embed in the answer, saving follow-up calls. See
+                the \"Expand responses\" part of Zuora's Quickstart API tutorials for the
+                syntax.
+            filter_: Case-sensitive conditions in the form `field.OPERATOR:value` on the
+                fulfillment item's own fields. On the list operation they narrow the
+                listed items; on operations that address a single item they only apply to
+                its related objects. See the \"Filter lists\" part of Zuora's Quickstart API
+                tutorials for the operators. A condition on a field fulfillment items do
+                not have, or with an operator that is not supported, is refused with a 400
+                error (`invalid_parameter`).
+            page_size: Largest number of objects to return in one page. Values below 1 or above 99
+                are refused with a 400 error.
+            async_: When `true`, Zuora puts the write on its internal queue and answers at once
+                with `202 Accepted`; the body then only holds the id of the queued request.
+                Queued requests are retried by Zuora on transient failures and are
+                unlikely to hit rate limits. When `false` (the default) the call completes
+                before it answers.
+            zuora_entity_ids: The entity to act on. Needed only when Multi-entity is enabled and the
+                access token grants access to several entities.
+            idempotency_key: the `idempotency-key` header; retries of this call send the same key.
+            track_id: the `zuora-track-id` header, to trace this call.
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            models.FulfillmentItem (201): The fulfillment item was created.
+            models.AsyncAccepted (202): Returned instead of the normal answer when the request was sent with
+                `async: true`. The write has been queued; the body only identifies the
+                queued request.
+
+        Raises:
+            BadRequestError: 400: The request is malformed or breaks a rule, for example an unknown property,
+                a missing required field, an out-of-range `page_size` or a forbidden state
+                transition.
+            AuthenticationError: 401: No valid access token was supplied, or the token has expired.
+            NotFoundError: 404: The addressed fulfillment or fulfillment item (or a referenced object)
+                does not exist.
+            MethodNotAllowedError: 405: The HTTP method is not supported on this path.
+            RateLimitError: 429: A rate limit was exceeded. Wait for the number of seconds given in
+                `RateLimit-Reset` before trying again.
+            InternalServerError: 500: Zuora failed unexpectedly while handling the request.; 502: An upstream service behind the API gateway returned an invalid answer.; 503: The service is temporarily unable to handle requests, for example during
+                maintenance or overload.; 504: An upstream service did not answer in time. The request may or may not
+                have been applied; retry writes with the same `idempotency-key`.
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
             "POST",
@@ -792,7 +1443,7 @@ class Client(BaseClient):
             ),
             body=body,
             responses={
-                201: models.FulfillmentItemResponse,
+                201: models.FulfillmentItem,
                 202: models.AsyncAccepted,
             },
             idempotent=False,
@@ -801,9 +1452,7 @@ class Client(BaseClient):
             timeout=timeout,
             operation_id="createFulfillmentItem",
         )
-        return cast(
-            models.FulfillmentItemResponse | Accepted[models.AsyncAccepted], result
-        )
+        return cast(models.FulfillmentItem | Accepted[models.AsyncAccepted], result)
 
     @overload
     def create_fulfillment_items(
@@ -845,7 +1494,7 @@ class Client(BaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.FulfillmentItemBulkCreateResponseResponse: ...
+    ) -> models.FulfillmentItemBulkCreateResponse: ...
 
     def create_fulfillment_items(
         self,
@@ -865,10 +1514,7 @@ class Client(BaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> (
-        models.FulfillmentItemBulkCreateResponseResponse
-        | Accepted[models.AsyncAccepted]
-    ):
+    ) -> models.FulfillmentItemBulkCreateResponse | Accepted[models.AsyncAccepted]:
         """Create fulfillment items in bulk
 
         Adds several items in one call. Every entry of `data` names its own parent
@@ -876,6 +1522,94 @@ class Client(BaseClient):
         fulfillments. The answer lists the ids of the new items in request order.
 
         `POST /fulfillments_items/bulk_create` (operationId `createFulfillmentItems`).
+
+        Args:
+            body: the request body (sent as `application/json`)
+            fields: Limits the returned fulfillment item to the named properties. Each value
+                may hold one name or several names separated by commas, and the parameter
+                may be repeated. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `fulfillment_id`,
+                `description`, `fulfillment_item_number`.
+            fulfillment_fields: Older spelling of the fulfillment field selector; prefer `fields[]` on the
+                fulfillment operations. Selects which fulfillment properties are returned,
+                using the same comma-separated names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `state`,
+                `description`, `quantity`, `order_line_item_id`, `fulfillment_number`,
+                `revenue`, `fulfillment_date`, `tracking_number`, `carrier`,
+                `fulfillment_system`, `location`, `external_id`, `type`, `target_date`. (deprecated)
+            fulfillment_item_fields: Selects which properties are returned for fulfillment items that appear in
+                the answer (for example expanded ones). Each value may hold several
+                comma-separated names. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `fulfillment_id`,
+                `description`, `fulfillment_item_number`.
+            credit_memo_item_fields: Selects which properties are returned for credit memo items that appear in
+                the answer. Each value may hold several comma-separated names. Accepted
+                names: `custom_fields`, `created_by_id`, `updated_by_id`, `created_time`,
+                `id`, `updated_time`, `amount`, `applied_to_item_id`, `price_id`,
+                `discount_item`, `deferred_revenue_account`, `description`,
+                `credit_memo_id`, `sku`, `name`, `purchase_order_number`, `quantity`,
+                `recognized_revenue_account`, `remaining_balance`,
+                `revenue_recognition_rule_name`, `service_end`, `service_start`,
+                `accounts_receivable_account`, `on_account_account`, `subscription_id`,
+                `subscription_item_id`, `tax`, `tax_code`, `tax_inclusive`,
+                `unit_amount`, `unit_of_measure`, `subtotal`, `invoice_item_id`,
+                `document_item_date`.
+            invoice_item_fields: Selects which properties are returned for invoice items that appear in the
+                answer. Each value may hold several comma-separated names. Accepted names:
+                `custom_fields`, `created_by_id`, `updated_by_id`, `created_time`, `id`,
+                `updated_time`, `amount`, `booking_reference`, `applied_to_item_id`,
+                `price_id`, `discount_item`, `deferred_revenue_account`, `description`,
+                `invoice_id`, `sku`, `name`, `purchase_order_number`, `quantity`,
+                `recognized_revenue_account`, `remaining_balance`,
+                `revenue_recognition_rule_name`, `accounting_code`, `service_end`,
+                `service_start`, `accounts_receivable_account`, `subscription_id`,
+                `subscription_item_id`, `tax`, `tax_code`, `tax_inclusive`,
+                `unit_amount`, `unit_of_measure`, `document_item_date`.
+            expand: Names related objects to embed in the answer, saving follow-up calls. See
+                the \"Expand responses\" part of Zuora's Quickstart API tutorials for the
+                syntax.
+            filter_: Case-sensitive conditions in the form `field.OPERATOR:value` on the
+                fulfillment item's own fields. On the list operation they narrow the
+                listed items; on operations that address a single item they only apply to
+                its related objects. See the \"Filter lists\" part of Zuora's Quickstart API
+                tutorials for the operators. A condition on a field fulfillment items do
+                not have, or with an operator that is not supported, is refused with a 400
+                error (`invalid_parameter`).
+            page_size: Largest number of objects to return in one page. Values below 1 or above 99
+                are refused with a 400 error.
+            async_: When `true`, Zuora puts the write on its internal queue and answers at once
+                with `202 Accepted`; the body then only holds the id of the queued request.
+                Queued requests are retried by Zuora on transient failures and are
+                unlikely to hit rate limits. When `false` (the default) the call completes
+                before it answers.
+            zuora_entity_ids: The entity to act on. Needed only when Multi-entity is enabled and the
+                access token grants access to several entities.
+            idempotency_key: the `idempotency-key` header; retries of this call send the same key.
+            track_id: the `zuora-track-id` header, to trace this call.
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            models.FulfillmentItemBulkCreateResponse (201): The fulfillment items were created.
+            models.AsyncAccepted (202): Returned instead of the normal answer when the request was sent with
+                `async: true`. The write has been queued; the body only identifies the
+                queued request.
+
+        Raises:
+            BadRequestError: 400: The request is malformed or breaks a rule, for example an unknown property,
+                a missing required field, an out-of-range `page_size` or a forbidden state
+                transition.
+            AuthenticationError: 401: No valid access token was supplied, or the token has expired.
+            NotFoundError: 404: The addressed fulfillment or fulfillment item (or a referenced object)
+                does not exist.
+            MethodNotAllowedError: 405: The HTTP method is not supported on this path.
+            RateLimitError: 429: A rate limit was exceeded. Wait for the number of seconds given in
+                `RateLimit-Reset` before trying again.
+            InternalServerError: 500: Zuora failed unexpectedly while handling the request.; 502: An upstream service behind the API gateway returned an invalid answer.; 503: The service is temporarily unable to handle requests, for example during
+                maintenance or overload.; 504: An upstream service did not answer in time. The request may or may not
+                have been applied; retry writes with the same `idempotency-key`.
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
             "POST",
@@ -899,7 +1633,7 @@ class Client(BaseClient):
             ),
             body=body,
             responses={
-                201: models.FulfillmentItemBulkCreateResponseResponse,
+                201: models.FulfillmentItemBulkCreateResponse,
                 202: models.AsyncAccepted,
             },
             idempotent=False,
@@ -909,8 +1643,7 @@ class Client(BaseClient):
             operation_id="createFulfillmentItems",
         )
         return cast(
-            models.FulfillmentItemBulkCreateResponseResponse
-            | Accepted[models.AsyncAccepted],
+            models.FulfillmentItemBulkCreateResponse | Accepted[models.AsyncAccepted],
             result,
         )
 
@@ -930,12 +1663,91 @@ class Client(BaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.FulfillmentItemResponse:
+    ) -> models.FulfillmentItem:
         """Retrieve a fulfillment item
 
         Fetches a single fulfillment item by its id.
 
         `GET /fulfillments_items/{fulfillment_item_id}` (operationId `getFulfillmentItem`).
+
+        Args:
+            fulfillment_item_id: The id Zuora assigned to the fulfillment item.
+            fields: Limits the returned fulfillment item to the named properties. Each value
+                may hold one name or several names separated by commas, and the parameter
+                may be repeated. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `fulfillment_id`,
+                `description`, `fulfillment_item_number`.
+            fulfillment_fields: Older spelling of the fulfillment field selector; prefer `fields[]` on the
+                fulfillment operations. Selects which fulfillment properties are returned,
+                using the same comma-separated names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `state`,
+                `description`, `quantity`, `order_line_item_id`, `fulfillment_number`,
+                `revenue`, `fulfillment_date`, `tracking_number`, `carrier`,
+                `fulfillment_system`, `location`, `external_id`, `type`, `target_date`. (deprecated)
+            fulfillment_item_fields: Selects which properties are returned for fulfillment items that appear in
+                the answer (for example expanded ones). Each value may hold several
+                comma-separated names. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `fulfillment_id`,
+                `description`, `fulfillment_item_number`.
+            credit_memo_item_fields: Selects which properties are returned for credit memo items that appear in
+                the answer. Each value may hold several comma-separated names. Accepted
+                names: `custom_fields`, `created_by_id`, `updated_by_id`, `created_time`,
+                `id`, `updated_time`, `amount`, `applied_to_item_id`, `price_id`,
+                `discount_item`, `deferred_revenue_account`, `description`,
+                `credit_memo_id`, `sku`, `name`, `purchase_order_number`, `quantity`,
+                `recognized_revenue_account`, `remaining_balance`,
+                `revenue_recognition_rule_name`, `service_end`, `service_start`,
+                `accounts_receivable_account`, `on_account_account`, `subscription_id`,
+                `subscription_item_id`, `tax`, `tax_code`, `tax_inclusive`,
+                `unit_amount`, `unit_of_measure`, `subtotal`, `invoice_item_id`,
+                `document_item_date`.
+            invoice_item_fields: Selects which properties are returned for invoice items that appear in the
+                answer. Each value may hold several comma-separated names. Accepted names:
+                `custom_fields`, `created_by_id`, `updated_by_id`, `created_time`, `id`,
+                `updated_time`, `amount`, `booking_reference`, `applied_to_item_id`,
+                `price_id`, `discount_item`, `deferred_revenue_account`, `description`,
+                `invoice_id`, `sku`, `name`, `purchase_order_number`, `quantity`,
+                `recognized_revenue_account`, `remaining_balance`,
+                `revenue_recognition_rule_name`, `accounting_code`, `service_end`,
+                `service_start`, `accounts_receivable_account`, `subscription_id`,
+                `subscription_item_id`, `tax`, `tax_code`, `tax_inclusive`,
+                `unit_amount`, `unit_of_measure`, `document_item_date`.
+            expand: Names related objects to embed in the answer, saving follow-up calls. See
+                the \"Expand responses\" part of Zuora's Quickstart API tutorials for the
+                syntax.
+            filter_: Case-sensitive conditions in the form `field.OPERATOR:value` on the
+                fulfillment item's own fields. On the list operation they narrow the
+                listed items; on operations that address a single item they only apply to
+                its related objects. See the \"Filter lists\" part of Zuora's Quickstart API
+                tutorials for the operators. A condition on a field fulfillment items do
+                not have, or with an operator that is not supported, is refused with a 400
+                error (`invalid_parameter`).
+            page_size: Largest number of objects to return in one page. Values below 1 or above 99
+                are refused with a 400 error.
+            zuora_entity_ids: The entity to act on. Needed only when Multi-entity is enabled and the
+                access token grants access to several entities.
+            track_id: the `zuora-track-id` header, to trace this call.
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            models.FulfillmentItem (200): The requested fulfillment item.
+
+        Raises:
+            BadRequestError: 400: The request is malformed or breaks a rule, for example an unknown property,
+                a missing required field, an out-of-range `page_size` or a forbidden state
+                transition.
+            AuthenticationError: 401: No valid access token was supplied, or the token has expired.
+            NotFoundError: 404: The addressed fulfillment or fulfillment item (or a referenced object)
+                does not exist.
+            MethodNotAllowedError: 405: The HTTP method is not supported on this path.
+            RateLimitError: 429: A rate limit was exceeded. Wait for the number of seconds given in
+                `RateLimit-Reset` before trying again.
+            InternalServerError: 500: Zuora failed unexpectedly while handling the request.; 502: An upstream service behind the API gateway returned an invalid answer.; 503: The service is temporarily unable to handle requests, for example during
+                maintenance or overload.; 504: An upstream service did not answer in time. The request may or may not
+                have been applied; retry writes with the same `idempotency-key`.
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
             "GET",
@@ -958,7 +1770,7 @@ class Client(BaseClient):
                 Parameter("zuora-track-id", "header", track_id),
             ),
             responses={
-                200: models.FulfillmentItemResponse,
+                200: models.FulfillmentItem,
             },
             idempotent=True,
             auto_idempotency_key=False,
@@ -966,7 +1778,7 @@ class Client(BaseClient):
             timeout=timeout,
             operation_id="getFulfillmentItem",
         )
-        return cast(models.FulfillmentItemResponse, result)
+        return cast(models.FulfillmentItem, result)
 
     @overload
     def delete_fulfillment_item(
@@ -1011,6 +1823,46 @@ class Client(BaseClient):
         affected. A successful synchronous call answers `204` with an empty body.
 
         `DELETE /fulfillments_items/{fulfillment_item_id}` (operationId `deleteFulfillmentItem`).
+
+        Args:
+            fulfillment_item_id: The id Zuora assigned to the fulfillment item.
+            fields: Limits the returned fulfillment item to the named properties. Each value
+                may hold one name or several names separated by commas, and the parameter
+                may be repeated. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `fulfillment_id`,
+                `description`, `fulfillment_item_number`.
+            async_: When `true`, Zuora puts the write on its internal queue and answers at once
+                with `202 Accepted`; the body then only holds the id of the queued request.
+                Queued requests are retried by Zuora on transient failures and are
+                unlikely to hit rate limits. When `false` (the default) the call completes
+                before it answers.
+            zuora_entity_ids: The entity to act on. Needed only when Multi-entity is enabled and the
+                access token grants access to several entities.
+            track_id: the `zuora-track-id` header, to trace this call.
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            None (204): The fulfillment item was deleted; there is no body.
+            models.AsyncAccepted (202): Returned instead of the normal answer when the request was sent with
+                `async: true`. The write has been queued; the body only identifies the
+                queued request.
+
+        Raises:
+            BadRequestError: 400: The request is malformed or breaks a rule, for example an unknown property,
+                a missing required field, an out-of-range `page_size` or a forbidden state
+                transition.
+            AuthenticationError: 401: No valid access token was supplied, or the token has expired.
+            NotFoundError: 404: The addressed fulfillment or fulfillment item (or a referenced object)
+                does not exist.
+            MethodNotAllowedError: 405: The HTTP method is not supported on this path.
+            RateLimitError: 429: A rate limit was exceeded. Wait for the number of seconds given in
+                `RateLimit-Reset` before trying again.
+            InternalServerError: 500: Zuora failed unexpectedly while handling the request.; 502: An upstream service behind the API gateway returned an invalid answer.; 503: The service is temporarily unable to handle requests, for example during
+                maintenance or overload.; 504: An upstream service did not answer in time. The request may or may not
+                have been applied; retry writes with the same `idempotency-key`.
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
             "DELETE",
@@ -1076,7 +1928,7 @@ class Client(BaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.FulfillmentItemResponse: ...
+    ) -> models.FulfillmentItem: ...
 
     def update_fulfillment_item(
         self,
@@ -1097,7 +1949,7 @@ class Client(BaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.FulfillmentItemResponse | Accepted[models.AsyncAccepted]:
+    ) -> models.FulfillmentItem | Accepted[models.AsyncAccepted]:
         """Update a fulfillment item
 
         Changes the description, the item number or the custom fields of a
@@ -1106,6 +1958,95 @@ class Client(BaseClient):
         different fulfillment.
 
         `PATCH /fulfillments_items/{fulfillment_item_id}` (operationId `updateFulfillmentItem`).
+
+        Args:
+            fulfillment_item_id: The id Zuora assigned to the fulfillment item.
+            body: the request body (sent as `application/json`)
+            fields: Limits the returned fulfillment item to the named properties. Each value
+                may hold one name or several names separated by commas, and the parameter
+                may be repeated. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `fulfillment_id`,
+                `description`, `fulfillment_item_number`.
+            fulfillment_fields: Older spelling of the fulfillment field selector; prefer `fields[]` on the
+                fulfillment operations. Selects which fulfillment properties are returned,
+                using the same comma-separated names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `state`,
+                `description`, `quantity`, `order_line_item_id`, `fulfillment_number`,
+                `revenue`, `fulfillment_date`, `tracking_number`, `carrier`,
+                `fulfillment_system`, `location`, `external_id`, `type`, `target_date`. (deprecated)
+            fulfillment_item_fields: Selects which properties are returned for fulfillment items that appear in
+                the answer (for example expanded ones). Each value may hold several
+                comma-separated names. Accepted names: `custom_fields`, `created_by_id`,
+                `updated_by_id`, `created_time`, `id`, `updated_time`, `fulfillment_id`,
+                `description`, `fulfillment_item_number`.
+            credit_memo_item_fields: Selects which properties are returned for credit memo items that appear in
+                the answer. Each value may hold several comma-separated names. Accepted
+                names: `custom_fields`, `created_by_id`, `updated_by_id`, `created_time`,
+                `id`, `updated_time`, `amount`, `applied_to_item_id`, `price_id`,
+                `discount_item`, `deferred_revenue_account`, `description`,
+                `credit_memo_id`, `sku`, `name`, `purchase_order_number`, `quantity`,
+                `recognized_revenue_account`, `remaining_balance`,
+                `revenue_recognition_rule_name`, `service_end`, `service_start`,
+                `accounts_receivable_account`, `on_account_account`, `subscription_id`,
+                `subscription_item_id`, `tax`, `tax_code`, `tax_inclusive`,
+                `unit_amount`, `unit_of_measure`, `subtotal`, `invoice_item_id`,
+                `document_item_date`.
+            invoice_item_fields: Selects which properties are returned for invoice items that appear in the
+                answer. Each value may hold several comma-separated names. Accepted names:
+                `custom_fields`, `created_by_id`, `updated_by_id`, `created_time`, `id`,
+                `updated_time`, `amount`, `booking_reference`, `applied_to_item_id`,
+                `price_id`, `discount_item`, `deferred_revenue_account`, `description`,
+                `invoice_id`, `sku`, `name`, `purchase_order_number`, `quantity`,
+                `recognized_revenue_account`, `remaining_balance`,
+                `revenue_recognition_rule_name`, `accounting_code`, `service_end`,
+                `service_start`, `accounts_receivable_account`, `subscription_id`,
+                `subscription_item_id`, `tax`, `tax_code`, `tax_inclusive`,
+                `unit_amount`, `unit_of_measure`, `document_item_date`.
+            expand: Names related objects to embed in the answer, saving follow-up calls. See
+                the \"Expand responses\" part of Zuora's Quickstart API tutorials for the
+                syntax.
+            filter_: Case-sensitive conditions in the form `field.OPERATOR:value` on the
+                fulfillment item's own fields. On the list operation they narrow the
+                listed items; on operations that address a single item they only apply to
+                its related objects. See the \"Filter lists\" part of Zuora's Quickstart API
+                tutorials for the operators. A condition on a field fulfillment items do
+                not have, or with an operator that is not supported, is refused with a 400
+                error (`invalid_parameter`).
+            page_size: Largest number of objects to return in one page. Values below 1 or above 99
+                are refused with a 400 error.
+            async_: When `true`, Zuora puts the write on its internal queue and answers at once
+                with `202 Accepted`; the body then only holds the id of the queued request.
+                Queued requests are retried by Zuora on transient failures and are
+                unlikely to hit rate limits. When `false` (the default) the call completes
+                before it answers.
+            zuora_entity_ids: The entity to act on. Needed only when Multi-entity is enabled and the
+                access token grants access to several entities.
+            idempotency_key: the `idempotency-key` header; retries of this call send the same key.
+            track_id: the `zuora-track-id` header, to trace this call.
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            models.FulfillmentItem (200): The fulfillment item after the update.
+            models.AsyncAccepted (202): Returned instead of the normal answer when the request was sent with
+                `async: true`. The write has been queued; the body only identifies the
+                queued request.
+
+        Raises:
+            BadRequestError: 400: The request is malformed or breaks a rule, for example an unknown property,
+                a missing required field, an out-of-range `page_size` or a forbidden state
+                transition.
+            AuthenticationError: 401: No valid access token was supplied, or the token has expired.
+            NotFoundError: 404: The addressed fulfillment or fulfillment item (or a referenced object)
+                does not exist.
+            MethodNotAllowedError: 405: The HTTP method is not supported on this path.
+            RateLimitError: 429: A rate limit was exceeded. Wait for the number of seconds given in
+                `RateLimit-Reset` before trying again.
+            InternalServerError: 500: Zuora failed unexpectedly while handling the request.; 502: An upstream service behind the API gateway returned an invalid answer.; 503: The service is temporarily unable to handle requests, for example during
+                maintenance or overload.; 504: An upstream service did not answer in time. The request may or may not
+                have been applied; retry writes with the same `idempotency-key`.
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
             "PATCH",
@@ -1130,7 +2071,7 @@ class Client(BaseClient):
             ),
             body=body,
             responses={
-                200: models.FulfillmentItemResponse,
+                200: models.FulfillmentItem,
                 202: models.AsyncAccepted,
             },
             idempotent=False,
@@ -1139,9 +2080,7 @@ class Client(BaseClient):
             timeout=timeout,
             operation_id="updateFulfillmentItem",
         )
-        return cast(
-            models.FulfillmentItemResponse | Accepted[models.AsyncAccepted], result
-        )
+        return cast(models.FulfillmentItem | Accepted[models.AsyncAccepted], result)
 
 
 class AsyncClient(AsyncBaseClient):
@@ -1176,15 +2115,10 @@ class AsyncClient(AsyncBaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.FulfillmentListResponse:
+    ) -> models.FulfillmentList:
         """List fulfillments
 
-        Returns one page of fulfillments inside the `data` array. To read the next
-        page, send the `next_page` value of the previous answer as the `cursor`
-        parameter; a `next_page` of `null` means the last page has been reached. An
-        empty `data` array simply means that no fulfillment matched.
-
-        `GET /fulfillments` (operationId `listFulfillments`).
+        Awaitable form of `Client.list_fulfillments`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
             "GET",
@@ -1208,7 +2142,7 @@ class AsyncClient(AsyncBaseClient):
                 Parameter("zuora-track-id", "header", track_id),
             ),
             responses={
-                200: models.FulfillmentListResponse,
+                200: models.FulfillmentList,
             },
             idempotent=True,
             auto_idempotency_key=False,
@@ -1216,7 +2150,7 @@ class AsyncClient(AsyncBaseClient):
             timeout=timeout,
             operation_id="listFulfillments",
         )
-        return cast(models.FulfillmentListResponse, result)
+        return cast(models.FulfillmentList, result)
 
     def iter_list_fulfillments(
         self,
@@ -1235,10 +2169,10 @@ class AsyncClient(AsyncBaseClient):
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
         max_pages: int | None = None,
-    ) -> AsyncIterator[models.FulfillmentResponse]:
+    ) -> AsyncIterator[models.Fulfillment]:
         """Every item of `listFulfillments`, following `next_page` across pages."""
 
-        async def fetch(cursor: str | None) -> models.FulfillmentListResponse:
+        async def fetch(cursor: str | None) -> models.FulfillmentList:
             return await self.list_fulfillments(
                 sort=sort,
                 fields=fields,
@@ -1303,7 +2237,7 @@ class AsyncClient(AsyncBaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.FulfillmentResponse: ...
+    ) -> models.Fulfillment: ...
 
     async def create_fulfillment(
         self,
@@ -1323,19 +2257,10 @@ class AsyncClient(AsyncBaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.FulfillmentResponse | Accepted[models.AsyncAccepted]:
+    ) -> models.Fulfillment | Accepted[models.AsyncAccepted]:
         """Create a fulfillment
 
-        Records one new fulfillment against an existing order line item. The body
-        must name the order line item, the fulfillment date and the quantity. It may
-        also carry fulfillment items to create together with the fulfillment (they
-        are attached to the new fulfillment automatically, so they take no
-        `fulfillment_number`) and `processing_options` with the dates to use if the
-        request leads to billing documents.
-
-        The answer is the fulfillment as stored by Zuora.
-
-        `POST /fulfillments` (operationId `createFulfillment`).
+        Awaitable form of `Client.create_fulfillment`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
             "POST",
@@ -1359,7 +2284,7 @@ class AsyncClient(AsyncBaseClient):
             ),
             body=body,
             responses={
-                201: models.FulfillmentResponse,
+                201: models.Fulfillment,
                 202: models.AsyncAccepted,
             },
             idempotent=False,
@@ -1368,7 +2293,7 @@ class AsyncClient(AsyncBaseClient):
             timeout=timeout,
             operation_id="createFulfillment",
         )
-        return cast(models.FulfillmentResponse | Accepted[models.AsyncAccepted], result)
+        return cast(models.Fulfillment | Accepted[models.AsyncAccepted], result)
 
     @overload
     async def create_fulfillments(
@@ -1410,7 +2335,7 @@ class AsyncClient(AsyncBaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.FulfillmentBulkCreateResponseResponse: ...
+    ) -> models.FulfillmentBulkCreateResponse: ...
 
     async def create_fulfillments(
         self,
@@ -1430,19 +2355,10 @@ class AsyncClient(AsyncBaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.FulfillmentBulkCreateResponseResponse | Accepted[models.AsyncAccepted]:
+    ) -> models.FulfillmentBulkCreateResponse | Accepted[models.AsyncAccepted]:
         """Create fulfillments in bulk
 
-        Records several fulfillments in one call. Each entry of `data` follows the
-        same rules as the single create operation. The optional top-level
-        `processing_options` supplies the document date and target date that apply
-        to any billing documents the request produces.
-
-        Besides the created fulfillments, the answer lists the numbers of the
-        invoices and credit memos that were generated and, when a payment was
-        collected, its number and the amount paid.
-
-        `POST /fulfillments/bulk_create` (operationId `createFulfillments`).
+        Awaitable form of `Client.create_fulfillments`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
             "POST",
@@ -1466,7 +2382,7 @@ class AsyncClient(AsyncBaseClient):
             ),
             body=body,
             responses={
-                201: models.FulfillmentBulkCreateResponseResponse,
+                201: models.FulfillmentBulkCreateResponse,
                 202: models.AsyncAccepted,
             },
             idempotent=False,
@@ -1476,8 +2392,7 @@ class AsyncClient(AsyncBaseClient):
             operation_id="createFulfillments",
         )
         return cast(
-            models.FulfillmentBulkCreateResponseResponse
-            | Accepted[models.AsyncAccepted],
+            models.FulfillmentBulkCreateResponse | Accepted[models.AsyncAccepted],
             result,
         )
 
@@ -1497,13 +2412,10 @@ class AsyncClient(AsyncBaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.FulfillmentResponse:
+    ) -> models.Fulfillment:
         """Retrieve a fulfillment
 
-        Fetches a single fulfillment by its id. Use `fields[]` to limit the returned
-        properties and `expand[]` to pull related objects into the same answer.
-
-        `GET /fulfillments/{fulfillment_id}` (operationId `getFulfillment`).
+        Awaitable form of `Client.get_fulfillment`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
             "GET",
@@ -1526,7 +2438,7 @@ class AsyncClient(AsyncBaseClient):
                 Parameter("zuora-track-id", "header", track_id),
             ),
             responses={
-                200: models.FulfillmentResponse,
+                200: models.Fulfillment,
             },
             idempotent=True,
             auto_idempotency_key=False,
@@ -1534,7 +2446,7 @@ class AsyncClient(AsyncBaseClient):
             timeout=timeout,
             operation_id="getFulfillment",
         )
-        return cast(models.FulfillmentResponse, result)
+        return cast(models.Fulfillment, result)
 
     @overload
     async def delete_fulfillment(
@@ -1575,13 +2487,7 @@ class AsyncClient(AsyncBaseClient):
     ) -> None | Accepted[models.AsyncAccepted]:
         """Delete a fulfillment
 
-        Permanently removes a fulfillment. Zuora only allows this while the
-        fulfillment is still in the `accepted` state; once it has moved on to
-        `booked`, `sent_to_billing`, `complete` or `canceled` it can no longer be
-        deleted (move it to `canceled` instead where the lifecycle allows). A
-        successful synchronous call answers `204` with an empty body.
-
-        `DELETE /fulfillments/{fulfillment_id}` (operationId `deleteFulfillment`).
+        Awaitable form of `Client.delete_fulfillment`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
             "DELETE",
@@ -1647,7 +2553,7 @@ class AsyncClient(AsyncBaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.FulfillmentResponse: ...
+    ) -> models.Fulfillment: ...
 
     async def update_fulfillment(
         self,
@@ -1668,22 +2574,10 @@ class AsyncClient(AsyncBaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.FulfillmentResponse | Accepted[models.AsyncAccepted]:
+    ) -> models.Fulfillment | Accepted[models.AsyncAccepted]:
         """Update a fulfillment
 
-        Changes the properties sent in the body and leaves every other property as
-        it was; the answer is the whole fulfillment after the change.
-
-        Rules that Zuora enforces:
-
-        * `state` only moves forward: `accepted` -> `booked` -> `sent_to_billing` ->
-          `complete`, or to `canceled`. Sending the state the fulfillment already
-          has is accepted but is not treated as a transition.
-        * Every property other than `state` may be changed only while the
-          fulfillment is `accepted`, or while it is `booked` when the tenant has the
-          \"Allow Edit Of Booked Order Line Items\" permission.
-
-        `PATCH /fulfillments/{fulfillment_id}` (operationId `updateFulfillment`).
+        Awaitable form of `Client.update_fulfillment`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
             "PATCH",
@@ -1708,7 +2602,7 @@ class AsyncClient(AsyncBaseClient):
             ),
             body=body,
             responses={
-                200: models.FulfillmentResponse,
+                200: models.Fulfillment,
                 202: models.AsyncAccepted,
             },
             idempotent=False,
@@ -1717,7 +2611,7 @@ class AsyncClient(AsyncBaseClient):
             timeout=timeout,
             operation_id="updateFulfillment",
         )
-        return cast(models.FulfillmentResponse | Accepted[models.AsyncAccepted], result)
+        return cast(models.Fulfillment | Accepted[models.AsyncAccepted], result)
 
     async def list_fulfillment_items(
         self,
@@ -1736,15 +2630,10 @@ class AsyncClient(AsyncBaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.FulfillmentItemListResponse:
+    ) -> models.FulfillmentItemList:
         """List fulfillment items
 
-        Returns one page of fulfillment items inside the `data` array. Continue
-        with the `next_page` value of the previous answer passed as `cursor` until
-        `next_page` comes back as `null`. Use `filter[]` (for example on
-        `fulfillment_id`) to list only the items of one fulfillment.
-
-        `GET /fulfillments_items` (operationId `listFulfillmentItems`).
+        Awaitable form of `Client.list_fulfillment_items`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
             "GET",
@@ -1768,7 +2657,7 @@ class AsyncClient(AsyncBaseClient):
                 Parameter("zuora-track-id", "header", track_id),
             ),
             responses={
-                200: models.FulfillmentItemListResponse,
+                200: models.FulfillmentItemList,
             },
             idempotent=True,
             auto_idempotency_key=False,
@@ -1776,7 +2665,7 @@ class AsyncClient(AsyncBaseClient):
             timeout=timeout,
             operation_id="listFulfillmentItems",
         )
-        return cast(models.FulfillmentItemListResponse, result)
+        return cast(models.FulfillmentItemList, result)
 
     def iter_list_fulfillment_items(
         self,
@@ -1795,10 +2684,10 @@ class AsyncClient(AsyncBaseClient):
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
         max_pages: int | None = None,
-    ) -> AsyncIterator[models.FulfillmentItemResponse]:
+    ) -> AsyncIterator[models.FulfillmentItem]:
         """Every item of `listFulfillmentItems`, following `next_page` across pages."""
 
-        async def fetch(cursor: str | None) -> models.FulfillmentItemListResponse:
+        async def fetch(cursor: str | None) -> models.FulfillmentItemList:
             return await self.list_fulfillment_items(
                 sort=sort,
                 fields=fields,
@@ -1863,7 +2752,7 @@ class AsyncClient(AsyncBaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.FulfillmentItemResponse: ...
+    ) -> models.FulfillmentItem: ...
 
     async def create_fulfillment_item(
         self,
@@ -1883,13 +2772,10 @@ class AsyncClient(AsyncBaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.FulfillmentItemResponse | Accepted[models.AsyncAccepted]:
+    ) -> models.FulfillmentItem | Accepted[models.AsyncAccepted]:
         """Create a fulfillment item
 
-        Adds one item to an existing fulfillment. The parent is identified by its
-        human-readable `fulfillment_number`. The answer is the stored item.
-
-        `POST /fulfillments_items` (operationId `createFulfillmentItem`).
+        Awaitable form of `Client.create_fulfillment_item`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
             "POST",
@@ -1913,7 +2799,7 @@ class AsyncClient(AsyncBaseClient):
             ),
             body=body,
             responses={
-                201: models.FulfillmentItemResponse,
+                201: models.FulfillmentItem,
                 202: models.AsyncAccepted,
             },
             idempotent=False,
@@ -1922,9 +2808,7 @@ class AsyncClient(AsyncBaseClient):
             timeout=timeout,
             operation_id="createFulfillmentItem",
         )
-        return cast(
-            models.FulfillmentItemResponse | Accepted[models.AsyncAccepted], result
-        )
+        return cast(models.FulfillmentItem | Accepted[models.AsyncAccepted], result)
 
     @overload
     async def create_fulfillment_items(
@@ -1966,7 +2850,7 @@ class AsyncClient(AsyncBaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.FulfillmentItemBulkCreateResponseResponse: ...
+    ) -> models.FulfillmentItemBulkCreateResponse: ...
 
     async def create_fulfillment_items(
         self,
@@ -1986,17 +2870,10 @@ class AsyncClient(AsyncBaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> (
-        models.FulfillmentItemBulkCreateResponseResponse
-        | Accepted[models.AsyncAccepted]
-    ):
+    ) -> models.FulfillmentItemBulkCreateResponse | Accepted[models.AsyncAccepted]:
         """Create fulfillment items in bulk
 
-        Adds several items in one call. Every entry of `data` names its own parent
-        through `fulfillment_number`, so one request may add items to different
-        fulfillments. The answer lists the ids of the new items in request order.
-
-        `POST /fulfillments_items/bulk_create` (operationId `createFulfillmentItems`).
+        Awaitable form of `Client.create_fulfillment_items`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
             "POST",
@@ -2020,7 +2897,7 @@ class AsyncClient(AsyncBaseClient):
             ),
             body=body,
             responses={
-                201: models.FulfillmentItemBulkCreateResponseResponse,
+                201: models.FulfillmentItemBulkCreateResponse,
                 202: models.AsyncAccepted,
             },
             idempotent=False,
@@ -2030,8 +2907,7 @@ class AsyncClient(AsyncBaseClient):
             operation_id="createFulfillmentItems",
         )
         return cast(
-            models.FulfillmentItemBulkCreateResponseResponse
-            | Accepted[models.AsyncAccepted],
+            models.FulfillmentItemBulkCreateResponse | Accepted[models.AsyncAccepted],
             result,
         )
 
@@ -2051,12 +2927,10 @@ class AsyncClient(AsyncBaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.FulfillmentItemResponse:
+    ) -> models.FulfillmentItem:
         """Retrieve a fulfillment item
 
-        Fetches a single fulfillment item by its id.
-
-        `GET /fulfillments_items/{fulfillment_item_id}` (operationId `getFulfillmentItem`).
+        Awaitable form of `Client.get_fulfillment_item`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
             "GET",
@@ -2079,7 +2953,7 @@ class AsyncClient(AsyncBaseClient):
                 Parameter("zuora-track-id", "header", track_id),
             ),
             responses={
-                200: models.FulfillmentItemResponse,
+                200: models.FulfillmentItem,
             },
             idempotent=True,
             auto_idempotency_key=False,
@@ -2087,7 +2961,7 @@ class AsyncClient(AsyncBaseClient):
             timeout=timeout,
             operation_id="getFulfillmentItem",
         )
-        return cast(models.FulfillmentItemResponse, result)
+        return cast(models.FulfillmentItem, result)
 
     @overload
     async def delete_fulfillment_item(
@@ -2128,10 +3002,7 @@ class AsyncClient(AsyncBaseClient):
     ) -> None | Accepted[models.AsyncAccepted]:
         """Delete a fulfillment item
 
-        Permanently removes a fulfillment item. The parent fulfillment is not
-        affected. A successful synchronous call answers `204` with an empty body.
-
-        `DELETE /fulfillments_items/{fulfillment_item_id}` (operationId `deleteFulfillmentItem`).
+        Awaitable form of `Client.delete_fulfillment_item`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
             "DELETE",
@@ -2197,7 +3068,7 @@ class AsyncClient(AsyncBaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.FulfillmentItemResponse: ...
+    ) -> models.FulfillmentItem: ...
 
     async def update_fulfillment_item(
         self,
@@ -2218,15 +3089,10 @@ class AsyncClient(AsyncBaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.FulfillmentItemResponse | Accepted[models.AsyncAccepted]:
+    ) -> models.FulfillmentItem | Accepted[models.AsyncAccepted]:
         """Update a fulfillment item
 
-        Changes the description, the item number or the custom fields of a
-        fulfillment item; properties left out of the body keep their values. The
-        answer is the whole item after the change. An item cannot be moved to a
-        different fulfillment.
-
-        `PATCH /fulfillments_items/{fulfillment_item_id}` (operationId `updateFulfillmentItem`).
+        Awaitable form of `Client.update_fulfillment_item`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
             "PATCH",
@@ -2251,7 +3117,7 @@ class AsyncClient(AsyncBaseClient):
             ),
             body=body,
             responses={
-                200: models.FulfillmentItemResponse,
+                200: models.FulfillmentItem,
                 202: models.AsyncAccepted,
             },
             idempotent=False,
@@ -2260,6 +3126,4 @@ class AsyncClient(AsyncBaseClient):
             timeout=timeout,
             operation_id="updateFulfillmentItem",
         )
-        return cast(
-            models.FulfillmentItemResponse | Accepted[models.AsyncAccepted], result
-        )
+        return cast(models.FulfillmentItem | Accepted[models.AsyncAccepted], result)

@@ -916,7 +916,7 @@ class Handlers(Protocol):
 
     async def list_fulfillments(
         self, request: ListFulfillmentsRequest
-    ) -> models.FulfillmentListResponse | Reply:
+    ) -> models.FulfillmentList | Reply:
         """List fulfillments
 
         Returns one page of fulfillments inside the `data` array. To read the next
@@ -930,7 +930,7 @@ class Handlers(Protocol):
 
     async def create_fulfillment(
         self, request: CreateFulfillmentRequest
-    ) -> models.FulfillmentResponse | Reply:
+    ) -> models.Fulfillment | Reply:
         """Create a fulfillment
 
         Records one new fulfillment against an existing order line item. The body
@@ -948,7 +948,7 @@ class Handlers(Protocol):
 
     async def create_fulfillments(
         self, request: CreateFulfillmentsRequest
-    ) -> models.FulfillmentBulkCreateResponseResponse | Reply:
+    ) -> models.FulfillmentBulkCreateResponse | Reply:
         """Create fulfillments in bulk
 
         Records several fulfillments in one call. Each entry of `data` follows the
@@ -966,7 +966,7 @@ class Handlers(Protocol):
 
     async def get_fulfillment(
         self, request: GetFulfillmentRequest
-    ) -> models.FulfillmentResponse | Reply:
+    ) -> models.Fulfillment | Reply:
         """Retrieve a fulfillment
 
         Fetches a single fulfillment by its id. Use `fields[]` to limit the returned
@@ -993,7 +993,7 @@ class Handlers(Protocol):
 
     async def update_fulfillment(
         self, request: UpdateFulfillmentRequest
-    ) -> models.FulfillmentResponse | Reply:
+    ) -> models.Fulfillment | Reply:
         """Update a fulfillment
 
         Changes the properties sent in the body and leaves every other property as
@@ -1014,7 +1014,7 @@ class Handlers(Protocol):
 
     async def list_fulfillment_items(
         self, request: ListFulfillmentItemsRequest
-    ) -> models.FulfillmentItemListResponse | Reply:
+    ) -> models.FulfillmentItemList | Reply:
         """List fulfillment items
 
         Returns one page of fulfillment items inside the `data` array. Continue
@@ -1028,7 +1028,7 @@ class Handlers(Protocol):
 
     async def create_fulfillment_item(
         self, request: CreateFulfillmentItemRequest
-    ) -> models.FulfillmentItemResponse | Reply:
+    ) -> models.FulfillmentItem | Reply:
         """Create a fulfillment item
 
         Adds one item to an existing fulfillment. The parent is identified by its
@@ -1040,7 +1040,7 @@ class Handlers(Protocol):
 
     async def create_fulfillment_items(
         self, request: CreateFulfillmentItemsRequest
-    ) -> models.FulfillmentItemBulkCreateResponseResponse | Reply:
+    ) -> models.FulfillmentItemBulkCreateResponse | Reply:
         """Create fulfillment items in bulk
 
         Adds several items in one call. Every entry of `data` names its own parent
@@ -1053,7 +1053,7 @@ class Handlers(Protocol):
 
     async def get_fulfillment_item(
         self, request: GetFulfillmentItemRequest
-    ) -> models.FulfillmentItemResponse | Reply:
+    ) -> models.FulfillmentItem | Reply:
         """Retrieve a fulfillment item
 
         Fetches a single fulfillment item by its id.
@@ -1076,7 +1076,7 @@ class Handlers(Protocol):
 
     async def update_fulfillment_item(
         self, request: UpdateFulfillmentItemRequest
-    ) -> models.FulfillmentItemResponse | Reply:
+    ) -> models.FulfillmentItem | Reply:
         """Update a fulfillment item
 
         Changes the description, the item number or the custom fields of a
@@ -1229,7 +1229,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             _PARAM_CONTENT_ENCODING,
         ),
         responses={
-            "200": models.FulfillmentListResponse,
+            "200": models.FulfillmentList,
             "400": models.Error,
             "401": models.Error,
             "404": models.Error,
@@ -1271,7 +1271,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
         ),
         default_status=201,
         responses={
-            "201": models.FulfillmentResponse,
+            "201": models.Fulfillment,
             "202": models.AsyncAccepted,
             "400": models.Error,
             "401": models.Error,
@@ -1314,7 +1314,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
         ),
         default_status=201,
         responses={
-            "201": models.FulfillmentBulkCreateResponseResponse,
+            "201": models.FulfillmentBulkCreateResponse,
             "202": models.AsyncAccepted,
             "400": models.Error,
             "401": models.Error,
@@ -1351,7 +1351,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             _PARAM_CONTENT_ENCODING,
         ),
         responses={
-            "200": models.FulfillmentResponse,
+            "200": models.Fulfillment,
             "400": models.Error,
             "401": models.Error,
             "404": models.Error,
@@ -1425,7 +1425,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             required=True,
         ),
         responses={
-            "200": models.FulfillmentResponse,
+            "200": models.Fulfillment,
             "202": models.AsyncAccepted,
             "400": models.Error,
             "401": models.Error,
@@ -1463,7 +1463,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             _PARAM_CONTENT_ENCODING,
         ),
         responses={
-            "200": models.FulfillmentItemListResponse,
+            "200": models.FulfillmentItemList,
             "400": models.Error,
             "401": models.Error,
             "404": models.Error,
@@ -1505,7 +1505,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
         ),
         default_status=201,
         responses={
-            "201": models.FulfillmentItemResponse,
+            "201": models.FulfillmentItem,
             "202": models.AsyncAccepted,
             "400": models.Error,
             "401": models.Error,
@@ -1548,7 +1548,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
         ),
         default_status=201,
         responses={
-            "201": models.FulfillmentItemBulkCreateResponseResponse,
+            "201": models.FulfillmentItemBulkCreateResponse,
             "202": models.AsyncAccepted,
             "400": models.Error,
             "401": models.Error,
@@ -1585,7 +1585,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             _PARAM_CONTENT_ENCODING,
         ),
         responses={
-            "200": models.FulfillmentItemResponse,
+            "200": models.FulfillmentItem,
             "400": models.Error,
             "401": models.Error,
             "404": models.Error,
@@ -1659,7 +1659,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             required=True,
         ),
         responses={
-            "200": models.FulfillmentItemResponse,
+            "200": models.FulfillmentItem,
             "202": models.AsyncAccepted,
             "400": models.Error,
             "401": models.Error,

@@ -7,6 +7,8 @@ from zuora_v1.server import create_app, Handlers   # needs FastAPI
 
 from . import models
 from ._runtime import (
+    DEFAULT_MAX_RESPONSE_SIZE,
+    MAX_RETRY_AFTER,
     Accepted,
     ApiConnectionError,
     ApiError,
@@ -20,6 +22,7 @@ from ._runtime import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    ResponseTooLargeError,
     ResponseValidationError,
     UnexpectedStatusError,
     UnprocessableEntityError,
@@ -27,6 +30,8 @@ from ._runtime import (
 from .client import AsyncClient, Client
 
 __all__ = [
+    "DEFAULT_MAX_RESPONSE_SIZE",
+    "MAX_RETRY_AFTER",
     "Accepted",
     "ApiConnectionError",
     "ApiError",
@@ -42,6 +47,7 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "ResponseTooLargeError",
     "ResponseValidationError",
     "UnexpectedStatusError",
     "UnprocessableEntityError",

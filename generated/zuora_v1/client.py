@@ -39,7 +39,7 @@ class Client(BaseClient):
 
     def create_fulfillments(
         self,
-        body: models.CreateFulfillmentsRequestRequest,
+        body: models.CreateFulfillmentsRequest,
         *,
         zuora_entity_ids: str | None = None,
         zuora_org_ids: str | None = None,
@@ -54,6 +54,30 @@ class Client(BaseClient):
         Records one or more fulfillments against existing order line items in a single call, optionally together with their fulfillment items. When `processingOptions.runBilling` is true, Zuora also generates billing documents for the affected order line items in the same call and returns their numbers (and, when a payment is collected, the payment number and the amount paid).
 
         `POST /v1/fulfillments` (operationId `createFulfillments`).
+
+        Args:
+            body: the request body (sent as `application/json`)
+            zuora_entity_ids: The entity to act in. Needed only with Multi-entity when the token is valid for more than one entity; leave it out otherwise.
+            zuora_org_ids: Comma-separated list of org ids to scope the call to (Multi-Org tenants only). Every id must be an org the user can access, otherwise the call fails; without the header all of the user's orgs are in scope.
+            zuora_version: The minor version of the Zuora REST API to use for this call.
+            idempotency_key: the `Idempotency-Key` header; retries of this call send the same key.
+            track_id: the `Zuora-Track-Id` header, to trace this call.
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            models.CreateFulfillmentsResponse (200): The request was processed. When `success` is true the body lists the created fulfillments; when it is false the body is an ErrorResponse explaining why the request failed.
+
+        Raises:
+            BadRequestError: 400: The request was malformed or failed validation.
+            AuthenticationError: 401: The bearer token is missing, invalid or expired.
+            PermissionDeniedError: 403: The caller is authenticated but lacks permission for this operation.
+            NotFoundError: 404: The addressed resource does not exist.
+            MethodNotAllowedError: 405: The HTTP method is not supported on this path; the Allow header lists the methods that are.
+            RateLimitError: 429: A rate or concurrency limit was hit. Wait for the number of seconds in RateLimit-Reset before retrying.
+            InternalServerError: 500: Zuora failed unexpectedly while handling the request.
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
             "POST",
@@ -87,12 +111,36 @@ class Client(BaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.GetFulfillmentResponseResponse:
+    ) -> models.GetFulfillmentResponse:
         """Retrieve a fulfillment
 
         Returns one fulfillment, looked up by its id or its fulfillment number. Set the `fulfillment-items` query parameter to true to have its fulfillment items embedded in the answer.
 
         `GET /v1/fulfillments/{key}` (operationId `getFulfillment`).
+
+        Args:
+            key: Either the fulfillment's id or its fulfillment number (for example `F-00000001`).
+            fulfillment_items: When true, the fulfillment's items are embedded in the answer.
+            zuora_entity_ids: The entity to act in. Needed only with Multi-entity when the token is valid for more than one entity; leave it out otherwise.
+            zuora_org_ids: Comma-separated list of org ids to scope the call to (Multi-Org tenants only). Every id must be an org the user can access, otherwise the call fails; without the header all of the user's orgs are in scope.
+            zuora_version: The minor version of the Zuora REST API to use for this call.
+            track_id: the `Zuora-Track-Id` header, to trace this call.
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            models.GetFulfillmentResponse (200): The request was processed. When `success` is true the body holds the fulfillment; when it is false the body is an ErrorResponse.
+
+        Raises:
+            BadRequestError: 400: The request was malformed or failed validation.
+            AuthenticationError: 401: The bearer token is missing, invalid or expired.
+            PermissionDeniedError: 403: The caller is authenticated but lacks permission for this operation.
+            NotFoundError: 404: The addressed resource does not exist.
+            MethodNotAllowedError: 405: The HTTP method is not supported on this path; the Allow header lists the methods that are.
+            RateLimitError: 429: A rate or concurrency limit was hit. Wait for the number of seconds in RateLimit-Reset before retrying.
+            InternalServerError: 500: Zuora failed unexpectedly while handling the request.
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
             "GET",
@@ -106,7 +154,7 @@ class Client(BaseClient):
                 Parameter("Zuora-Track-Id", "header", track_id),
             ),
             responses={
-                200: models.GetFulfillmentResponseResponse,
+                200: models.GetFulfillmentResponse,
             },
             idempotent=True,
             auto_idempotency_key=False,
@@ -114,7 +162,7 @@ class Client(BaseClient):
             timeout=timeout,
             operation_id="getFulfillment",
         )
-        return cast(models.GetFulfillmentResponseResponse, result)
+        return cast(models.GetFulfillmentResponse, result)
 
     def update_fulfillment(
         self,
@@ -143,6 +191,30 @@ class Client(BaseClient):
           the \"Allow Edit Of Booked Order Line Items\" permission.
 
         `PUT /v1/fulfillments/{key}` (operationId `updateFulfillment`).
+
+        Args:
+            key: Either the fulfillment's id or its fulfillment number (for example `F-00000001`).
+            body: the request body (sent as `application/json`)
+            zuora_entity_ids: The entity to act in. Needed only with Multi-entity when the token is valid for more than one entity; leave it out otherwise.
+            zuora_org_ids: Comma-separated list of org ids to scope the call to (Multi-Org tenants only). Every id must be an org the user can access, otherwise the call fails; without the header all of the user's orgs are in scope.
+            zuora_version: The minor version of the Zuora REST API to use for this call.
+            track_id: the `Zuora-Track-Id` header, to trace this call.
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            models.SuccessResponse (200): The request was processed. `success` tells whether the update was applied; when it is false the body is an ErrorResponse.
+
+        Raises:
+            BadRequestError: 400: The request was malformed or failed validation.
+            AuthenticationError: 401: The bearer token is missing, invalid or expired.
+            PermissionDeniedError: 403: The caller is authenticated but lacks permission for this operation.
+            NotFoundError: 404: The addressed resource does not exist.
+            MethodNotAllowedError: 405: The HTTP method is not supported on this path; the Allow header lists the methods that are.
+            RateLimitError: 429: A rate or concurrency limit was hit. Wait for the number of seconds in RateLimit-Reset before retrying.
+            InternalServerError: 500: Zuora failed unexpectedly while handling the request.
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
             "PUT",
@@ -182,6 +254,29 @@ class Client(BaseClient):
         Removes a fulfillment, identified by id or fulfillment number. Zuora only allows this while the fulfillment is still in the `Executing` state; past that point, move it to `Cancelled` with an update instead.
 
         `DELETE /v1/fulfillments/{key}` (operationId `deleteFulfillment`).
+
+        Args:
+            key: Either the fulfillment's id or its fulfillment number (for example `F-00000001`).
+            zuora_entity_ids: The entity to act in. Needed only with Multi-entity when the token is valid for more than one entity; leave it out otherwise.
+            zuora_org_ids: Comma-separated list of org ids to scope the call to (Multi-Org tenants only). Every id must be an org the user can access, otherwise the call fails; without the header all of the user's orgs are in scope.
+            zuora_version: The minor version of the Zuora REST API to use for this call.
+            track_id: the `Zuora-Track-Id` header, to trace this call.
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            models.SuccessResponse (200): The request was processed. `success` tells whether the fulfillment was deleted; when it is false the body is an ErrorResponse.
+
+        Raises:
+            BadRequestError: 400: The request was malformed or failed validation.
+            AuthenticationError: 401: The bearer token is missing, invalid or expired.
+            PermissionDeniedError: 403: The caller is authenticated but lacks permission for this operation.
+            NotFoundError: 404: The addressed resource does not exist.
+            MethodNotAllowedError: 405: The HTTP method is not supported on this path; the Allow header lists the methods that are.
+            RateLimitError: 429: A rate or concurrency limit was hit. Wait for the number of seconds in RateLimit-Reset before retrying.
+            InternalServerError: 500: Zuora failed unexpectedly while handling the request.
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
             "DELETE",
@@ -221,6 +316,30 @@ class Client(BaseClient):
         Adds one or more items to existing fulfillments. Each item names its parent fulfillment by `fulfillmentNumber`, by `fulfillmentId`, or by both.
 
         `POST /v1/fulfillment-items` (operationId `createFulfillmentItems`).
+
+        Args:
+            body: the request body (sent as `application/json`)
+            zuora_entity_ids: The entity to act in. Needed only with Multi-entity when the token is valid for more than one entity; leave it out otherwise.
+            zuora_org_ids: Comma-separated list of org ids to scope the call to (Multi-Org tenants only). Every id must be an org the user can access, otherwise the call fails; without the header all of the user's orgs are in scope.
+            zuora_version: The minor version of the Zuora REST API to use for this call.
+            idempotency_key: the `Idempotency-Key` header; retries of this call send the same key.
+            track_id: the `Zuora-Track-Id` header, to trace this call.
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            models.CreateFulfillmentItemsResponse (200): The request was processed. When `success` is true the body lists the ids of the new items; when it is false the body is an ErrorResponse.
+
+        Raises:
+            BadRequestError: 400: The request was malformed or failed validation.
+            AuthenticationError: 401: The bearer token is missing, invalid or expired.
+            PermissionDeniedError: 403: The caller is authenticated but lacks permission for this operation.
+            NotFoundError: 404: The addressed resource does not exist.
+            MethodNotAllowedError: 405: The HTTP method is not supported on this path; the Allow header lists the methods that are.
+            RateLimitError: 429: A rate or concurrency limit was hit. Wait for the number of seconds in RateLimit-Reset before retrying.
+            InternalServerError: 500: Zuora failed unexpectedly while handling the request.
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
             "POST",
@@ -253,12 +372,35 @@ class Client(BaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.GetFulfillmentItemResponseResponse:
+    ) -> models.GetFulfillmentItemResponse:
         """Retrieve a fulfillment item
 
         Returns one fulfillment item, looked up by its id.
 
         `GET /v1/fulfillment-items/{id}` (operationId `getFulfillmentItem`).
+
+        Args:
+            id_: The id of the fulfillment item.
+            zuora_entity_ids: The entity to act in. Needed only with Multi-entity when the token is valid for more than one entity; leave it out otherwise.
+            zuora_org_ids: Comma-separated list of org ids to scope the call to (Multi-Org tenants only). Every id must be an org the user can access, otherwise the call fails; without the header all of the user's orgs are in scope.
+            zuora_version: The minor version of the Zuora REST API to use for this call.
+            track_id: the `Zuora-Track-Id` header, to trace this call.
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            models.GetFulfillmentItemResponse (200): The request was processed. When `success` is true the body holds the item; when it is false the body is an ErrorResponse.
+
+        Raises:
+            BadRequestError: 400: The request was malformed or failed validation.
+            AuthenticationError: 401: The bearer token is missing, invalid or expired.
+            PermissionDeniedError: 403: The caller is authenticated but lacks permission for this operation.
+            NotFoundError: 404: The addressed resource does not exist.
+            MethodNotAllowedError: 405: The HTTP method is not supported on this path; the Allow header lists the methods that are.
+            RateLimitError: 429: A rate or concurrency limit was hit. Wait for the number of seconds in RateLimit-Reset before retrying.
+            InternalServerError: 500: Zuora failed unexpectedly while handling the request.
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
             "GET",
@@ -271,7 +413,7 @@ class Client(BaseClient):
                 Parameter("Zuora-Track-Id", "header", track_id),
             ),
             responses={
-                200: models.GetFulfillmentItemResponseResponse,
+                200: models.GetFulfillmentItemResponse,
             },
             idempotent=True,
             auto_idempotency_key=False,
@@ -279,7 +421,7 @@ class Client(BaseClient):
             timeout=timeout,
             operation_id="getFulfillmentItem",
         )
-        return cast(models.GetFulfillmentItemResponseResponse, result)
+        return cast(models.GetFulfillmentItemResponse, result)
 
     def update_fulfillment_item(
         self,
@@ -298,6 +440,30 @@ class Client(BaseClient):
         Changes the supplied fields of a fulfillment item; omitted fields keep their current values. The body has no field for moving an item to another fulfillment.
 
         `PUT /v1/fulfillment-items/{id}` (operationId `updateFulfillmentItem`).
+
+        Args:
+            id_: The id of the fulfillment item.
+            body: the request body (sent as `application/json`)
+            zuora_entity_ids: The entity to act in. Needed only with Multi-entity when the token is valid for more than one entity; leave it out otherwise.
+            zuora_org_ids: Comma-separated list of org ids to scope the call to (Multi-Org tenants only). Every id must be an org the user can access, otherwise the call fails; without the header all of the user's orgs are in scope.
+            zuora_version: The minor version of the Zuora REST API to use for this call.
+            track_id: the `Zuora-Track-Id` header, to trace this call.
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            models.SuccessResponse (200): The request was processed. `success` tells whether the update was applied; when it is false the body is an ErrorResponse.
+
+        Raises:
+            BadRequestError: 400: The request was malformed or failed validation.
+            AuthenticationError: 401: The bearer token is missing, invalid or expired.
+            PermissionDeniedError: 403: The caller is authenticated but lacks permission for this operation.
+            NotFoundError: 404: The addressed resource does not exist.
+            MethodNotAllowedError: 405: The HTTP method is not supported on this path; the Allow header lists the methods that are.
+            RateLimitError: 429: A rate or concurrency limit was hit. Wait for the number of seconds in RateLimit-Reset before retrying.
+            InternalServerError: 500: Zuora failed unexpectedly while handling the request.
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
             "PUT",
@@ -337,6 +503,29 @@ class Client(BaseClient):
         Removes one fulfillment item from its fulfillment.
 
         `DELETE /v1/fulfillment-items/{id}` (operationId `deleteFulfillmentItem`).
+
+        Args:
+            id_: The id of the fulfillment item.
+            zuora_entity_ids: The entity to act in. Needed only with Multi-entity when the token is valid for more than one entity; leave it out otherwise.
+            zuora_org_ids: Comma-separated list of org ids to scope the call to (Multi-Org tenants only). Every id must be an org the user can access, otherwise the call fails; without the header all of the user's orgs are in scope.
+            zuora_version: The minor version of the Zuora REST API to use for this call.
+            track_id: the `Zuora-Track-Id` header, to trace this call.
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            models.SuccessResponse (200): The request was processed. `success` tells whether the item was deleted; when it is false the body is an ErrorResponse.
+
+        Raises:
+            BadRequestError: 400: The request was malformed or failed validation.
+            AuthenticationError: 401: The bearer token is missing, invalid or expired.
+            PermissionDeniedError: 403: The caller is authenticated but lacks permission for this operation.
+            NotFoundError: 404: The addressed resource does not exist.
+            MethodNotAllowedError: 405: The HTTP method is not supported on this path; the Allow header lists the methods that are.
+            RateLimitError: 429: A rate or concurrency limit was hit. Wait for the number of seconds in RateLimit-Reset before retrying.
+            InternalServerError: 500: Zuora failed unexpectedly while handling the request.
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
             "DELETE",
@@ -377,7 +566,7 @@ class AsyncClient(AsyncBaseClient):
 
     async def create_fulfillments(
         self,
-        body: models.CreateFulfillmentsRequestRequest,
+        body: models.CreateFulfillmentsRequest,
         *,
         zuora_entity_ids: str | None = None,
         zuora_org_ids: str | None = None,
@@ -389,9 +578,7 @@ class AsyncClient(AsyncBaseClient):
     ) -> models.CreateFulfillmentsResponse:
         """Create fulfillments
 
-        Records one or more fulfillments against existing order line items in a single call, optionally together with their fulfillment items. When `processingOptions.runBilling` is true, Zuora also generates billing documents for the affected order line items in the same call and returns their numbers (and, when a payment is collected, the payment number and the amount paid).
-
-        `POST /v1/fulfillments` (operationId `createFulfillments`).
+        Awaitable form of `Client.create_fulfillments`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
             "POST",
@@ -425,12 +612,10 @@ class AsyncClient(AsyncBaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.GetFulfillmentResponseResponse:
+    ) -> models.GetFulfillmentResponse:
         """Retrieve a fulfillment
 
-        Returns one fulfillment, looked up by its id or its fulfillment number. Set the `fulfillment-items` query parameter to true to have its fulfillment items embedded in the answer.
-
-        `GET /v1/fulfillments/{key}` (operationId `getFulfillment`).
+        Awaitable form of `Client.get_fulfillment`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
             "GET",
@@ -444,7 +629,7 @@ class AsyncClient(AsyncBaseClient):
                 Parameter("Zuora-Track-Id", "header", track_id),
             ),
             responses={
-                200: models.GetFulfillmentResponseResponse,
+                200: models.GetFulfillmentResponse,
             },
             idempotent=True,
             auto_idempotency_key=False,
@@ -452,7 +637,7 @@ class AsyncClient(AsyncBaseClient):
             timeout=timeout,
             operation_id="getFulfillment",
         )
-        return cast(models.GetFulfillmentResponseResponse, result)
+        return cast(models.GetFulfillmentResponse, result)
 
     async def update_fulfillment(
         self,
@@ -468,19 +653,7 @@ class AsyncClient(AsyncBaseClient):
     ) -> models.SuccessResponse:
         """Update a fulfillment
 
-        Changes the fields supplied in the body; anything omitted keeps its
-        current value.
-
-        Rules enforced by Zuora:
-
-        - `state` only moves forward (Executing, Booked, SentToBilling,
-          Complete) or to Cancelled. Sending the state the fulfillment already
-          has is not a transition.
-        - Every field other than `state` can be changed only while the
-          fulfillment is `Executing`, or while it is `Booked` if the user holds
-          the \"Allow Edit Of Booked Order Line Items\" permission.
-
-        `PUT /v1/fulfillments/{key}` (operationId `updateFulfillment`).
+        Awaitable form of `Client.update_fulfillment`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
             "PUT",
@@ -517,9 +690,7 @@ class AsyncClient(AsyncBaseClient):
     ) -> models.SuccessResponse:
         """Delete a fulfillment
 
-        Removes a fulfillment, identified by id or fulfillment number. Zuora only allows this while the fulfillment is still in the `Executing` state; past that point, move it to `Cancelled` with an update instead.
-
-        `DELETE /v1/fulfillments/{key}` (operationId `deleteFulfillment`).
+        Awaitable form of `Client.delete_fulfillment`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
             "DELETE",
@@ -556,9 +727,7 @@ class AsyncClient(AsyncBaseClient):
     ) -> models.CreateFulfillmentItemsResponse:
         """Create fulfillment items
 
-        Adds one or more items to existing fulfillments. Each item names its parent fulfillment by `fulfillmentNumber`, by `fulfillmentId`, or by both.
-
-        `POST /v1/fulfillment-items` (operationId `createFulfillmentItems`).
+        Awaitable form of `Client.create_fulfillment_items`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
             "POST",
@@ -591,12 +760,10 @@ class AsyncClient(AsyncBaseClient):
         track_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> models.GetFulfillmentItemResponseResponse:
+    ) -> models.GetFulfillmentItemResponse:
         """Retrieve a fulfillment item
 
-        Returns one fulfillment item, looked up by its id.
-
-        `GET /v1/fulfillment-items/{id}` (operationId `getFulfillmentItem`).
+        Awaitable form of `Client.get_fulfillment_item`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
             "GET",
@@ -609,7 +776,7 @@ class AsyncClient(AsyncBaseClient):
                 Parameter("Zuora-Track-Id", "header", track_id),
             ),
             responses={
-                200: models.GetFulfillmentItemResponseResponse,
+                200: models.GetFulfillmentItemResponse,
             },
             idempotent=True,
             auto_idempotency_key=False,
@@ -617,7 +784,7 @@ class AsyncClient(AsyncBaseClient):
             timeout=timeout,
             operation_id="getFulfillmentItem",
         )
-        return cast(models.GetFulfillmentItemResponseResponse, result)
+        return cast(models.GetFulfillmentItemResponse, result)
 
     async def update_fulfillment_item(
         self,
@@ -633,9 +800,7 @@ class AsyncClient(AsyncBaseClient):
     ) -> models.SuccessResponse:
         """Update a fulfillment item
 
-        Changes the supplied fields of a fulfillment item; omitted fields keep their current values. The body has no field for moving an item to another fulfillment.
-
-        `PUT /v1/fulfillment-items/{id}` (operationId `updateFulfillmentItem`).
+        Awaitable form of `Client.update_fulfillment_item`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
             "PUT",
@@ -672,9 +837,7 @@ class AsyncClient(AsyncBaseClient):
     ) -> models.SuccessResponse:
         """Delete a fulfillment item
 
-        Removes one fulfillment item from its fulfillment.
-
-        `DELETE /v1/fulfillment-items/{id}` (operationId `deleteFulfillmentItem`).
+        Awaitable form of `Client.delete_fulfillment_item`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
             "DELETE",

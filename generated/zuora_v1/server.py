@@ -87,7 +87,7 @@ class CreateFulfillmentsRequest:
     """`Zuora-Org-Ids` (header): Comma-separated list of org ids to scope the call to (Multi-Org tenants only). Every id must be an org the user can access, otherwise the call fails; without the header all of the user's orgs are in scope."""
     zuora_version: str | None
     """`Zuora-Version` (header): The minor version of the Zuora REST API to use for this call."""
-    body: models.CreateFulfillmentsRequestRequest
+    body: models.CreateFulfillmentsRequest
     context: RequestContext
 
 
@@ -219,7 +219,7 @@ class Handlers(Protocol):
 
     async def get_fulfillment(
         self, request: GetFulfillmentRequest
-    ) -> models.GetFulfillmentResponseResponse | Reply:
+    ) -> models.GetFulfillmentResponse | Reply:
         """Retrieve a fulfillment
 
         Returns one fulfillment, looked up by its id or its fulfillment number. Set the `fulfillment-items` query parameter to true to have its fulfillment items embedded in the answer.
@@ -273,7 +273,7 @@ class Handlers(Protocol):
 
     async def get_fulfillment_item(
         self, request: GetFulfillmentItemRequest
-    ) -> models.GetFulfillmentItemResponseResponse | Reply:
+    ) -> models.GetFulfillmentItemResponse | Reply:
         """Retrieve a fulfillment item
 
         Returns one fulfillment item, looked up by its id.
@@ -412,7 +412,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             _PARAM_CONTENT_ENCODING,
         ),
         body=Body(
-            models.CreateFulfillmentsRequestRequest,
+            models.CreateFulfillmentsRequest,
             required=True,
         ),
         responses={
@@ -443,7 +443,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             _PARAM_ACCEPT_ENCODING,
         ),
         responses={
-            "200": models.GetFulfillmentResponseResponse,
+            "200": models.GetFulfillmentResponse,
             "400": models.ErrorResponse,
             "401": models.ErrorResponse,
             "403": models.ErrorResponse,
@@ -558,7 +558,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             _PARAM_ACCEPT_ENCODING,
         ),
         responses={
-            "200": models.GetFulfillmentItemResponseResponse,
+            "200": models.GetFulfillmentItemResponse,
             "400": models.ErrorResponse,
             "401": models.ErrorResponse,
             "403": models.ErrorResponse,

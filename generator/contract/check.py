@@ -9,6 +9,7 @@ Content-Encoding (`bodies`, `jsontext`), and both judged by the schemas `compile
 from __future__ import annotations
 
 import urllib.parse
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +31,9 @@ from generator.contract.operations import (
     ParamSpec,
     ResponseSpec,
 )
-from generator.findings import Finding, Severity
+from generator.findings import Finding, Severity, UnusableSpec
 from generator.load import pointer as jp
+from generator.load.bundle import BUNDLE_KEY, bundle
 from generator.load.parse import DEFAULT_LIMITS, Limits
 from generator.load.workspace import Workspace
 from generator.openapi.build import build_model
@@ -65,11 +67,19 @@ class Contract:
     """A spec compiled for checking traffic. Load once, check any number of exchanges.
 
     `problems` are what the spec itself gets wrong that the checks had to leave out (a keyword
-    JSON Schema does not allow), each once, with its location."""
+    JSON Schema does not allow), each once, with its location.
 
-    def __init__(self, workspace: Workspace, model: OpenApi | None = None) -> None:
-        self.workspace = workspace
-        self.model = model if model is not None else build_model(workspace)
+    Loading follows the one policy of every command (`generator.load.workspace`): relative
+    `$ref`s from the spec's own folder and nothing outside it, the network only for hosts in
+    `allow_remote`. A spec that makes checking meaningless (a reference that does not resolve
+    or is refused, a schema the validator cannot compile) raises `UnusableSpec` with every
+    such finding, before any exchange is checked."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.bundle = bundle(workspace)  # UnusableSpec: every reference refused or unresolved
+        #: the bundled spec: one document, every `$ref` in it local
+        self.workspace = self.bundle.workspace
+        self.model = build_model(self.workspace)
         self.spec = workspace.root.display
         self.operations = OperationIndex(self.model)
         request = convert(self.model, "request")
@@ -82,19 +92,65 @@ class Contract:
         unique = {
             (f.pointer, f.message): f for f in (*request.problems, *response.problems, *notes)
         }
-        self.problems: tuple[Finding, ...] = tuple(sorted(unique.values()))
+        self.problems: tuple[Finding, ...] = tuple(
+            sorted(self._where_written(f) for f in unique.values())
+        )
+        self._compile()
+
+    def _where_written(self, finding: Finding) -> Finding:
+        """A finding about the bundled document, at the file and line it was written on."""
+        if not finding.pointer.startswith("/" + BUNDLE_KEY + "/"):
+            return finding
+        doc, inner = self.bundle.origin(finding.pointer)
+        return doc.finding(
+            inner, finding.rule, finding.message, finding.severity, detail=finding.detail
+        )
+
+    def _compile(self) -> None:
+        """Compile every schema the operations validate with now, so one jsonschema-rs cannot
+        compile is reported once, at its place in the spec, and not on every exchange."""
+        request: list[str] = []
+        response: list[str] = []
+        for op in self.operations.operations:
+            request.extend(p.schema_pointer or "" for p in op.parameters)
+            request.extend(c.schema_pointer or "" for c in op.body)
+            for answer in op.responses.values():
+                response.extend(h.schema_pointer or "" for h in answer.headers)
+                response.extend(c.schema_pointer or "" for c in answer.content)
+        failed = [
+            *self.request_schemas.problems(request),
+            *self.response_schemas.problems(response),
+        ]
+        problems: dict[tuple[str, str], Finding] = {}
+        for where, message in failed:
+            doc, inner = self.bundle.origin(where)
+            problems.setdefault(
+                (where, message),
+                doc.finding(
+                    inner,
+                    "schema-uncompilable",
+                    f"the traffic validator cannot compile this schema: {message}",
+                ),
+            )
+        if problems:
+            raise UnusableSpec(sorted(problems.values()))
+
+    def describe(self, pointer: str) -> str:
+        """A pointer of the bundled spec as its author wrote it (`#/...`, `file.yaml#/...`)."""
+        return self.bundle.describe(pointer)
 
     @classmethod
     def load(
         cls,
         path: str | Path,
         *,
-        allow_remote: tuple[str, ...] = (),
+        allow_remote: Iterable[str] = (),
         limits: Limits = DEFAULT_LIMITS,
     ) -> Contract:
         """Raises generator.findings.InputError when the spec cannot be read, parsed, or is
-        not an OpenAPI 3.0/3.1 document."""
-        workspace = Workspace.open(Path(path), str(path), allow_remote, limits)
+        not an OpenAPI 3.0/3.1 document, and its subclass UnusableSpec (with every finding)
+        when it cannot be used for checking."""
+        workspace = Workspace.open(Path(path), str(path), tuple(allow_remote), limits)
         require_dialect(workspace.root)
         return cls(workspace)
 
@@ -196,7 +252,7 @@ class _Checker:
                 expected,
                 actual,
                 message,
-                "#" + schema_pointer if schema_pointer else "",
+                self.c.describe(schema_pointer) if schema_pointer else "",
             )
         )
 

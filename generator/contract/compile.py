@@ -24,7 +24,12 @@ schema), reported as a spec problem with its location (`Converted.problems`), an
 everything else is still checked. What the meta-schema allows and still does not compile (a
 `pattern` the linear-time regex engine cannot build) is left to the compile step.
 
-Validators are built per schema location on first use and reused for every exchange. Error
+The converted document is made from the spec's bundle (`generator.load.bundle`): every
+document its `$ref`s reach was loaded under the workspace's policy and copied in, and every
+reference made local, so jsonschema-rs never resolves anything itself. Its retriever refuses
+every request anyway, as a second wall.
+
+Validators are built per schema location and reused for every exchange. Error
 locations are mapped back to the spec file with `$ref` names kept: jsonschema-rs reports
 absolute keyword locations, and the subschemas the conversion added are mapped to the spec
 keyword they stand for (`Converted.aliases`).
@@ -327,8 +332,31 @@ def _short(value: Any) -> str:
 
 
 # -- validators --------------------------------------------------------------------------------
+def _validator(root: dict[str, Any]) -> Any:
+    return jsonschema_rs.validator_for(
+        root,
+        validate_formats=True,
+        formats=FORMATS,
+        keywords=KEYWORDS,
+        pattern_options=jsonschema_rs.RegexOptions(),
+        retriever=refuse_retrieval,
+    )
+
+
+class RetrievalRefused(Exception):
+    """jsonschema-rs asked for a resource: everything it needs was bundled, so this is refused."""
+
+
+def refuse_retrieval(uri: str) -> Any:
+    raise RetrievalRefused(
+        f"the checker never fetches {uri} itself; references are followed only by the "
+        "spec loader, under its policy"
+    )
+
+
 class SchemaIndex:
-    """Validators over one converted document, built on first use per schema pointer."""
+    """Validators over one converted document, one per schema pointer, built once (every one
+    the operations use is compiled when the contract is loaded: `problems`)."""
 
     def __init__(self, converted: Converted) -> None:
         self.converted = converted
@@ -341,15 +369,37 @@ class SchemaIndex:
         if found is None:
             root = dict(self.converted.document)
             root["$ref"] = "#" + urllib.parse.quote(pointer, safe="/~")
-            found = jsonschema_rs.validator_for(
-                root,
-                validate_formats=True,
-                formats=FORMATS,
-                keywords=KEYWORDS,
-                pattern_options=jsonschema_rs.RegexOptions(),
-            )
+            found = _validator(root)
             self._validators[pointer] = found
         return found
+
+    def problems(self, pointers: Iterable[str]) -> list[tuple[str, str]]:
+        """What keeps the schemas at `pointers` from compiling (see `compile`), each once.
+        They are compiled together first, in one validator (a fraction of the cost of one
+        each); only when that fails is each compiled alone, to say which and where."""
+        wanted = sorted({p for p in pointers if p})
+        if not wanted:
+            return []
+        root = dict(self.converted.document)
+        root["anyOf"] = [{"$ref": "#" + urllib.parse.quote(p, safe="/~")} for p in wanted]
+        try:
+            _validator(root)
+            return []
+        except (jsonschema_rs.ValidationError, jsonschema_rs.ReferencingError, ValueError):
+            pass
+        found = (self.compile(pointer) for pointer in wanted)
+        return list(dict.fromkeys(f for f in found if f is not None))
+
+    def compile(self, pointer: str) -> tuple[str, str] | None:
+        """Build the validator of `pointer` now. None when it compiles, else where in the
+        converted document the problem is and what it is."""
+        try:
+            self.validator(pointer)
+        except (jsonschema_rs.ValidationError, jsonschema_rs.ReferencingError, ValueError) as exc:
+            message = str(exc).split("\n", 1)[0].strip()
+            where = jp.from_parts(getattr(exc, "instance_path", None) or ()) or pointer
+            return where, message
+        return None
 
     def schema_at(self, pointer: str) -> Any:
         found = self._schemas.get(pointer, _MISSING)

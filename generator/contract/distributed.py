@@ -41,7 +41,7 @@ from generator.contract.partition import (
     Reassembly,
     check_partition,
 )
-from generator.contract.traffic import TrafficError
+from generator.contract.traffic import TrafficError, display_name
 
 #: seconds to keep trying a scheduler that does not answer
 CONNECT_TIMEOUT = 10
@@ -66,7 +66,7 @@ class SpecBundle:
 
     @classmethod
     def of(cls, contract: Contract) -> SpecBundle:
-        workspace = contract.workspace
+        workspace = contract.bundle.original  # the files as written, not the bundle
         base = workspace.root_dir
         files: dict[str, bytes] = {}
         root = ""
@@ -94,9 +94,11 @@ class SpecBundle:
 class ContractPlugin(WorkerPlugin):
     """Compiles the spec once when a worker starts (or joins, or restarts)."""
 
-    def __init__(self, name: str, bundle: SpecBundle) -> None:
+    def __init__(self, name: str, bundle: SpecBundle, allow_remote: tuple[str, ...] = ()) -> None:
         self.name = name
         self.bundle = bundle
+        #: hosts the spec's `$ref`s may be fetched from (the loading policy holds on workers)
+        self.allow_remote = allow_remote
         self.folder: Path | None = None
 
     def setup(self, worker: Any) -> None:
@@ -105,7 +107,7 @@ class ContractPlugin(WorkerPlugin):
 
         self.folder = Path(tempfile.mkdtemp(prefix="apicontract-spec-"))
         path = self.bundle.write(self.folder)
-        _CONTRACTS[self.name] = load_contract(path)
+        _CONTRACTS[self.name] = load_contract(path, self.allow_remote)
         COMPILES += 1
 
     def teardown(self, worker: Any) -> None:
@@ -166,10 +168,14 @@ def iter_results_dask(
     workers: int = 1,
     window: int | None = None,
     stats: Stats | None = None,
+    allow_remote: tuple[str, ...] = (),
+    seen: dict[str, int] | None = None,
 ) -> Iterator[ExchangeResult]:
     """Every exchange of `plan` checked on the cluster at `address` ("local" starts one with
     `workers` processes), in input order. At most `window` pieces are in flight (default:
-    twice the cluster's threads, at least 4). Raises ClusterError or TrafficError."""
+    twice the cluster's threads, at least 4); `seen`, when given, counts the exchanges read
+    from each source (by display name), as a local run does. Raises ClusterError or
+    TrafficError."""
     stats = stats if stats is not None else Stats()
     logging.getLogger("distributed").setLevel(logging.ERROR)
     client, cluster = _connect(address, workers)
@@ -178,7 +184,9 @@ def iter_results_dask(
     pending: deque[tuple[Partition, Future[PartitionResult]]] = deque()
     try:
         try:
-            client.register_plugin(ContractPlugin(plugin, SpecBundle.of(contract)), name=plugin)
+            client.register_plugin(
+                ContractPlugin(plugin, SpecBundle.of(contract), allow_remote), name=plugin
+            )
         except Exception as exc:
             raise ClusterError(
                 f"the workers cannot load the spec ({type(exc).__name__}: {exc}); "
@@ -214,6 +222,9 @@ def iter_results_dask(
             submit()
             stats.pieces += 1
             stats.worker_cpu += piece.cpu
+            if seen is not None:
+                name = display_name(part.source)
+                seen[name] = seen.get(name, 0) + piece.items
             yield from reassembly.results(part, piece)
     finally:
         if pending:

@@ -38,9 +38,10 @@ from generator.contract.traffic import (
     TrafficError,
     check_sources,
     decode,
+    display_name,
     read_raw,
 )
-from generator.findings import Finding, InputError, Severity
+from generator.findings import Finding, InputError, Severity, UnusableSpec
 from generator.report.check import Counts, make_reporter
 from generator.report.output import OutputError, isatty, open_report
 
@@ -65,12 +66,12 @@ class CheckError(Exception):
 
 
 # -- one exchange ------------------------------------------------------------------------------
-def load_contract(path: str | Path) -> Contract:
+def load_contract(path: str | Path, allow_remote: Sequence[str] = ()) -> Contract:
     """Contract.load, also turning a document the compiler cannot make sense of into an
     InputError (exit 2) rather than a traceback. Lint the spec for everything else."""
     contract_or_error: Contract
     try:
-        contract_or_error = Contract.load(path)
+        contract_or_error = Contract.load(path, allow_remote=allow_remote)
     except InputError:
         raise
     except Exception as exc:
@@ -135,26 +136,38 @@ def iter_results(
     counts: Counts | None = None,
     batch_size: int = BATCH_SIZE,
     contract: Contract | None = None,
+    allow_remote: Sequence[str] = (),
+    seen: dict[str, int] | None = None,
 ) -> Iterator[ExchangeResult]:
     """Every exchange of `sources` (HAR or JSONL files or URLs, `-` for stdin) checked
     against the spec, in input order. `jobs` > 1 spreads the checking over that many
     processes (0: one per CPU). `counts`, when given, is kept up to date as results are
-    yielded; `contract`, when given, is `contract_path` already loaded.
+    yielded, and so is `seen`, the number of exchanges read so far from each source (by
+    display name); `contract`, when given, is `contract_path` already loaded;
+    `allow_remote` names the hosts the spec's `$ref`s may be fetched from.
 
     Raises InputError (spec) or TrafficError (a source) right away, before anything is read,
     when an input cannot be opened; TrafficError later if a source fails while being read.
     """
     if contract is None:
-        contract = load_contract(contract_path)
+        contract = load_contract(contract_path, allow_remote)
     check_sources(sources)
     items = read_raw(sources)
+    if seen is not None:
+        items = _tallied(items, seen)
     if jobs == 0:
         jobs = os.cpu_count() or 1
     if jobs <= 1:
         results: Iterator[ExchangeResult] = (check_one(contract, decode(i)) for i in items)
     else:
-        results = _parallel(str(contract_path), items, jobs, batch_size)
+        results = _parallel(str(contract_path), tuple(allow_remote), items, jobs, batch_size)
     return results if counts is None else _counted(results, counts)
+
+
+def _tallied(items: Iterable[RawItem], seen: dict[str, int]) -> Iterator[RawItem]:
+    for item in items:
+        seen[item.source] = seen.get(item.source, 0) + 1
+        yield item
 
 
 def _counted(results: Iterator[ExchangeResult], counts: Counts) -> Iterator[ExchangeResult]:
@@ -171,10 +184,10 @@ def _counted(results: Iterator[ExchangeResult], counts: Counts) -> Iterator[Exch
 _WORKER_CONTRACT: Contract | None = None
 
 
-def _init_worker(contract_path: str) -> None:
+def _init_worker(contract_path: str, allow_remote: tuple[str, ...]) -> None:
     global _WORKER_CONTRACT
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles ^C
-    _WORKER_CONTRACT = load_contract(contract_path)
+    _WORKER_CONTRACT = load_contract(contract_path, allow_remote)
 
 
 def _check_batch(items: list[RawItem]) -> list[ExchangeResult]:
@@ -190,7 +203,11 @@ def _pool_context() -> Any:
 
 
 def _parallel(
-    contract_path: str, items: Iterable[RawItem], jobs: int, batch_size: int
+    contract_path: str,
+    allow_remote: tuple[str, ...],
+    items: Iterable[RawItem],
+    jobs: int,
+    batch_size: int,
 ) -> Iterator[ExchangeResult]:
     """Batches go to `jobs` processes, at most 2 * jobs of them in flight; results come back
     in input order. The parent only cuts the input; workers parse and check."""
@@ -198,7 +215,7 @@ def _parallel(
         max_workers=jobs,
         mp_context=_pool_context(),
         initializer=_init_worker,
-        initargs=(contract_path,),
+        initargs=(contract_path, allow_remote),
     )
     pending: deque[Future[list[ExchangeResult]]] = deque()
     source = iter(items)
@@ -215,6 +232,13 @@ def _parallel(
 
 # -- the command -------------------------------------------------------------------------------
 def spec_error(exc: InputError) -> str:
+    if isinstance(exc, UnusableSpec):
+        count = len(exc.findings)
+        head = (
+            f"{exc.finding.file}: the spec cannot be used for checking "
+            f"({count} problem{'s' if count != 1 else ''}; nothing was read):"
+        )
+        return "\n".join([head, *(f.render() for f in exc.findings)])
     finding = exc.finding
     where = finding.file
     if (finding.line, finding.column) != (1, 1):
@@ -399,6 +423,8 @@ def _dask_results(
     address: str,
     jobs: int | None,
     partition_size: int,
+    allow_remote: Sequence[str] = (),
+    seen: dict[str, int] | None = None,
 ) -> Iterator[ExchangeResult]:
     try:
         import dask  # noqa: F401
@@ -416,7 +442,9 @@ def _dask_results(
         raise CheckError("--jobs sets the workers of --dask local; a cluster has its own")
     workers = jobs if jobs else (os.cpu_count() or 1)
     plan = plan_partitions(sources, partition_size)
-    return iter_results_dask(contract, plan, address, workers=workers)
+    return iter_results_dask(
+        contract, plan, address, workers=workers, allow_remote=tuple(allow_remote), seen=seen
+    )
 
 
 def run_check(
@@ -430,6 +458,8 @@ def run_check(
     partition_size: int = DEFAULT_PARTITION_SIZE,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
+    allow_remote: Sequence[str] = (),
+    allow_empty: bool = False,
 ) -> Counts:
     """`apicontract check`: check every exchange, write the report to `output` (atomically) or
     stdout, and return the counts. `jobs` processes here (default 1), or a Dask cluster at
@@ -441,6 +471,7 @@ def run_check(
     stdout = stdout if stdout is not None else sys.stdout
     stderr = stderr if stderr is not None else sys.stderr
     counts = Counts()
+    seen: dict[str, int] = {}
     to_terminal = output is None and isatty(stdout)
     # progress is diagnostic output: only when stderr is a terminal. When the report goes to
     # that same terminal, both are drawn through stdout, the report above the progress line.
@@ -450,7 +481,7 @@ def run_check(
     results: Iterator[ExchangeResult] | None = None
     try:
         try:
-            contract = load_contract(spec)
+            contract = load_contract(spec, allow_remote)
         except InputError as exc:
             raise CheckError(spec_error(exc)) from None
         for problem in contract.problems:  # what the spec gets wrong, once, before any exchange
@@ -458,10 +489,19 @@ def run_check(
         files = expand_sources(sources)
         if dask is not None:
             check_sources(files)
-            results = _counted(_dask_results(contract, files, dask, jobs, partition_size), counts)
+            results = _counted(
+                _dask_results(contract, files, dask, jobs, partition_size, allow_remote, seen),
+                counts,
+            )
         else:
             results = iter_results(
-                spec, files, 1 if jobs is None else jobs, counts=counts, contract=contract
+                spec,
+                files,
+                1 if jobs is None else jobs,
+                counts=counts,
+                contract=contract,
+                allow_remote=allow_remote,
+                seen=seen,
             )
         progress.set_phase("checking traffic")
         with open_report(output, fmt, stdout) as out:
@@ -479,6 +519,13 @@ def run_check(
             progress.stop()
             reporter.finish(counts)
             writer.flush()
+            names = list(dict.fromkeys(map(display_name, files)))
+            empty = [name for name in names if not seen.get(name)]
+            if empty and not allow_empty:
+                raise CheckError(
+                    f"no exchanges in {', '.join(empty)} (an empty recording; "
+                    "pass --allow-empty to accept it)"
+                )
     except TrafficError as exc:
         raise CheckError(str(exc)) from None
     except (OutputError, ClusterError) as exc:

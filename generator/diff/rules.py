@@ -5,6 +5,10 @@ everything the old one did: narrowing a request breaks callers, widening it is h
 response is what callers receive, so the new spec may promise no less than the old one did:
 widening a response breaks callers, narrowing it is harmless.
 
+Webhooks and callbacks run the other way: the provider sends the request and the caller
+receives it. Their request bodies and parameters are judged by the response rules (what the
+caller receives) and their responses by the request rules (what the caller answers with).
+
 `apicontract diff --list-rules` prints this table; README's rule table is checked against it.
 """
 
@@ -63,6 +67,24 @@ _TABLE: tuple[tuple[str, Level, str], ...] = (
         "the listed servers as presets) must move.",
     ),
     ("server-added", _I, "A new server URL is listed."),
+    (
+        "webhook-removed",
+        _B,
+        "A webhook is gone: callers relying on the event no longer receive it.",
+    ),
+    ("webhook-added", _I, "A new webhook; callers that do not subscribe are unaffected."),
+    (
+        "callback-removed",
+        _B,
+        "A callback of an operation is gone: callers waiting for it are never called back.",
+    ),
+    ("callback-added", _I, "A new callback of an operation."),
+    (
+        "callback-body-became-optional",
+        _B,
+        "A webhook or callback request may now arrive without the body it always carried: "
+        "receivers reading it break.",
+    ),
     # request parameters and bodies
     (
         "request-parameter-added-required",
@@ -149,13 +171,14 @@ _TABLE: tuple[tuple[str, Level, str], ...] = (
     (
         "request-format-changed",
         _B,
-        "A format was added or changed: values valid under the old format may be rejected.",
+        "A format (or contentMediaType, contentEncoding) was added or changed: values valid "
+        "under the old one may be rejected.",
     ),
     (
         "request-length-narrowed",
         _B,
         "A length or size limit got stricter (minLength/maxLength, minItems/maxItems, "
-        "minProperties/maxProperties).",
+        "minProperties/maxProperties, minContains/maxContains).",
     ),
     (
         "request-range-narrowed",
@@ -179,10 +202,47 @@ _TABLE: tuple[tuple[str, Level, str], ...] = (
         "A oneOf/anyOf alternative is no longer accepted.",
     ),
     (
+        "request-variants-overlap",
+        _B,
+        "A oneOf now has alternatives that overlap (a schema became a oneOf, anyOf became "
+        "oneOf, or an alternative changed): a request matching more than one of them is "
+        "refused.",
+    ),
+    (
+        "request-contains-added",
+        _B,
+        "An array must now hold an item matching `contains`: arrays without one are rejected.",
+    ),
+    (
+        "request-dependency-added",
+        _B,
+        "dependentRequired gained a property: a request carrying the trigger property must now "
+        "carry more.",
+    ),
+    (
+        "request-condition-changed",
+        _B,
+        "The `if` of an if/then/else changed: requests meet a different branch than before, "
+        "which may refuse them.",
+    ),
+    (
+        "request-negation-narrowed",
+        _B,
+        "A `not` refuses more than before (it was added, or the schema inside it widened): "
+        "requests matching it are rejected.",
+    ),
+    (
+        "request-default-changed",
+        _W,
+        "A default value changed or was removed: requests that omit the value are still "
+        "accepted but now get different behaviour.",
+    ),
+    (
         "request-constraint-relaxed",
         _I,
         "A request constraint got looser (format or pattern dropped, limit widened, object "
-        "opened, alternative added); every old request is still valid.",
+        "opened, alternative added, a 2020-12 keyword dropped); every old request is still "
+        "valid.",
     ),
     # responses
     (
@@ -276,6 +336,53 @@ _TABLE: tuple[tuple[str, Level, str], ...] = (
         "response-variant-added",
         _B,
         "A response oneOf/anyOf has a new alternative: callers cannot parse it.",
+    ),
+    (
+        "response-variant-duplicated",
+        _I,
+        "A response oneOf/anyOf gained an alternative structurally identical to an existing "
+        "one: no new shape arrives.",
+    ),
+    (
+        "response-variants-overlap",
+        _W,
+        "A response oneOf became anyOf with overlapping alternatives: a value may match "
+        "several, and clients that pick the single matching one may fail.",
+    ),
+    (
+        "response-const-changed",
+        _B,
+        "A value fixed by const (or a one-value enum) changed: the old value is never sent "
+        "again, and callers comparing against it break.",
+    ),
+    (
+        "response-contains-removed",
+        _W,
+        "`contains` was removed: arrays may no longer hold the item callers looked for.",
+    ),
+    (
+        "response-dependency-removed",
+        _B,
+        "dependentRequired lost a property: it no longer always comes with its trigger "
+        "property, and callers reading it break.",
+    ),
+    (
+        "response-condition-changed",
+        _W,
+        "The `if` of an if/then/else changed: responses may follow a different branch than "
+        "callers expect.",
+    ),
+    (
+        "response-negation-widened",
+        _W,
+        "A `not` rules out less than before (it was removed, or the schema inside it "
+        "narrowed): values it excluded may arrive.",
+    ),
+    (
+        "response-default-changed",
+        _W,
+        "A default value changed or was removed: an absent value in a response now means "
+        "something else.",
     ),
     (
         "response-constraint-tightened",

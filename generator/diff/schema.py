@@ -7,7 +7,16 @@ the same thing compare equal:
   `{type: "null"}` alternative) become the same type set;
 * 3.0 boolean and 3.1 numeric exclusive bounds become one (value, exclusive) pair;
 * `allOf` is merged into one schema; `const` is a one-value enum; enum order and `required`
-  order do not matter; descriptions, titles, examples and key order are ignored.
+  order do not matter; descriptions, titles, examples and key order are ignored;
+* a pattern that matches every string (`''`, `.*`) is no pattern; `unevaluatedProperties` and
+  `unevaluatedItems` close or constrain an object or array like `additionalProperties` and
+  `items` do; `minContains: 1` is the default and the same as none;
+* the JSON Schema 2020-12 applicators (`contains`, `prefixItems`, `patternProperties`,
+  `dependentSchemas`, `propertyNames`, `if`/`then`/`else`, `not`, `contentSchema`) are kept as
+  the locations of their subschemas, `dependentRequired` as sets of names.
+
+`default` is kept (as canonical JSON) although it does not constrain values: callers that omit
+a value get the default, so a changed default changes behaviour.
 
 Nothing here recurses into children: properties, items and alternatives stay locations that
 the comparison normalizes when it gets there, so recursive schemas are fine.
@@ -17,7 +26,9 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from generator.diff.model import Side
@@ -25,8 +36,19 @@ from generator.load import pointer as jp
 from generator.load.workspace import Loc, RefProblem, Workspace
 from generator.openapi.dialect import Dialect, dialect_of
 
-LENGTH_MAX = ("maxLength", "maxItems", "maxProperties")
-LENGTH_MIN = ("minLength", "minItems", "minProperties")
+LENGTH_MAX = ("maxLength", "maxItems", "maxProperties", "maxContains")
+LENGTH_MIN = ("minLength", "minItems", "minProperties", "minContains")
+
+#: patterns every string matches (ECMA-262 search semantics): the same as no pattern
+MATCH_ALL_PATTERNS = frozenset({"", ".*", "^.*", "[\\s\\S]*"})
+
+
+_NONE: Mapping[str, Any] = MappingProxyType({})
+
+
+def _none() -> Mapping[str, Any]:
+    """The shared empty mapping (no allocation per schema)."""
+    return _NONE
 
 
 class DiffInputError(Exception):
@@ -44,7 +66,7 @@ class Bound:
     exclusive: bool
 
 
-@dataclass
+@dataclass(slots=True)
 class Schema:
     loc: Loc
     name: str | None = None
@@ -66,6 +88,27 @@ class Schema:
     variants_null: bool = False  # one alternative was `{type: "null"}`
     read_only: bool = False
     write_only: bool = False
+    #: canonical JSON of `default`, None when there is none
+    default: str | None = None
+    discriminator: str | None = None
+    # JSON Schema 2020-12 applicators and keywords
+    contains: Loc | None = None
+    # (immutable defaults: most schemas use none of these, and building them is the hot path)
+    prefix_items: tuple[Loc, ...] = ()
+    pattern_properties: Mapping[str, Loc] = field(default_factory=_none)
+    dependent_required: Mapping[str, frozenset[str]] = field(default_factory=_none)
+    dependent_schemas: Mapping[str, Loc] = field(default_factory=_none)
+    property_names: Loc | None = None
+    #: if/then/else triples (allOf parts each bring their own): the schema holding them
+    conditionals: tuple[Loc, ...] = ()
+    negations: tuple[Loc, ...] = ()  # `not`: the schema holding it
+    content_schema: Loc | None = None
+    content_media_type: str | None = None
+    content_encoding: str | None = None
+    #: no schema is written here: it stands for what applied (see `Normalizer.stand_in`)
+    stand_in: bool = False
+    #: some 2020-12 keyword is used (most schemas use none: comparing them skips the checks)
+    extras: bool = False
 
 
 def canonical(value: Any) -> str:
@@ -135,7 +178,9 @@ class Normalizer:
                 extra = {
                     k: v
                     for k, v in value.items()
-                    if k != "$ref" and k not in _DOC_ONLY and not k.startswith("x-")
+                    if k != "$ref"
+                    and (k not in _DOC_ONLY or k == "default")
+                    and not k.startswith("x-")
                 }
                 if extra:
                     siblings = {**extra, **siblings}
@@ -158,6 +203,15 @@ class Normalizer:
             elif len(parts) == 2 and parts[0] in ("definitions", "$defs"):
                 name = parts[1]
         return loc, value, name, siblings
+
+    def stand_in(self, loc: Loc, types: frozenset[str] | None) -> Loc:
+        """`loc`, where no schema is written, standing for what applied there: `true` (types
+        None), `true` narrowed to `types` (the parent's, for a subschema applied in place), or
+        `false` (an empty set of types)."""
+        key = loc.key
+        if key not in self._at:
+            self._at[key] = Schema(loc=loc, types=types, stand_in=True)
+        return loc
 
     def value(self, loc: Loc) -> Any:
         try:
@@ -191,6 +245,8 @@ class Normalizer:
             if siblings:
                 extra = self._build(target, siblings, None)
                 result = self._merge(result, [extra])
+                if extra.default is not None:  # the default written beside the $ref wins
+                    result.default = extra.default
         finally:
             self._busy.discard(key)
         if not siblings:
@@ -212,8 +268,9 @@ class Normalizer:
             result.types = frozenset(kind)
         if isinstance(raw.get("format"), str):
             result.format = raw["format"]
-        if isinstance(raw.get("pattern"), str):
-            result.pattern = raw["pattern"]
+        pattern = raw.get("pattern")
+        if isinstance(pattern, str) and pattern not in MATCH_ALL_PATTERNS:
+            result.pattern = pattern
         values: list[Any] | None = None
         if isinstance(raw.get("enum"), list):
             values = raw["enum"]
@@ -227,6 +284,8 @@ class Normalizer:
             number = raw.get(keyword)
             if isinstance(number, int) and not isinstance(number, bool):
                 result.lengths[keyword] = number
+        if result.lengths.get("minContains") == 1:  # the default
+            del result.lengths["minContains"]
         result.minimum, result.maximum = self._bounds(raw)
         result.multiple_of = _number(raw.get("multipleOf"))
         properties = raw.get("properties")
@@ -235,15 +294,26 @@ class Normalizer:
         required = raw.get("required")
         if isinstance(required, list):
             result.required = frozenset(r for r in required if isinstance(r, str))
-        additional = raw.get("additionalProperties")
-        if additional is False:
-            result.closed = True
-        elif isinstance(additional, dict) and additional:
-            result.additional = loc.child("additionalProperties")
-        if isinstance(raw.get("items"), dict):
-            result.items = loc.child("items")
+        for keyword in ("additionalProperties", "unevaluatedProperties"):
+            additional = raw.get(keyword)
+            if additional is False:
+                result.closed = True
+            elif isinstance(additional, dict) and additional and result.additional is None:
+                result.additional = loc.child(keyword)
+        for keyword in ("items", "unevaluatedItems"):  # unevaluatedItems: when items is absent
+            items = raw.get(keyword)
+            if isinstance(items, dict) or items is False:
+                result.items = loc.child(keyword)
+                break
         result.read_only = raw.get("readOnly") is True
         result.write_only = raw.get("writeOnly") is True
+        if "default" in raw:
+            result.default = canonical(raw["default"])
+        discriminator = raw.get("discriminator")
+        if isinstance(discriminator, dict) and isinstance(discriminator.get("propertyName"), str):
+            result.discriminator = discriminator["propertyName"]
+        if not _APPLICATORS.isdisjoint(raw):
+            self._applicators(result, loc, raw)
         nullable = self.version30 and raw.get("nullable") is True
         for keyword in ("oneOf", "anyOf"):
             branches = raw.get(keyword)
@@ -261,6 +331,45 @@ class Normalizer:
         if nullable and result.types is not None:
             result.types = result.types | {"null"}
         return result
+
+    def _applicators(self, result: Schema, loc: Loc, raw: dict[str, Any]) -> None:
+        """The JSON Schema 2020-12 keywords that hold subschemas (or names)."""
+        result.extras = True
+        for keyword, attr in _SINGLE_APPLICATORS:
+            if _is_schema(raw.get(keyword)):
+                setattr(result, attr, loc.child(keyword))
+        if any(_is_schema(raw.get(k)) for k in ("if", "then", "else")):
+            result.conditionals = (loc,)
+        if _is_schema(raw.get("not")):
+            result.negations = (loc,)
+        prefix = raw.get("prefixItems")
+        if isinstance(prefix, list):
+            result.prefix_items = tuple(
+                loc.child("prefixItems", i) for i, item in enumerate(prefix) if _is_schema(item)
+            )
+        for keyword, attr in (
+            ("patternProperties", "pattern_properties"),
+            ("dependentSchemas", "dependent_schemas"),
+        ):
+            mapping = raw.get(keyword)
+            if isinstance(mapping, dict):
+                found = {
+                    str(k): loc.child(keyword, str(k)) for k, v in mapping.items() if _is_schema(v)
+                }
+                setattr(result, attr, found)
+        dependent = raw.get("dependentRequired")
+        if isinstance(dependent, dict):
+            result.dependent_required = {
+                str(k): frozenset(n for n in v if isinstance(n, str))
+                for k, v in dependent.items()
+                if isinstance(v, list)
+            }
+        for keyword, attr in (
+            ("contentMediaType", "content_media_type"),
+            ("contentEncoding", "content_encoding"),
+        ):
+            if isinstance(raw.get(keyword), str):
+                setattr(result, attr, raw[keyword])
 
     def _bounds(self, raw: dict[str, Any]) -> tuple[Bound | None, Bound | None]:
         lower = upper = None
@@ -341,7 +450,61 @@ class Normalizer:
                 merged.variants_null = part.variants_null
             merged.read_only = merged.read_only or part.read_only
             merged.write_only = merged.write_only or part.write_only
+            merged.default = merged.default if merged.default is not None else part.default
+            merged.discriminator = merged.discriminator or part.discriminator
+            merged.extras = merged.extras or part.extras
+            for attr in _FIRST_WINS:
+                if getattr(merged, attr) is None:
+                    setattr(merged, attr, getattr(part, attr))
+            merged.prefix_items = merged.prefix_items or part.prefix_items
+            merged.conditionals = merged.conditionals + part.conditionals
+            merged.negations = merged.negations + part.negations
+            if part.pattern_properties:
+                merged.pattern_properties = {**part.pattern_properties, **merged.pattern_properties}
+            if part.dependent_schemas:
+                merged.dependent_schemas = {**part.dependent_schemas, **merged.dependent_schemas}
+            if part.dependent_required:
+                merged.dependent_required = {
+                    name: merged.dependent_required.get(name, frozenset())
+                    | part.dependent_required.get(name, frozenset())
+                    for name in {*merged.dependent_required, *part.dependent_required}
+                }
         return merged
+
+
+#: 2020-12 keywords holding one subschema, and the `Schema` field each goes to
+_SINGLE_APPLICATORS = (
+    ("contains", "contains"),
+    ("propertyNames", "property_names"),
+    ("contentSchema", "content_schema"),
+)
+_APPLICATORS = frozenset(
+    {
+        *(keyword for keyword, _ in _SINGLE_APPLICATORS),
+        "if",
+        "then",
+        "else",
+        "not",
+        "prefixItems",
+        "patternProperties",
+        "dependentSchemas",
+        "dependentRequired",
+        "contentMediaType",
+        "contentEncoding",
+    }
+)
+#: fields an allOf merge takes from the first part that has them
+_FIRST_WINS = (
+    "contains",
+    "property_names",
+    "content_schema",
+    "content_media_type",
+    "content_encoding",
+)
+
+
+def _is_schema(value: Any) -> bool:
+    return isinstance(value, (dict, bool))
 
 
 def _copy_into(target: Schema, source: Schema) -> None:

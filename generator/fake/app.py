@@ -80,27 +80,33 @@ def detect_style(spec: Path) -> Style:
     return "generic"
 
 
-_servers: dict[tuple[str, str, int, int], ModuleType] = {}
+_servers: dict[tuple[str, str, int, int, tuple[str, ...]], ModuleType] = {}
 
 
-def load_server(spec: Path, style: Style, cache_dir: Path | None = None) -> ModuleType:
+def load_server(
+    spec: Path, style: Style, cache_dir: Path | None = None, allow_remote: tuple[str, ...] = ()
+) -> ModuleType:
     """The generated `server` module for `spec`, imported under a unique package name (once
-    per spec file version and process: the module is stateless, every fake shares it)."""
+    per spec file version, policy and process: the module is stateless, every fake shares it).
+    The spec is loaded under the one policy: its `$ref`s reach the network only for
+    `allow_remote`."""
     try:
         stat = spec.stat()
     except OSError as exc:
         raise FakeSetupError(f"{spec}: cannot read: {exc.strerror}") from None
-    key = (str(spec.resolve()), style, stat.st_mtime_ns, stat.st_size)
+    key = (str(spec.resolve()), style, stat.st_mtime_ns, stat.st_size, allow_remote)
     with _import_lock:
         found = _servers.get(key)
     if found is None:
-        found = _load_server(spec, style, cache_dir)
+        found = _load_server(spec, style, cache_dir, allow_remote)
         with _import_lock:
             _servers[key] = found
     return found
 
 
-def _load_server(spec: Path, style: Style, cache_dir: Path | None = None) -> ModuleType:
+def _load_server(
+    spec: Path, style: Style, cache_dir: Path | None, allow_remote: tuple[str, ...]
+) -> ModuleType:
     shipped = _GENERATED.get(style)
     if (
         style in SHIPPED
@@ -113,16 +119,17 @@ def _load_server(spec: Path, style: Style, cache_dir: Path | None = None) -> Mod
     from generator.generate import build_package_cached
 
     package = f"apicontract_fake_{style}"
-    result = build_package_cached(spec, package)
+    result = build_package_cached(spec, package, allow_remote=allow_remote)
     if not result.ok or "server.py" not in result.files:
-        problems = "; ".join(str(f) for f in result.findings[:5])
-        raise FakeSetupError(f"{spec}: cannot generate the server package: {problems}")
+        problems = [f.render() for f in result.findings if f.severity == "error"][:20]
+        raise FakeSetupError("\n".join([f"{spec}: cannot generate the server package:", *problems]))
     base = (cache_dir or default_cache_dir()) / "fake" / (result.digest or "nodigest")[:16]
     target = base / package
     target.mkdir(parents=True, exist_ok=True)
     for name, text in result.files.items():
         path = target / name
         if not path.is_file() or path.read_text("utf-8") != text:
+            path.parent.mkdir(exist_ok=True)  # models/ is a sub-package
             path.write_text(text, "utf-8")
     return _import_package(target)
 
@@ -142,14 +149,22 @@ def _import_package(folder: Path) -> ModuleType:
 
 
 def load_seed(path: Path | None) -> dict[str, float] | None:
+    """The seed file, read by the one loader: size and nesting limits hold (a deeply nested
+    file is refused with its line, never a RecursionError)."""
     if path is None:
         return None
     from generator.fake.service import parse_seed
+    from generator.findings import InputError
+    from generator.load.workspace import load_document
 
     try:
-        return parse_seed(json.loads(Path(path).read_text("utf-8")))
-    except (OSError, ValueError) as exc:
-        raise FakeSetupError(f"{path}: bad seed file: {exc}") from None
+        data = load_document(Path(path)).data
+    except InputError as exc:
+        raise FakeSetupError(f"bad seed file: {exc.finding.render()}") from None
+    try:
+        return parse_seed(data)
+    except ValueError as exc:
+        raise FakeSetupError(f"bad seed file: {path}: {exc}") from None
 
 
 def build_app(
@@ -160,6 +175,7 @@ def build_app(
     seed: str | Path | dict[str, float] | None = None,
     *,
     allow_edit_booked: bool = False,
+    allow_remote: tuple[str, ...] = (),
 ) -> ControlApp:
     """The fake of `spec_path` (its generated server, with the fake's handlers) over the SQLite
     file `db`, inside its control layer (`generator.fake.control`). `style`: v1 or
@@ -168,13 +184,14 @@ def build_app(
     only bearer token accepted (any when None), by the fake and its control API. `seed`: the
     known order line items (a JSON file or `{id: ordered quantity}`). `allow_edit_booked`: the
     tenant grants Zuora's "Allow Edit Of Booked Order Line Items" permission, so fields other
-    than `state` may be edited while a fulfillment is booked, not only while it is accepted."""
+    than `state` may be edited while a fulfillment is booked, not only while it is accepted.
+    `allow_remote`: hosts the spec's `$ref`s may be fetched from."""
     spec = Path(spec_path)
     style = style or detect_style(spec)
-    engine = load_engine(spec)
+    engine = load_engine(spec, allow_remote)
     if not engine.by_endpoint:
         raise FakeSetupError(f"{spec}: the spec has no operation to fake (its paths are empty)")
-    server = load_server(spec, style)
+    server = load_server(spec, style, allow_remote=allow_remote)
     seeds = seed if isinstance(seed, dict) or seed is None else load_seed(Path(seed))
     store = Store(db if style != "generic" else ":memory:")
     service = Service(store, seed=seeds, allow_edit_booked=allow_edit_booked)
@@ -197,30 +214,31 @@ def build_app(
     return wrapped
 
 
-_plans: dict[tuple[str, int, int], Plan] = {}
+_plans: dict[tuple[str, int, int, tuple[str, ...]], Plan] = {}
 
 
-def load_engine(spec: Path) -> Plan:
+def load_engine(spec: Path, allow_remote: tuple[str, ...] = ()) -> Plan:
     """The generic fake's plan of `spec` (its contract, resources and static answers), once
-    per spec file version and process."""
-    from generator.findings import InputError
-    from generator.load.workspace import Workspace
-    from generator.openapi.build import build_model
+    per spec file version, policy and process. The spec is loaded under the one policy, as
+    `check` loads it."""
+    from generator.findings import InputError, UnusableSpec
     from generator.openapi.conventions import decide_conventions
 
-    stat = spec.stat()
-    key = (str(spec.resolve()), stat.st_mtime_ns, stat.st_size)
+    try:
+        stat = spec.stat()
+    except OSError as exc:
+        raise FakeSetupError(f"{spec}: cannot read: {exc.strerror}") from None
+    key = (str(spec.resolve()), stat.st_mtime_ns, stat.st_size, allow_remote)
     with _import_lock:
         found = _plans.get(key)
     if found is not None:
         return found
     try:
-        workspace = Workspace.open(spec)
-        model = build_model(workspace)
-    except InputError as exc:
-        raise FakeSetupError(exc.finding.render()) from None
-    contract = Contract(workspace, model)
-    plan = Plan(contract, decide_conventions(workspace, model))
+        contract = Contract.load(spec, allow_remote=allow_remote)
+    except InputError as exc:  # also UnusableSpec: every refused or unresolved reference
+        findings = exc.findings if isinstance(exc, UnusableSpec) else [exc.finding]
+        raise FakeSetupError("\n".join(f.render() for f in findings[:20])) from None
+    plan = Plan(contract, decide_conventions(contract.workspace, contract.model))
     with _import_lock:
         _plans[key] = plan
     return plan

@@ -38,14 +38,19 @@ def _flush(recorder: HarWriter) -> None:
 
 
 def build_proxy_app(
-    spec: Path, upstream: str, record: Path | None, *, keep_secrets: bool = False
+    spec: Path,
+    upstream: str,
+    record: Path | None,
+    *,
+    keep_secrets: bool = False,
+    allow_remote: tuple[str, ...] = (),
 ) -> Starlette:
     from generator.findings import InputError
 
     try:
-        contract = Contract.load(spec)
-    except InputError as exc:
-        raise FakeSetupError(f"{spec}: cannot load the spec for checking: {exc}") from None
+        contract = Contract.load(spec, allow_remote=allow_remote)
+    except InputError as exc:  # every finding, with its file, line and rule id
+        raise FakeSetupError(f"{spec}: cannot load the spec for checking:\n{exc}") from None
     base = upstream.rstrip("/")
     if not base.startswith(("http://", "https://")):
         raise FakeSetupError(f"--proxy needs an http(s) URL, got {upstream!r}")

@@ -266,11 +266,13 @@ def serve(
     keep_secrets: bool = False,
     keep_alive_timeout: float = KEEP_ALIVE_TIMEOUT,
     header_timeout: float = HEADER_TIMEOUT,
+    allow_remote: tuple[str, ...] = (),
 ) -> int:
     """Build the app and serve it; 2 when the spec cannot be served.
 
     `allow_edit_booked` plays a tenant granting Zuora's "Allow Edit Of Booked Order Line Items"
     permission: fields other than `state` may then be edited while a fulfillment is booked too.
+    `allow_remote` names the hosts the spec's `$ref`s may be fetched from (none by default).
     """
     from generator.fake.app import FakeSetupError, build_app, build_both_app, detect_style
 
@@ -291,7 +293,9 @@ def serve(
         if proxy is not None:  # any spec: the proxy checks traffic, it fakes nothing
             from generator.fake.proxy import build_proxy_app
 
-            app: Any = build_proxy_app(spec, proxy, record, keep_secrets=keep_secrets)
+            app: Any = build_proxy_app(
+                spec, proxy, record, keep_secrets=keep_secrets, allow_remote=allow_remote
+            )
             label = f"proxy -> {proxy}"
         else:
             chosen = style or detect_style(spec)
@@ -309,6 +313,7 @@ def serve(
                 token,
                 seed,
                 allow_edit_booked=allow_edit_booked,
+                allow_remote=allow_remote,
             )
             label = f"fake ({chosen})"
             _list_unanswerable(app)

@@ -272,6 +272,19 @@ class Pagination:
     items_field: str = "data"
 
 
+#: the client runtime's error class of each status it names (`_runtime._STATUS_ERRORS`)
+_ERROR_CLASSES = {
+    400: "BadRequestError",
+    401: "AuthenticationError",
+    403: "PermissionDeniedError",
+    404: "NotFoundError",
+    405: "MethodNotAllowedError",
+    409: "ConflictError",
+    422: "UnprocessableEntityError",
+    429: "RateLimitError",
+}
+
+
 @dataclass(frozen=True)
 class Operation:
     operation_id: str
@@ -327,6 +340,31 @@ class Operation:
     def raw_media(self) -> tuple[Response, ...]:
         """Documented answers whose body is text or binary (the server sends them as such)."""
         return tuple(r for r in self.responses if r.raw and r.type is not None)
+
+    @property
+    def raises(self) -> tuple[tuple[str, str], ...]:
+        """What a call raises for the documented error answers, for its docstring: the
+        runtime's error class of each status with the spec's descriptions, then the errors
+        every call may raise."""
+        found: dict[str, list[str]] = {}
+        for r in self.responses:
+            if r.returned:
+                continue
+            name = _ERROR_CLASSES.get(r.status_code or 0)
+            if name is None:
+                name = "InternalServerError" if r.status.startswith("5") else "ApiStatusError"
+            text = f"{r.status}: {r.description}".strip() if r.description else r.status
+            found.setdefault(name, []).append(text)
+        documented = tuple((name, "; ".join(texts)) for name, texts in found.items())
+        return (
+            *documented,
+            (
+                "ApiConnectionError",
+                "the server cannot be reached (ApiTimeoutError: no answer "
+                "in time), after the retries",
+            ),
+            ("ResponseValidationError", "an answer that does not match its documented type"),
+        )
 
     @property
     def default_status(self) -> int | None:

@@ -14,8 +14,9 @@ resources (not OpenAPI path items, parameters or responses) and resolves through
 retriever; the same goes for the Python `referencing` package. Bundling through the workspace
 is what keeps one policy.
 
-The caller first makes sure every reference resolves (`generator.lint.engine.gate_workspace`);
-`bundle` raises `RefProblem` for one that does not.
+A reference that does not resolve, or that the policy refuses, makes the spec unusable:
+`bundle` raises `UnusableSpec` with one finding per such reference (the rule ids and messages
+of lint's reference rule), after looking at every one.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
+from generator.findings import Finding, UnusableSpec
 from generator.load import pointer as jp
 from generator.load.refs import RefSite, iter_refs
 from generator.load.workspace import Document, RefProblem, Workspace
@@ -72,11 +74,15 @@ class Bundle:
         return f"{_relative(self.original, doc)}#{inner}"
 
 
-def reached_documents(workspace: Workspace) -> tuple[list[Document], list[RefSite]]:
-    """The root and every document reached through `$ref` from it (loaded on the way), in a
-    stable order, with every reference site found in them."""
+def reached_documents(
+    workspace: Workspace,
+) -> tuple[list[Document], list[RefSite], list[Finding]]:
+    """The root and every document reached through `$ref` from it (loaded on the way, under
+    the policy), every reference site found in them, and a finding for each reference that
+    does not resolve or is refused."""
     docs: list[Document] = []
     sites: list[RefSite] = []
+    problems: list[Finding] = []
     seen: set[str] = set()
     todo = [workspace.root]
     while todo:
@@ -86,16 +92,24 @@ def reached_documents(workspace: Workspace) -> tuple[list[Document], list[RefSit
         seen.add(doc.uri)
         docs.append(doc)
         for site in iter_refs(doc):
+            try:
+                target, _, _ = workspace.resolve(doc, site.ref)
+            except RefProblem as problem:
+                at = jp.join(site.pointer, "$ref")
+                problems.append(doc.finding(at, problem.rule, problem.message))
+                continue
             sites.append(site)
-            target, _ = workspace.target(doc, site.ref)
             if target.uri not in seen:
                 todo.append(target)
-    return docs, sites
+    return docs, sites, problems
 
 
 def bundle(workspace: Workspace) -> Bundle:
-    """Copy every reached document into the root and make every reference local."""
-    docs, sites = reached_documents(workspace)
+    """Copy every reached document into the root and make every reference local. Raises
+    UnusableSpec when a reference does not resolve or is refused."""
+    docs, sites, problems = reached_documents(workspace)
+    if problems:
+        raise UnusableSpec(sorted(set(problems)))
     root = workspace.root
     others = sorted((d for d in docs if d is not root), key=lambda d: d.uri)
     prefixes = {root.uri: ""}
@@ -106,19 +120,13 @@ def bundle(workspace: Workspace) -> Bundle:
         prefixes[doc.uri] = jp.join("", BUNDLE_KEY, key)
     data = copy.deepcopy(root.data)
     if keys:
-        if not isinstance(data, dict):
-            raise RefProblem("ref-unresolved", "a spec that is not a mapping cannot refer out")
+        if not isinstance(data, dict):  # a root that is a list or a scalar refers out
+            raise UnusableSpec(
+                [root.finding("", "oas-structure", "a spec must be a mapping at the top level")]
+            )
         data[BUNDLE_KEY] = {key: copy.deepcopy(doc.data) for key, doc in keys.items()}
     for site in sites:
         target, fragment = workspace.target(site.doc, site.ref)
-        try:
-            jp.resolve(target.data, fragment)
-        except KeyError as missing:
-            raise RefProblem(
-                "ref-unresolved",
-                f"{site.ref!r} does not resolve: nothing at {missing.args[0]!r} in "
-                f"{target.display}",
-            ) from None
         if site.doc is root and target is root and site.ref.startswith("#"):
             continue  # already local: keep it as written
         holder = jp.resolve(data, prefixes[site.doc.uri] + site.pointer)

@@ -33,7 +33,7 @@ def format_sources(files: dict[str, str], package: str) -> dict[str, str]:
                 "check",
                 *RUFF_ARGS,
                 "--select",
-                "I,F401,UP",
+                "I,F401,UP,RUF022",
                 "--fix-only",
                 "--exit-zero",
                 "--quiet",

@@ -16,7 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from generator.findings import Finding, Severity
 from generator.ir.classes import ClassIndex, ModelClass
+from generator.load import pointer as jp
+from generator.load.bundle import Bundle
+from generator.load.refs import iter_objects
 from generator.load.workspace import Workspace
 from generator.openapi.model import OpenApi, SchemaSite
 
@@ -41,6 +45,46 @@ class ModelGenerationError(Exception):
     pass
 
 
+#: Keys datamodel-code-generator (0.89) reads as Python to import or to write into the models:
+#: `x-python-type` (a type expression whose dotted names are imported), `x-python-import` (a
+#: module and name, qualname, native field or symbols), `customTypePath` (a field's type) and
+#: `customBasePath` (a model's base classes). Any other `x-python-*` key is refused too: that
+#: prefix is where the library adds such keys.
+PYTHON_EXTENSIONS = ("x-python-type", "x-python-import", "customTypePath", "customBasePath")
+RULE_PYTHON_EXTENSION = "python-extension-removed"
+
+
+def _names_python(key: str) -> bool:
+    return key in PYTHON_EXTENSIONS or key.startswith("x-python-")
+
+
+def remove_python_extensions(spec: Bundle | Workspace) -> list[Finding]:
+    """Spec text never chooses what generated code imports: remove every key that would make
+    datamodel-code-generator import or write a Python object the spec names, from every file
+    of the spec (a bundle of several files, or the one document of a single-file spec), and
+    report each as a warning where it was written."""
+    findings: list[Finding] = []
+    root = spec.workspace.root if isinstance(spec, Bundle) else spec.root
+    for holder, pointer in iter_objects(root, extensions=True):
+        for key in [k for k in holder if _names_python(k)]:
+            value = holder.pop(key)
+            shown = repr(value)
+            shown = shown if len(shown) <= 80 else shown[:77] + "..."
+            at = jp.join(pointer, key)
+            doc, inner = spec.origin(at) if isinstance(spec, Bundle) else (root, at)
+            findings.append(
+                doc.finding(
+                    inner,
+                    RULE_PYTHON_EXTENSION,
+                    f"`{key}` names Python code for the generated models to import or use "
+                    f"({shown}); spec text never chooses an import, so it was removed before "
+                    "generation",
+                    Severity.WARNING,
+                )
+            )
+    return sorted(findings)
+
+
 def prepared_spec(model: OpenApi, workspace: Workspace) -> dict[str, Any]:
     """A copy of the spec where every object schema that does not close itself says
     `additionalProperties: true` (JSON Schema's meaning of leaving it out), so the generated
@@ -48,7 +92,6 @@ def prepared_spec(model: OpenApi, workspace: Workspace) -> dict[str, Any]:
     allOf with a closed member says what it really allows (`_follow_closed_members`)."""
     root = model.root.doc
     data: dict[str, Any] = copy.deepcopy(root.data)
-    from generator.load import pointer as jp
 
     _follow_closed_members(workspace, data, model.schema_sites)
     for site in model.schema_sites:
@@ -230,12 +273,24 @@ def _composed(schema: dict[str, Any]) -> bool:
 
 
 def generate_models(model: OpenApi, workspace: Workspace) -> Models:
-    """The models module for a spec. datamodel-code-generator's request/response split (which
+    """The models module for a spec, given the model of its bundle (`generator.load.bundle`):
+    datamodel-code-generator is handed one document whose every `$ref` is local, so it never
+    reads a file or the network itself. Its request/response split (which
     keeps readOnly fields out of request models and writeOnly ones out of response models) is
     tried first; when it fails on a spec (a known limitation of the split with some recursive
     or composed schemas), the models are generated again without it and `Models.notes` says
-    why, rather than refusing a spec the tool could not handle."""
+    why, rather than refusing a spec the tool could not handle. Remove the keys naming
+    Python objects first (`remove_python_extensions`)."""
     data = prepared_spec(model, workspace)
+    if not _reads_or_writes_only(model):
+        # nothing to keep apart: the split would only cost time (and name every class twice)
+        try:
+            return _run(data, split=False)
+        except _GeneratorFailed as failure:
+            raise ModelGenerationError(
+                f"datamodel-code-generator could not generate models for this spec: {failure} "
+                "(a limitation of the model generator; lint reports what is wrong with the spec)"
+            ) from None
     try:
         return _run(data, split=True)
     except _GeneratorFailed as split_failure:
@@ -252,6 +307,15 @@ def generate_models(model: OpenApi, workspace: Workspace) -> Models:
             "writeOnly properties are not kept apart by the models"
         )
         return Models(source=models.source, index=models.index, notes=(note,))
+
+
+def _reads_or_writes_only(model: OpenApi) -> bool:
+    """Whether any schema of the spec is readOnly or writeOnly (the request/response split
+    changes nothing otherwise)."""
+    return any(
+        site.schema.get("readOnly") is True or site.schema.get("writeOnly") is True
+        for site in model.schema_sites
+    )
 
 
 class _GeneratorFailed(Exception):

@@ -7,7 +7,8 @@ from __future__ import annotations
 from generator.ir.model import Api
 from generator.render.environment import environment, template_root
 from generator.render.format import format_sources
-from generator.render.models import Models
+from generator.render.models import HEADER, Models
+from generator.render.modules import split_models
 
 TEMPLATES = {
     "__init__.py": "package/__init__.py.jinja",
@@ -22,7 +23,9 @@ def render_package(api: Api, models: Models) -> dict[str, str]:
     for name, template in TEMPLATES.items():
         if (template_root() / template).is_file():
             files[name] = env.get_template(template).render(api=api)
-    files["models.py"] = models.source
+    files.update(
+        {f"models/{name}": text for name, text in split_models(models.source, HEADER).items()}
+    )
     runtime = template_root() / "runtime"
     files["_runtime.py"] = (runtime / "_runtime.py").read_text("utf-8")
     if "server.py" in files:

@@ -134,8 +134,9 @@ def test_a_cached_answer_says_which_cache_it_came_from(
     (other / "specs" / "a" / "api.yaml").write_bytes(SPEC.read_bytes())
     again = cli("generate", cwd=other)
     assert again.returncode == 0
+    written = sum(1 for p in (other / "generated" / "a_api").rglob("*") if p.is_file())
     assert again.stdout.strip() == (
-        f"generated/a_api: 8 written, 0 removed, 0 unchanged (from cache in {cache_dir})"
+        f"generated/a_api: {written} written, 0 removed, 0 unchanged (from cache in {cache_dir})"
     )
 
 

@@ -61,12 +61,20 @@ def same_report(fmt: str, text: str) -> str:
 def test_reports_equal_a_local_run_in_every_format(
     cli: CliRunner, cluster: Any, tmp_path: Path
 ) -> None:
-    sources = mixed_traffic(tmp_path)
+    sources = mixed_traffic(tmp_path)  # d.jsonl is empty: --allow-empty, or both refuse it
+    refused = [
+        cli("check", QS, *sources, *dask)
+        for dask in ((), ("--dask", address(cluster), "--partition-size", "300B"))
+    ]
+    for done in refused:
+        assert done.returncode == 2, done.stdout + done.stderr
+        assert done.stderr.startswith(f"apicontract check: no exchanges in {sources[3]} ")
+    assert refused[0].stdout == refused[1].stdout
     for fmt in FORMATS:
-        local = cli("check", QS, *sources, "--format", fmt)
+        local = cli("check", QS, *sources, "--format", fmt, "--allow-empty")
         assert local.returncode == 1, local.stderr
         spread = cli(
-            "check", QS, *sources, "--format", fmt,
+            "check", QS, *sources, "--format", fmt, "--allow-empty",
             "--dask", address(cluster), "--partition-size", "300B",
         )  # fmt: skip
         assert (spread.returncode, spread.stderr) == (1, ""), spread.stderr
@@ -115,19 +123,19 @@ def test_a_spec_split_over_files_reaches_the_workers(
 
 def test_local_cluster_globs_and_urls(cli: CliRunner, tmp_path: Path) -> None:
     sources = mixed_traffic(tmp_path)
-    expected = cli("check", QS, *sources, "--format", "json")
+    expected = cli("check", QS, *sources, "--format", "json", "--allow-empty")
     url = Path(sources[-1]).as_uri()  # file:// through fsspec
-    pattern = str(tmp_path / "[abcd].*")  # a.jsonl b.har c.har d.jsonl, sorted
+    pattern = str(tmp_path / "[abcd].*")  # a.jsonl b.har c.har d.jsonl (empty), sorted
     done = cli(
         "check", QS, pattern, url, "--format", "json", "--output", tmp_path / "r.json",
-        "--dask", "local", "--jobs", "2", "--partition-size", "1KB",
+        "--dask", "local", "--jobs", "2", "--partition-size", "1KB", "--allow-empty",
     )  # fmt: skip
     assert (done.returncode, done.stderr) == (1, ""), done.stderr
     report = (tmp_path / "r.json").read_text()
     url_named = expected.stdout.replace(json.dumps(sources[-1])[1:-1], url)
     assert report == url_named
     # the same patterns and URLs work without Dask
-    plain = cli("check", QS, pattern, url, "--format", "json")
+    plain = cli("check", QS, pattern, url, "--format", "json", "--allow-empty")
     assert plain.stdout == report
 
 
@@ -269,3 +277,44 @@ def test_without_dask_installed_the_message_says_what_to_install(tmp_path: Path)
     assert done.returncode == 2
     assert done.stderr.startswith("apicontract check: --dask needs Dask and distributed (")
     assert done.stderr.rstrip().endswith("pip install 'apicontract[dask]'")
+
+
+def test_the_loading_policy_holds_on_the_workers(
+    cli: CliRunner, cluster: Any, tmp_path: Path
+) -> None:
+    """A network `$ref` is refused before any piece is sent; `--allow-remote` reaches the
+    workers, which fetch the allowed host themselves; a file outside the folder never leaks;
+    an empty recording is exit 2 on Dask too."""
+    from tests.spec_policy import BAD_STATE, SECRET, RefServer, make_variants
+
+    server = RefServer()
+    try:
+        specs = make_variants(tmp_path / "specs", server)
+        traffic = tmp_path / "t.jsonl"
+        traffic.write_text((json.dumps(BAD_STATE) + "\n") * 20, "utf-8")
+        on_dask = ("--dask", address(cluster), "--partition-size", "300B")
+
+        refused = cli("check", specs.remote, traffic, *on_dask)
+        assert refused.returncode == 2, refused.stdout + refused.stderr
+        assert "error ref-remote-refused:" in refused.stderr and refused.stdout == ""
+        assert server.hits == []
+
+        allowed = cli("check", specs.remote, traffic, *on_dask, "--allow-remote", "127.0.0.1")
+        assert allowed.returncode == 1, allowed.stdout + allowed.stderr
+        assert "20 exchanges, 0 conforming, 20 findings" in allowed.stdout
+        # the client once, then each worker that compiles the spec
+        assert len(server.hits) >= 2 and set(server.hits) == {"/parts.json"}, server.hits
+
+        secret = cli("check", specs.secret, traffic, *on_dask)
+        assert secret.returncode == 2, secret.stdout + secret.stderr
+        assert "error ref-outside-root:" in secret.stderr
+        assert SECRET not in secret.stdout + secret.stderr
+
+        empty = tmp_path / "empty.jsonl"
+        empty.write_text("", "utf-8")
+        nothing = cli("check", QS, empty, *on_dask)
+        assert nothing.returncode == 2, nothing.stdout + nothing.stderr
+        assert f"no exchanges in {empty}" in nothing.stderr
+        assert cli("check", QS, empty, *on_dask, "--allow-empty").returncode == 0
+    finally:
+        server.close()

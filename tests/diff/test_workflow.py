@@ -53,7 +53,7 @@ def test_hooks_fail_on_a_broken_spec_and_on_stale_output(tmp_path: Path) -> None
     shutil.copy(ROOT / "pyproject.toml", project / "pyproject.toml")
     cache = tmp_path / "cache"
     assert run_hook("apicontract-generate-check", project, cache).returncode == 0
-    models = project / "generated" / "zuora_quickstart" / "models.py"
+    models = project / "generated" / "zuora_quickstart" / "models" / "__init__.py"
     models.write_text(models.read_text() + "\n# edited by hand\n")
     stale = run_hook("apicontract-generate-check", project, cache)
     assert stale.returncode == 1 and "out of date" in stale.stdout

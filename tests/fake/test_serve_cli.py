@@ -280,3 +280,32 @@ def test_idle_and_slow_connections_are_closed(processes: list[Served], tmp_path:
     assert 1.4 <= closed[slow] < 5, closed[slow]
     assert 0.9 <= closed[kept] < 5, closed[kept]
     assert served.stop(signal.SIGTERM) == 0
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "nesting-limit"),
+        ('[{"id": "x", "quantity": 2}', "yaml-syntax"),
+        ('{"id": "x"}', "must hold a JSON list"),
+    ],
+)
+def test_a_bad_seed_file_exits_2_with_a_message(
+    tmp_path: Path, content: str, expected: str
+) -> None:
+    """A deeply nested seed once ended in a RecursionError traceback."""
+    seed = tmp_path / "seed.json"
+    seed.write_text(content, "utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "generator", "serve", "--style", "quickstart", "--seed", seed,
+         "--db", ":memory:", "--port", "0"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr.startswith("apicontract serve: bad seed file: ")
+    assert expected in done.stderr and "seed.json" in done.stderr
+    assert "Traceback" not in done.stderr and "RecursionError" not in done.stderr
+    assert "listening" not in done.stdout

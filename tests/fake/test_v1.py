@@ -28,7 +28,7 @@ def test_crud_with_generated_client(serve: Any, v1: Any) -> None:
     client = fake.client(v1)
     models = v1.models
     made = client.create_fulfillments(
-        models.CreateFulfillmentsRequestRequest.model_validate(
+        models.CreateFulfillmentsRequest.model_validate(
             {
                 "fulfillments": [
                     _new(carrier="UPS", fulfillmentItems=[{"itemIdentifier": "SN-1"}]),

@@ -38,7 +38,10 @@ paths:
       operationId: getOrder
       parameters:
         - {name: orderId, in: path, required: true, schema: {type: string}}
-        - {name: includeItems, in: query, schema: {type: boolean}}
+        - name: includeItems
+          in: query
+          description: 'Embed the items ("quoted" \\ kept).'
+          schema: {type: boolean}
         - {name: X-Request-Tag, in: header, required: true, schema: {type: string}}
         - {name: status, in: query, schema: {type: string, enum: [open, closed]}}
       responses:
@@ -509,7 +512,7 @@ def test_output_does_not_depend_on_hash_seed_or_spec_order(generated: Generated)
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = dict(zip(runs, pool.map(again, runs), strict=True))
     reference = tree(generated.out)
-    assert {"shop_api/models.py", "pets_api/client.py"} <= set(reference)
+    assert {"shop_api/models/_state.py", "pets_api/client.py"} <= set(reference)
     for label, result in results.items():
         assert result.returncode == 0, result.stdout + result.stderr
         other = tree(root / f"out-{label}")
@@ -532,14 +535,14 @@ def test_check_up_to_date_then_drift(cli: CliRunner, generated: Generated, copy:
     assert result.returncode == 0, result.stdout + result.stderr
     assert "up to date" in result.stdout
 
-    edited = copy / "shop_api" / "models.py"
+    edited = copy / "shop_api" / "models" / "_state.py"
     original = edited.read_text("utf-8")
     edited.write_text(original.replace("class State(", "class Status("), "utf-8")
     before = tree(copy)
     result = generated.cli(cli, *check)
     assert result.returncode == 1, result.stdout + result.stderr
-    assert f"--- a/{copy.name}/shop_api/models.py" in result.stdout
-    assert f"+++ b/{copy.name}/shop_api/models.py" in result.stdout
+    assert f"--- a/{copy.name}/shop_api/models/_state.py" in result.stdout
+    assert f"+++ b/{copy.name}/shop_api/models/_state.py" in result.stdout
     assert "\n-class Status(" in result.stdout
     assert "\n+class State(" in result.stdout
     assert "@@ " in result.stdout
@@ -623,3 +626,36 @@ def test_unreadable_spec_exits_2(
     assert name in result.stdout + result.stderr
     assert "Traceback" not in result.stdout + result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_client_methods_document_arguments_answers_and_errors(generated: Generated) -> None:
+    """Google-style sections built from the spec's descriptions, spec text kept as data."""
+    doc = inspect.getdoc(generated.shop.client.Client.get_order)
+    assert doc is not None
+    args = doc.split("Args:\n")[1].split("\n\n")[0]
+    assert '    include_items: Embed the items ("quoted" \\ kept).' in args
+    assert "    order_id: the `orderId` path parameter" in args
+    assert "    timeout: " in args
+    returns = doc.split("Returns:\n")[1].split("\n\n")[0]
+    assert "(200): the order, or the in-band failure form" in returns
+    raises = doc.split("Raises:\n")[1]
+    assert "    NotFoundError: 404: not found" in raises
+    assert "    ApiConnectionError: " in raises
+    # documented once: the coroutine points at the synchronous method
+    awaitable = inspect.getdoc(generated.shop.client.AsyncClient.get_order)
+    assert awaitable is not None and "`Client.get_order`" in awaitable
+
+
+def test_list_answers_iterate_index_and_count(generated: Generated) -> None:
+    """A list answer is a RootModel; callers use it as the list it holds (no `.root`)."""
+    pets = generated.pets
+    listed = typing.get_type_hints(pets.client.Client.list_pets)["return"]
+    wire = [
+        {"name": "Rex", "bornAt": "2020-01-01T00:00:00Z", "nickName": None},
+        {"name": "Tom", "bornAt": "2021-01-01T00:00:00Z", "nickName": "T"},
+    ]
+    page = listed.model_validate(wire)
+    assert [pet.name for pet in page] == ["Rex", "Tom"]
+    assert len(page) == 2
+    assert page[1].nick_name == "T" and page[-1] is page.root[-1]
+    assert isinstance(page[0], pets.models.PetResponse)

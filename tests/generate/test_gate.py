@@ -100,12 +100,17 @@ def test_a_model_generator_failure_falls_back_without_the_request_response_split
 
     monkeypatch.setattr(render_models, "_run", failing_split)
     spec = tmp_path / "spec.yaml"
-    spec.write_text(TYPO.replace("strng", "string"))
+    # a readOnly property: the split is tried only where it would change something
+    spec.write_text(
+        TYPO.replace("strng", "string").replace(
+            "{type: integer}", "{type: integer, readOnly: true}"
+        )
+    )
     result = build_package(spec, "fallback_pkg")
-    assert result.ok and "models.py" in result.files
+    assert result.ok and "models/__init__.py" in result.files
     (warning,) = [f for f in result.findings if f.rule == "generate-fallback"]
     assert warning.severity.value == "warning"
     assert "could not split request and response models (KeyError: 'ThingRequest')" in (
         warning.message
     )
-    assert "class Thing(BaseModel)" in result.files["models.py"]
+    assert "class Thing(BaseModel)" in result.files["models/_thing.py"]

@@ -41,7 +41,7 @@ EXPECTED_FILES = {
     "__init__.py",
     "_runtime.py",
     "client.py",
-    "models.py",
+    "models",
     "py.typed",
 }
 #: places a `../` or absolute name could reach if it were ever used as a path
@@ -571,6 +571,60 @@ def test_symlinked_file_in_the_package_is_not_written_through(
     assert victim.read_text("utf-8") == "original = True\n"
 
 
+def test_a_refused_target_means_nothing_is_written(
+    cli: CliRunner, tmp_path: Path, minimal: Minimal
+) -> None:
+    """Every target is checked before the first is written: a symlink where the last file goes
+    refuses the run, and the files that come before it in the package stay as they were."""
+    out = tmp_path / "out"
+    assert generate_minimal(cli, minimal, out).returncode == 0
+    victim = tmp_path / "victim.py"
+    victim.write_text("original = True\n", "utf-8")
+    package = out / PACKAGE
+    last = max(p.name for p in package.glob("*.py"))
+    (package / last).unlink()
+    (package / last).symlink_to(victim)
+    changed_spec = tmp_path / "changed.yaml"  # an extra operation: client.py and more change
+    changed_spec.write_text(
+        MINIMAL.replace(
+            "components:",
+            "  /others:\n    get:\n      operationId: listOthers\n"
+            "      responses: {'204': {description: none}}\ncomponents:",
+        ),
+        "utf-8",
+    )
+    before = snapshot(tmp_path / "out")
+    done = cli("generate", changed_spec, "--out", out, "--package", PACKAGE, env=minimal.env())
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert f"refusing to write through {package / last}" in done.stderr
+    assert "nothing written" in done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    assert not changed(before, snapshot(tmp_path / "out")), "a refused run wrote files"
+    assert victim.read_text("utf-8") == "original = True\n"
+
+
+def test_a_refused_package_stops_every_package_of_the_run(
+    cli: CliRunner, tmp_path: Path, minimal: Minimal
+) -> None:
+    """Two specs in one run, the second's package folder a symlink out of the output folder:
+    the first package is not written either."""
+    first = tmp_path / "api" / "first.yaml"
+    second = tmp_path / "api" / "second.yaml"
+    first.parent.mkdir()
+    first.write_text(MINIMAL, "utf-8")
+    second.write_text(MINIMAL, "utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (out / "api_second").symlink_to(elsewhere, target_is_directory=True)
+    done = cli("generate", first, second, "--out", out, env=minimal.env())
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "resolves outside" in done.stderr and "nothing written" in done.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["api_second"]
+    assert not any(elsewhere.iterdir())
+
+
 def test_tampered_manifest_cannot_remove_files_outside(
     cli: CliRunner, tmp_path: Path, minimal: Minimal
 ) -> None:
@@ -596,3 +650,192 @@ def test_tampered_manifest_cannot_remove_files_outside(
     assert "Traceback" not in result.stdout + result.stderr
     for victim in victims:
         assert victim.read_text("utf-8") == "keep me\n", victim
+
+
+# -- spec text never chooses an import -------------------------------------------------------------
+
+#: every module a generated file may import: the standard library modules the templates and
+#: runtimes use, the libraries generated code needs (httpx, pydantic; FastAPI and its
+#: multipart parser for servers), and the package's own modules. A module a spec names (os,
+#: subprocess, pickle, ctypes, importlib...) is never among them; a template that needs
+#: another harmless module adds it here.
+ALLOWED_IMPORTS = frozenset(
+    {
+        "__future__",
+        "asyncio",
+        "base64",
+        "binascii",
+        "collections",
+        "collections.abc",
+        "contextlib",
+        "copy",
+        "dataclasses",
+        "datetime",
+        "decimal",
+        "email.utils",
+        "enum",
+        "functools",
+        "gzip",
+        "hashlib",
+        "hmac",
+        "io",
+        "ipaddress",
+        "itertools",
+        "json",
+        "logging",
+        "math",
+        "mimetypes",
+        "random",
+        "re",
+        "secrets",
+        "string",
+        "threading",
+        "time",
+        "types",
+        "typing",
+        "urllib.parse",
+        "uuid",
+        "warnings",
+        "zlib",
+        "pydantic",
+        "httpx",
+        "fastapi",
+        "fastapi.middleware.gzip",
+        "starlette.exceptions",
+        "starlette.requests",
+        "starlette.responses",
+        "starlette.routing",
+        "starlette.types",
+        # FastAPI's own form parser, which the server runtime reads multipart bodies with
+        "python_multipart",
+        "python_multipart.exceptions",
+        "python_multipart.multipart",
+    }
+)
+#: builtins datamodel-code-generator may import under another name (a field called `int`
+#: would otherwise shadow the type); nothing that runs code
+SAFE_BUILTINS = frozenset(
+    {"bool", "bytes", "dict", "float", "frozenset", "int", "list", "object", "set", "str", "tuple"}
+)
+#: the hostile specs that carry keys naming Python code, and those keys
+PYTHON_KEYS = {
+    "x_python_type_31.yaml": ("x-python-type",),
+    "x_python_import_30.yaml": ("x-python-import",),
+    "custom_type_path_31.yaml": ("customTypePath",),
+    "custom_base_path_30.yaml": ("customBasePath",),
+    "x_python_type_named_like_keywords_30.yaml": ("x-python-type", "customBasePath"),
+}
+
+
+def imports_outside_allow_list(path: Path) -> list[str]:
+    """Every import in `path` (at any depth: a function-level import counts too) of a module
+    not in ALLOWED_IMPORTS; relative imports stay inside the generated package."""
+    bad = []
+    for node in ast.walk(ast.parse(path.read_text("utf-8"), str(path))):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:  # `from . import x`, `from ._runtime import y`
+                continue
+            names = [node.module or ""]
+            if node.module == "builtins":  # `from builtins import int as int_aliased`
+                names = [f"builtins.{a.name}" for a in node.names if a.name not in SAFE_BUILTINS]
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in ("__import__", "eval", "exec")
+        ):
+            names = [f"{node.func.id}()"]
+        else:
+            continue
+        bad.extend(
+            f"{path.name}:{node.lineno}: {name}" for name in names if name not in ALLOWED_IMPORTS
+        )
+    return bad
+
+
+@pytest.mark.parametrize("name", CORPUS)
+def test_imports_only_the_allow_list(corpus: dict[str, Outcome], name: str) -> None:
+    files = list(python_files(corpus[name].package))
+    assert files
+    bad = [entry for path in files for entry in imports_outside_allow_list(path)]
+    assert not bad, bad
+
+
+@pytest.mark.parametrize(
+    "package", sorted(p.parent.name for p in (ROOT / "generated").glob("*/__init__.py"))
+)
+def test_shipped_packages_import_only_the_allow_list(package: str) -> None:
+    files = sorted((ROOT / "generated" / package).glob("*.py"))
+    assert files
+    bad = [entry for path in files for entry in imports_outside_allow_list(path)]
+    assert not bad, bad
+
+
+@pytest.mark.parametrize("name", sorted(PYTHON_KEYS))
+def test_keys_naming_python_are_removed_with_a_warning_each(
+    corpus: dict[str, Outcome], name: str
+) -> None:
+    """One warning per key, at the line the key is written on, with its JSON pointer and the
+    rule id; nothing the spec names reaches the code, and a property merely named like the
+    keyword keeps its field."""
+    outcome = corpus[name]
+    keys = PYTHON_KEYS[name]
+    spec = outcome.root / "spec" / name
+    lines = spec.read_text("utf-8").splitlines()
+    written_on = {
+        number
+        for number, line in enumerate(lines, 1)
+        if not line.lstrip().startswith("#")
+        and any(f" {key}:" in line or f"{{{key}:" in line or f", {key}:" in line for key in keys)
+        and "description: an ordinary property" not in line
+    }
+    assert written_on, "the spec carries the key"
+    warnings = [
+        line for line in outcome.generate.stdout.splitlines() if "python-extension-removed" in line
+    ]
+    reported = set()
+    for line in warnings:
+        where, _, rest = line.partition(": warning python-extension-removed: ")
+        assert rest, line
+        file, number, _column = where.rsplit(":", 2)
+        assert Path(file).name == name
+        assert rest.endswith("]") and "/" in rest.rsplit("[", 1)[1], line  # the JSON pointer
+        reported.add(int(number))
+    assert written_on <= reported, (sorted(written_on), warnings)
+    models = _models_source(outcome.package)
+    for module in ("os", "subprocess", "shutil", "pickle", "ctypes", "importlib", "socket"):
+        assert f"import {module}" not in models and f"from {module} " not in models, module
+    if name == "custom_type_path_31.yaml":
+        assert 'alias="customTypePath"' in models  # the property named so is a field still
+
+
+def test_python_keys_are_removed_in_sibling_files_too(cli: CliRunner, tmp_path: Path) -> None:
+    """A key in a file the spec `$ref`s is found and reported at that file's line."""
+    (tmp_path / "api.yaml").write_text(
+        MINIMAL.replace('"#/components/schemas/Thing"', '"parts.yaml#/Thing"'), "utf-8"
+    )
+    (tmp_path / "parts.yaml").write_text(
+        "Thing:\n  type: object\n  properties:\n"
+        "    run: {type: string, x-python-type: os.system}\n",
+        "utf-8",
+    )
+    done = cli("generate", "api.yaml", "--out", "out", "--package", PACKAGE, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (
+        "parts.yaml:4:25: warning python-extension-removed: `x-python-type` names Python code"
+        in done.stdout
+    ), done.stdout
+    assert "[/Thing/properties/run/x-python-type]" in done.stdout
+    models = _models_source(tmp_path / "out" / PACKAGE)
+    assert "class Thing(BaseModel)" in models and "system" not in models
+
+
+def _models_source(package: Path) -> str:
+    """The source of every model module of a generated package, in order (not the
+    `models/__init__.py` the template writes, which loads them lazily through importlib)."""
+    return "\n".join(
+        module.read_text("utf-8")
+        for module in sorted((package / "models").rglob("*.py"))
+        if module.name != "__init__.py"
+    )

@@ -154,6 +154,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Generated]:
         target = root / package
         target.mkdir()
         for name, text in result.files.items():
+            (target / name).parent.mkdir(exist_ok=True)
             (target / name).write_text(text, "utf-8")
     sys.path.insert(0, str(root))
     importlib.invalidate_caches()
@@ -230,7 +231,7 @@ class QuickstartHandlers(Recorder):
         data.pop("items", None)
         data.pop("processing_options", None)
         fid = new_id()
-        stored = self.models.FulfillmentResponse.model_validate(
+        stored = self.models.Fulfillment.model_validate(
             {
                 **data,
                 "id": fid,
@@ -244,9 +245,7 @@ class QuickstartHandlers(Recorder):
     async def list_fulfillments(self, request: Any) -> Any:
         if (failure := self.enter("list_fulfillments", request)) is not None:
             return failure
-        return self._page(
-            list(self.fulfillments.values()), request, self.models.FulfillmentListResponse
-        )
+        return self._page(list(self.fulfillments.values()), request, self.models.FulfillmentList)
 
     async def create_fulfillment(self, request: Any) -> Any:
         if (failure := self.enter("create_fulfillment", request)) is not None:
@@ -261,7 +260,7 @@ class QuickstartHandlers(Recorder):
         if request.async_:
             return self._accepted(request)
         created = [self._fulfillment(f.model_dump(exclude_none=True)) for f in request.body.data]
-        return self.models.FulfillmentBulkCreateResponseResponse(data=created)
+        return self.models.FulfillmentBulkCreateResponse(data=created)
 
     async def get_fulfillment(self, request: Any) -> Any:
         if (failure := self.enter("get_fulfillment", request)) is not None:
@@ -298,7 +297,7 @@ class QuickstartHandlers(Recorder):
             raise self.server.ApiFailure(
                 404, self.server.error_reply(404, f"No fulfillment {number}.").body
             )
-        item = self.models.FulfillmentItemResponse.model_validate(
+        item = self.models.FulfillmentItem.model_validate(
             {**data, "id": new_id(), "fulfillment_id": parent.id}
         )
         self.items[item.id] = item
@@ -307,9 +306,7 @@ class QuickstartHandlers(Recorder):
     async def list_fulfillment_items(self, request: Any) -> Any:
         if (failure := self.enter("list_fulfillment_items", request)) is not None:
             return failure
-        return self._page(
-            list(self.items.values()), request, self.models.FulfillmentItemListResponse
-        )
+        return self._page(list(self.items.values()), request, self.models.FulfillmentItemList)
 
     async def create_fulfillment_item(self, request: Any) -> Any:
         if (failure := self.enter("create_fulfillment_item", request)) is not None:
@@ -320,7 +317,7 @@ class QuickstartHandlers(Recorder):
         if (failure := self.enter("create_fulfillment_items", request)) is not None:
             return failure
         created = [self._item(i.model_dump(exclude_none=True)) for i in request.body.data]
-        return self.models.FulfillmentItemBulkCreateResponseResponse(
+        return self.models.FulfillmentItemBulkCreateResponse(
             data=[{"id": item.id} for item in created]
         )
 
@@ -392,7 +389,7 @@ class V1Handlers(Recorder):
         number = self._key(request.key)
         if number is None:
             return self._reasons(404, 53100340, f"Nothing matches the key {request.key}.")
-        return self.models.GetFulfillmentResponseResponse(
+        return self.models.GetFulfillmentResponse(
             success=True, fulfillment=self.fulfillments[number]
         )
 
@@ -446,7 +443,7 @@ class V1Handlers(Recorder):
         item = self.items.get(request.id_)
         if item is None:
             return self._reasons(404, 53100440, f"No fulfillment item has the id {request.id_}.")
-        return self.models.GetFulfillmentItemResponseResponse(success=True, fulfillment_item=item)
+        return self.models.GetFulfillmentItemResponse(success=True, fulfillment_item=item)
 
     async def update_fulfillment_item(self, request: Any) -> Any:
         if (failure := self.enter("update_fulfillment_item", request)) is not None:
@@ -546,7 +543,7 @@ def test_quickstart_fulfillments_every_operation(quickstart: Running) -> None:
             zuora_entity_ids="entity-1",
             track_id="track-1",
         )
-        assert isinstance(created, m.FulfillmentResponse)
+        assert isinstance(created, m.Fulfillment)
         assert created.carrier == "DHL" and created.quantity == 2
         seen = quickstart.handlers.requests("create_fulfillment")[-1]
         assert seen.fields == ["id,state", "quantity"]  # repeated, never split on commas
@@ -568,7 +565,7 @@ def test_quickstart_fulfillments_every_operation(quickstart: Running) -> None:
                 data=[qs_create_body(m).model_dump(exclude_none=True) for _ in range(4)]
             )
         )
-        assert isinstance(bulk, m.FulfillmentBulkCreateResponseResponse) and len(bulk.data) == 4
+        assert isinstance(bulk, m.FulfillmentBulkCreateResponse) and len(bulk.data) == 4
 
         listed = list(client.iter_list_fulfillments(page_size=2))
         assert {f.id for f in listed} == set(quickstart.handlers.fulfillments)
@@ -599,7 +596,7 @@ def test_quickstart_items_every_operation_async(quickstart: Running) -> None:
                     fulfillment_number=parent.fulfillment_number, description="box 1"
                 )
             )
-            assert isinstance(item, m.FulfillmentItemResponse)
+            assert isinstance(item, m.FulfillmentItem)
             assert item.fulfillment_id == parent.id
             bulk = await client.create_fulfillment_items(
                 m.FulfillmentItemBulkCreateRequest(
@@ -712,7 +709,7 @@ def test_quickstart_retries_503_and_429(quickstart: Running) -> None:
         again = client.create_fulfillment(
             qs_create_body(m), extra_headers={"idempotency-key": "qs-key-1"}
         )
-        assert isinstance(again, m.FulfillmentResponse)
+        assert isinstance(again, m.Fulfillment)
         attempts = quickstart.handlers.requests("create_fulfillment")[-2:]
         assert [a.context.idempotency_key for a in attempts] == ["qs-key-1", "qs-key-1"]
 
@@ -727,7 +724,7 @@ def test_quickstart_automatic_idempotency_key_is_reused_across_retries(
         server.error_reply(503, "Try again."),
     )
     with quickstart.client() as client:
-        assert isinstance(client.create_fulfillment(qs_create_body(m)), m.FulfillmentResponse)
+        assert isinstance(client.create_fulfillment(qs_create_body(m)), m.Fulfillment)
     keys = [a.context.idempotency_key for a in quickstart.handlers.requests("create_fulfillment")]
     assert len(keys) == 3 and keys[0] and len(set(keys)) == 1
 
@@ -797,7 +794,7 @@ def test_v1_fulfillments_every_operation(v1: Running) -> None:
     m = v1.package.models
     with v1.client() as client:
         created = client.create_fulfillments(
-            m.CreateFulfillmentsRequestRequest(fulfillments=[v1_fulfillment(m, 3)]),
+            m.CreateFulfillmentsRequest(fulfillments=[v1_fulfillment(m, 3)]),
             zuora_entity_ids="entity-9",
             extra_headers={"Zuora-Track-Id": "v1-track"},
         )
@@ -827,7 +824,7 @@ def test_v1_items_every_operation_async(v1: Running) -> None:
     async def scenario() -> None:
         async with v1.async_client() as client:
             created = await client.create_fulfillments(
-                m.CreateFulfillmentsRequestRequest(fulfillments=[v1_fulfillment(m)])
+                m.CreateFulfillmentsRequest(fulfillments=[v1_fulfillment(m)])
             )
             number = created.fulfillments[0].fulfillment_number
             items = await client.create_fulfillment_items(
@@ -854,9 +851,7 @@ def test_v1_items_every_operation_async(v1: Running) -> None:
 def test_v1_business_error_is_http_200_success_false(v1: Running) -> None:
     m = v1.package.models
     with v1.client() as client, pytest.raises(v1.package.BadRequestError) as caught:
-        client.create_fulfillments(
-            m.CreateFulfillmentsRequestRequest(fulfillments=[v1_fulfillment(m, 0)])
-        )
+        client.create_fulfillments(m.CreateFulfillmentsRequest(fulfillments=[v1_fulfillment(m, 0)]))
     assert caught.value.status_code == 200
     assert caught.value.body == {
         "success": False,
@@ -899,7 +894,7 @@ def test_v1_retries_429_and_500_with_the_same_idempotency_key(v1: Running) -> No
     )
     with v1.client() as client:
         created = client.create_fulfillments(
-            m.CreateFulfillmentsRequestRequest(fulfillments=[v1_fulfillment(m)]),
+            m.CreateFulfillmentsRequest(fulfillments=[v1_fulfillment(m)]),
             extra_headers={"Idempotency-Key": "v1-key-7"},
         )
     assert isinstance(created, m.CreateFulfillmentsResponse)
@@ -930,7 +925,7 @@ def test_v1_503_is_retried_and_undocumented_statuses_are_refused(
         running = Running(generated.v1, lenient, live.url)
         with running.client() as client:
             created = client.create_fulfillments(
-                m.CreateFulfillmentsRequestRequest(fulfillments=[v1_fulfillment(m)])
+                m.CreateFulfillmentsRequest(fulfillments=[v1_fulfillment(m)])
             )
             number = created.fulfillments[0].fulfillment_number
             lenient.fail_next("get_fulfillment", unavailable, unavailable)
@@ -946,7 +941,7 @@ def test_v1_gzip_both_ways(v1: Running) -> None:
     )
     many = [v1_fulfillment(m, i + 1) for i in range(12)]
     with v1.client(gzip_requests=True, http_client=http) as client:
-        created = client.create_fulfillments(m.CreateFulfillmentsRequestRequest(fulfillments=many))
+        created = client.create_fulfillments(m.CreateFulfillmentsRequest(fulfillments=many))
         seen = v1.handlers.requests("create_fulfillments")[-1]
         assert seen.context.headers["content-encoding"] == "gzip"
         assert len(seen.body.fulfillments) == 12

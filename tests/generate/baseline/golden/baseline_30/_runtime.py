@@ -27,6 +27,7 @@ import random
 import re
 import time
 import uuid
+import zlib
 from collections.abc import (
     AsyncIterator,
     Awaitable,
@@ -56,6 +57,7 @@ import httpx
 import pydantic
 
 __all__ = [
+    "DEFAULT_MAX_RESPONSE_SIZE",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
     "INITIAL_RETRY_DELAY",
@@ -89,6 +91,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "ResponseBody",
+    "ResponseTooLargeError",
     "ResponseValidationError",
     "StreamedResponse",
     "UnexpectedStatusError",
@@ -140,7 +143,12 @@ INITIAL_RETRY_DELAY: Final = 0.5
 MAX_RETRY_DELAY: Final = 8.0
 """Cap of the exponential backoff, in seconds."""
 MAX_RETRY_AFTER: Final = 60.0
-"""Cap applied to a server-provided ``Retry-After`` / ``RateLimit-Reset`` delay, in seconds."""
+"""Default cap on a server-provided ``Retry-After`` / ``RateLimit-Reset`` delay, in seconds
+(the client option ``max_retry_after``)."""
+DEFAULT_MAX_RESPONSE_SIZE: Final = 64 * 1024 * 1024
+"""Default limit on a response body, in bytes once decompressed (the client option
+``max_response_size``): a larger answer, such as a gzip bomb, raises
+:class:`ResponseTooLargeError` without being read further."""
 RETRYABLE_STATUSES: Final = frozenset({429, 500, 502, 503, 504})
 
 _TRACK_ID_MAX_LENGTH: Final = 64
@@ -308,6 +316,15 @@ class ResponseValidationError(ApiError):
     ):
         super().__init__(message, **kwargs)
         self.validation_error = validation_error
+
+
+class ResponseTooLargeError(ApiError):
+    """The response body (decompressed) is larger than the client's ``max_response_size``;
+    reading stopped there. ``limit`` is that size in bytes."""
+
+    def __init__(self, message: str, *, limit: int, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.limit = limit
 
 
 class PaginationError(RuntimeError):
@@ -1468,10 +1485,14 @@ def backoff_delay(
 
 
 def retry_after_delay(
-    headers: httpx.Headers, *, now: Callable[[], float] = time.time
+    headers: httpx.Headers,
+    *,
+    now: Callable[[], float] = time.time,
+    cap: float = MAX_RETRY_AFTER,
 ) -> float | None:
     """The delay the server asks for (``Retry-After`` seconds or HTTP-date, else
-    ``RateLimit-Reset`` seconds), capped at :data:`MAX_RETRY_AFTER`; None when absent/invalid."""
+    ``RateLimit-Reset`` seconds), capped at ``cap`` (default :data:`MAX_RETRY_AFTER`); None
+    when absent/invalid."""
     delay: float | None = None
     retry_after = headers.get("retry-after")
     if retry_after:
@@ -1499,7 +1520,7 @@ def retry_after_delay(
                     delay -= now()
     if delay is None or math.isnan(delay):
         return None
-    return min(max(delay, 0.0), MAX_RETRY_AFTER)
+    return min(max(delay, 0.0), cap)
 
 
 def _is_permanent_transport_error(exc: httpx.TransportError) -> bool:
@@ -1750,6 +1771,146 @@ def parse_response(
 
 
 # --------------------------------------------------------------------------------------------
+# Reading a response body within the size limit and the deadline
+# --------------------------------------------------------------------------------------------
+
+_INFLATED: Final = frozenset({"gzip", "x-gzip", "deflate"})
+
+
+class _BodyReader:
+    """Collects a streamed body, decompressing gzip/deflate itself with a bound on every step,
+    so a small compressed answer can never inflate past ``limit`` in memory (httpx's own
+    decoder inflates each network chunk whole). Other encodings go through httpx's decoder,
+    still counted. Past ``deadline_at`` (a ``time.monotonic`` instant) it raises ReadTimeout."""
+
+    __slots__ = (
+        "chunks",
+        "deadline_at",
+        "inflater",
+        "limit",
+        "operation_id",
+        "response",
+        "size",
+    )
+
+    def __init__(
+        self,
+        response: httpx.Response,
+        limit: int | None,
+        deadline_at: float | None,
+        operation_id: str | None,
+    ) -> None:
+        self.response = response
+        self.operation_id = operation_id
+        self.limit = limit
+        self.deadline_at = deadline_at
+        self.chunks: list[bytes] = []
+        self.size = 0
+        encoding = response.headers.get("content-encoding", "").strip().lower()
+        self.inflater = (
+            zlib.decompressobj(zlib.MAX_WBITS | 32) if encoding in _INFLATED else None
+        )
+
+    @property
+    def raw(self) -> bool:
+        """Whether to read the raw (still encoded) stream and decompress it here."""
+        return self.inflater is not None or not self.response.headers.get(
+            "content-encoding"
+        )
+
+    def feed(self, data: bytes) -> None:
+        if self.deadline_at is not None and time.monotonic() > self.deadline_at:
+            raise httpx.ReadTimeout(
+                "the call's deadline passed while reading the response",
+                request=self.response.request,
+            )
+        inflater = self.inflater
+        if inflater is None:
+            self._keep(data)
+            return
+        try:
+            while data:
+                room = 0 if self.limit is None else self.limit - self.size + 1
+                self._keep(inflater.decompress(data, room))
+                data = inflater.unconsumed_tail
+        except zlib.error as exc:
+            raise httpx.DecodingError(
+                f"the response body is not valid gzip/deflate data: {exc}",
+                request=self.response.request,
+            ) from None
+
+    def _keep(self, data: bytes) -> None:
+        self.size += len(data)
+        if self.limit is not None and self.size > self.limit:
+            raise self._too_large()
+        if data:
+            self.chunks.append(data)
+
+    def finish(self) -> None:
+        if self.inflater is not None:
+            self._keep(self.inflater.flush())
+        self.response._content = b"".join(
+            self.chunks
+        )  # what `response.read()` would set
+
+    def _too_large(self) -> ResponseTooLargeError:
+        response = self.response
+        request = response.request
+        limit = self.limit or 0
+        where = self.operation_id or f"{request.method} {request.url}"
+        return ResponseTooLargeError(
+            f"HTTP {response.status_code} from {where}: the response body is larger than "
+            f"max_response_size ({limit:,} bytes once decompressed); reading stopped there",
+            limit=limit,
+            status_code=response.status_code,
+            headers=response.headers,
+            operation_id=self.operation_id,
+            method=request.method,
+            url=str(request.url),
+        )
+
+    def check_read(self) -> bool:
+        """For a response already read (a mock transport): check its size; True if so."""
+        if not self.response.is_stream_consumed:
+            return False
+        self.size = len(self.response.content)
+        if self.limit is not None and self.size > self.limit:
+            raise self._too_large()
+        return True
+
+
+def _read_body(response: httpx.Response, plan: _RequestPlan) -> None:
+    """Read a streamed response (sync) within the size limit and the deadline; closes it."""
+    reader = _BodyReader(
+        response, plan.max_response_size, plan.deadline_at, plan.operation_id
+    )
+    try:
+        if reader.check_read():
+            return
+        for data in response.iter_raw() if reader.raw else response.iter_bytes():
+            reader.feed(data)
+        reader.finish()
+    finally:
+        response.close()
+
+
+async def _aread_body(response: httpx.Response, plan: _RequestPlan) -> None:
+    """Read a streamed response (async) within the size limit and the deadline; closes it."""
+    reader = _BodyReader(
+        response, plan.max_response_size, plan.deadline_at, plan.operation_id
+    )
+    try:
+        if reader.check_read():
+            return
+        chunks = response.aiter_raw() if reader.raw else response.aiter_bytes()
+        async for data in chunks:
+            reader.feed(data)
+        reader.finish()
+    finally:
+        await response.aclose()
+
+
+# --------------------------------------------------------------------------------------------
 # One logical call: the decisions shared by the sync and async loops
 # --------------------------------------------------------------------------------------------
 
@@ -1770,9 +1931,13 @@ class _RequestPlan:
     __slots__ = (
         "accepted_model",
         "content",
+        "deadline",
+        "deadline_at",
         "headers",
         "idempotency_key",
+        "max_response_size",
         "max_retries",
+        "max_retry_after",
         "method",
         "operation_id",
         "request_id_header",
@@ -1803,6 +1968,9 @@ class _RequestPlan:
         success_flag: str | None,
         retryable_flag: str | None,
         request_id_header: str | None,
+        deadline: float | None = None,
+        max_response_size: int | None = DEFAULT_MAX_RESPONSE_SIZE,
+        max_retry_after: float = MAX_RETRY_AFTER,
     ) -> None:
         self.method = method
         self.url = url
@@ -1819,6 +1987,43 @@ class _RequestPlan:
         self.success_flag = success_flag
         self.retryable_flag = retryable_flag
         self.request_id_header = request_id_header
+        self.deadline = deadline
+        #: the `time.monotonic()` instant the whole call (every attempt and wait) must end by
+        self.deadline_at = None if deadline is None else time.monotonic() + deadline
+        self.max_response_size = max_response_size
+        self.max_retry_after = max_retry_after
+
+    def timeout_for_attempt(self) -> float | httpx.Timeout:
+        """The per-attempt timeout, each phase cut to what is left of the deadline."""
+        if self.deadline_at is None:
+            return self.timeout
+        left = self.deadline_at - time.monotonic()
+        if left <= 0:
+            raise self._failure(
+                httpx.TimeoutException(
+                    f"the call's deadline of {self.deadline:g}s passed"
+                ),
+                0,
+            )
+        base = (
+            self.timeout
+            if isinstance(self.timeout, httpx.Timeout)
+            else httpx.Timeout(self.timeout)
+        )
+
+        def cut(phase: float | None) -> float:
+            return left if phase is None else min(phase, left)
+
+        return httpx.Timeout(
+            connect=cut(base.connect),
+            read=cut(base.read),
+            write=cut(base.write),
+            pool=cut(base.pool),
+        )
+
+    def _fits(self, delay: float) -> bool:
+        """Whether waiting `delay` seconds still leaves time for another attempt."""
+        return self.deadline_at is None or time.monotonic() + delay < self.deadline_at
 
     def headers_for_attempt(self) -> httpx.Headers:
         """Headers of one attempt; a callable token is called again for every attempt."""
@@ -1835,30 +2040,40 @@ class _RequestPlan:
         """Delay before the next attempt, or raise ApiConnectionError / ApiTimeoutError."""
         if self._may_retry(retry_index) and not _is_permanent_transport_error(exc):
             delay = backoff_delay(retry_index)
-            _log.debug(
-                "retrying %s %s after %s in %.2fs",
-                self.method,
-                self.url,
-                type(exc).__name__,
-                delay,
-            )
-            return delay
+            if self._fits(delay):
+                _log.debug(
+                    "retrying %s %s after %s in %.2fs",
+                    self.method,
+                    self.url,
+                    type(exc).__name__,
+                    delay,
+                )
+                return delay
+        raise self._failure(exc, retry_index + 1) from exc
+
+    def _failure(self, exc: httpx.TransportError, attempts: int) -> ApiConnectionError:
         where = self.operation_id or f"{self.method} {self.url}"
-        attempts = retry_index + 1
-        cls = (
-            ApiTimeoutError
-            if isinstance(exc, httpx.TimeoutException)
-            else ApiConnectionError
+        timed_out = isinstance(exc, httpx.TimeoutException)
+        cls = ApiTimeoutError if timed_out else ApiConnectionError
+        what = "timed out" if timed_out else "connection failed"
+        after = (
+            f" after {attempts} attempt{'s' if attempts != 1 else ''}"
+            if attempts
+            else ""
         )
-        what = "timed out" if cls is ApiTimeoutError else "connection failed"
-        raise cls(
-            f"{where} {what} after {attempts} attempt{'s' if attempts != 1 else ''}: "
-            f"{type(exc).__name__}: {exc}",
+        ended = ""
+        if (
+            self.deadline_at is not None
+            and time.monotonic() >= self.deadline_at - 0.001
+        ):
+            ended = f" (the call's deadline of {self.deadline:g}s is spent)"
+        return cls(
+            f"{where} {what}{after}{ended}: {type(exc).__name__}: {exc}",
             cause=exc,
             operation_id=self.operation_id,
             method=self.method,
             url=self.url,
-        ) from exc
+        )
 
     def on_response(self, response: httpx.Response, retry_index: int) -> _Retry | _Done:
         """Retry (with a delay) or finish with the parsed value; raises typed errors."""
@@ -1867,17 +2082,20 @@ class _RequestPlan:
             parsed = _decode_json(response)
             body = None if parsed is _NO_JSON else parsed
             if should_retry_status(status, body, self.retryable_flag):
-                delay = retry_after_delay(response.headers)
+                delay = retry_after_delay(response.headers, cap=self.max_retry_after)
                 if delay is None:
                     delay = backoff_delay(retry_index)
-                _log.debug(
-                    "retrying %s %s after HTTP %d in %.2fs",
-                    self.method,
-                    self.url,
-                    status,
-                    delay,
-                )
-                return _Retry(delay)
+                if self._fits(
+                    delay
+                ):  # else: the deadline leaves no time; raise the error
+                    _log.debug(
+                        "retrying %s %s after HTTP %d in %.2fs",
+                        self.method,
+                        self.url,
+                        status,
+                        delay,
+                    )
+                    return _Retry(delay)
         return _Done(
             parse_response(
                 response,
@@ -1916,6 +2134,9 @@ class _ClientCore:
     base_url: str
     timeout: float | httpx.Timeout
     max_retries: int
+    deadline: float | None
+    max_response_size: int | None
+    max_retry_after: float
     gzip_requests: bool
     accept_gzip: bool
     track_id: str | None
@@ -1932,9 +2153,23 @@ class _ClientCore:
         accept_gzip: bool,
         default_headers: Mapping[str, str] | None,
         track_id: str | None,
+        deadline: float | None = None,
+        max_response_size: int | None = DEFAULT_MAX_RESPONSE_SIZE,
+        max_retry_after: float = MAX_RETRY_AFTER,
     ) -> None:
         if max_retries < 0:
             raise ValueError("max_retries must be >= 0")
+        if deadline is not None and not deadline > 0:
+            raise ValueError("deadline must be a positive number of seconds (or None)")
+        if max_response_size is not None and max_response_size < 0:
+            raise ValueError(
+                "max_response_size must be >= 0 bytes (or None for no limit)"
+            )
+        if not max_retry_after >= 0:
+            raise ValueError("max_retry_after must be >= 0 seconds")
+        self.deadline = deadline
+        self.max_response_size = max_response_size
+        self.max_retry_after = max_retry_after
         self.base_url = resolve_base_url(
             base_url, server, self._servers, self._default_server
         )
@@ -2045,6 +2280,9 @@ class _ClientCore:
             success_flag=self._success_flag,
             retryable_flag=self._retryable_flag,
             request_id_header=self._request_id_header,
+            deadline=self.deadline,
+            max_response_size=self.max_response_size,
+            max_retry_after=self.max_retry_after,
         )
 
 
@@ -2121,7 +2359,27 @@ def _streamable(plan: _RequestPlan, response: httpx.Response) -> bool:
 
 
 class BaseClient(_ClientCore):
-    """Synchronous base client over ``httpx.Client``."""
+    """Synchronous base client over ``httpx.Client``.
+
+    Options (the same for :class:`AsyncBaseClient`):
+
+    * ``base_url`` or ``server`` (a preset name): where to send requests;
+    * ``token``: a bearer token, or a callable returning one (called for every attempt);
+    * ``timeout``: per attempt (seconds, or an ``httpx.Timeout`` per phase);
+    * ``max_retries``: retries after the first attempt, for retryable answers and transport
+      errors of calls that are safe to repeat (idempotent, or sent with an Idempotency-Key);
+    * ``deadline``: seconds the whole call may take, every attempt and every wait between
+      them included (None: no limit). Each attempt's timeout is cut to what is left, and a wait
+      that would pass the deadline is not taken: the error at hand is raised instead
+      (:class:`ApiTimeoutError` once the time is spent);
+    * ``max_retry_after``: the longest wait a server may ask for with ``Retry-After`` or
+      ``RateLimit-Reset`` (default :data:`MAX_RETRY_AFTER`, 60 s); a longer request is cut to it;
+    * ``max_response_size``: the largest response body read, in bytes once decompressed
+      (default :data:`DEFAULT_MAX_RESPONSE_SIZE`, 64 MiB; None: no limit). A larger one (a gzip
+      bomb) raises :class:`ResponseTooLargeError` and is not read further. The body a
+      ``..._stream`` method hands over is read by the caller, piece by piece, and not limited;
+    * ``gzip_requests`` / ``accept_gzip``, ``default_headers``, ``track_id``, ``http_client``.
+    """
 
     def __init__(
         self,
@@ -2136,6 +2394,9 @@ class BaseClient(_ClientCore):
         default_headers: Mapping[str, str] | None = None,
         track_id: str | None = None,
         http_client: httpx.Client | None = None,
+        deadline: float | None = None,
+        max_response_size: int | None = DEFAULT_MAX_RESPONSE_SIZE,
+        max_retry_after: float = MAX_RETRY_AFTER,
     ) -> None:
         self._configure(
             base_url,
@@ -2147,6 +2408,9 @@ class BaseClient(_ClientCore):
             accept_gzip=accept_gzip,
             default_headers=default_headers,
             track_id=track_id,
+            deadline=deadline,
+            max_response_size=max_response_size,
+            max_retry_after=max_retry_after,
         )
         self._owns_client = http_client is None
         self._client = (
@@ -2225,11 +2489,12 @@ class BaseClient(_ClientCore):
                 plan.url,
                 headers=plan.headers_for_attempt(),
                 content=plan.content,
-                timeout=plan.timeout,
+                timeout=plan.timeout_for_attempt(),
             )
             outcome: _Retry | _Done
             try:
-                response = self._client.send(request)
+                response = self._client.send(request, stream=True)
+                _read_body(response, plan)
             except httpx.TransportError as exc:
                 outcome = _Retry(plan.on_transport_error(exc, retry_index))
             else:
@@ -2290,7 +2555,7 @@ class BaseClient(_ClientCore):
                 plan.url,
                 headers=plan.headers_for_attempt(),
                 content=plan.content,
-                timeout=plan.timeout,
+                timeout=plan.timeout_for_attempt(),
             )
             try:
                 response = self._client.send(request, stream=True)
@@ -2301,7 +2566,7 @@ class BaseClient(_ClientCore):
                     if _streamable(plan, response):
                         yield StreamedResponse(response, plan.request_id_header)
                         return
-                    response.read()
+                    _read_body(response, plan)
                     outcome = plan.on_response(response, retry_index)
                     if isinstance(
                         outcome, _Done
@@ -2349,6 +2614,9 @@ class AsyncBaseClient(_ClientCore):
         default_headers: Mapping[str, str] | None = None,
         track_id: str | None = None,
         http_client: httpx.AsyncClient | None = None,
+        deadline: float | None = None,
+        max_response_size: int | None = DEFAULT_MAX_RESPONSE_SIZE,
+        max_retry_after: float = MAX_RETRY_AFTER,
     ) -> None:
         self._configure(
             base_url,
@@ -2360,6 +2628,9 @@ class AsyncBaseClient(_ClientCore):
             accept_gzip=accept_gzip,
             default_headers=default_headers,
             track_id=track_id,
+            deadline=deadline,
+            max_response_size=max_response_size,
+            max_retry_after=max_retry_after,
         )
         self._owns_client = http_client is None
         self._client = (
@@ -2442,11 +2713,12 @@ class AsyncBaseClient(_ClientCore):
                 plan.url,
                 headers=plan.headers_for_attempt(),
                 content=plan.content,
-                timeout=plan.timeout,
+                timeout=plan.timeout_for_attempt(),
             )
             outcome: _Retry | _Done
             try:
-                response = await self._client.send(request)
+                response = await self._client.send(request, stream=True)
+                await _aread_body(response, plan)
             except httpx.TransportError as exc:
                 outcome = _Retry(plan.on_transport_error(exc, retry_index))
             else:
@@ -2507,7 +2779,7 @@ class AsyncBaseClient(_ClientCore):
                 plan.url,
                 headers=plan.headers_for_attempt(),
                 content=plan.content,
-                timeout=plan.timeout,
+                timeout=plan.timeout_for_attempt(),
             )
             try:
                 response = await self._client.send(request, stream=True)
@@ -2518,7 +2790,7 @@ class AsyncBaseClient(_ClientCore):
                     if _streamable(plan, response):
                         yield AsyncStreamedResponse(response, plan.request_id_header)
                         return
-                    await response.aread()
+                    await _aread_body(response, plan)
                     outcome = plan.on_response(response, retry_index)
                     if isinstance(
                         outcome, _Done

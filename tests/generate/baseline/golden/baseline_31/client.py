@@ -57,6 +57,23 @@ class Client(BaseClient):
         """Path parameters holding one value, in every style.
 
         `GET /path/primitive/{simple}/{simpleX}/{label}/{labelX}/{matrix}/{matrixX}` (operationId `pathPrimitive`).
+
+        Args:
+            simple: the `simple` path parameter
+            simple_x: the `simpleX` path parameter
+            label: the `label` path parameter
+            label_x: the `labelX` path parameter
+            matrix: the `matrix` path parameter
+            matrix_x: the `matrixX` path parameter
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            models.Echo (200): What the server parsed, as JSON
+
+        Raises:
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
             "GET",
@@ -95,6 +112,23 @@ class Client(BaseClient):
         """Path parameters holding arrays, in every style.
 
         `GET /path/array/{simple}/{simpleX}/{label}/{labelX}/{matrix}/{matrixX}` (operationId `pathArray`).
+
+        Args:
+            simple: the `simple` path parameter
+            simple_x: the `simpleX` path parameter
+            label: the `label` path parameter
+            label_x: the `labelX` path parameter
+            matrix: the `matrix` path parameter
+            matrix_x: the `matrixX` path parameter
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            models.Echo (200): What the server parsed, as JSON
+
+        Raises:
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
             "GET",
@@ -133,6 +167,23 @@ class Client(BaseClient):
         """Path parameters holding objects, in every style.
 
         `GET /path/object/{simple}/{simpleX}/{label}/{labelX}/{matrix}/{matrixX}` (operationId `pathObject`).
+
+        Args:
+            simple: the `simple` path parameter
+            simple_x: the `simpleX` path parameter
+            label: the `label` path parameter
+            label_x: the `labelX` path parameter
+            matrix: the `matrix` path parameter
+            matrix_x: the `matrixX` path parameter
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            models.Echo (200): What the server parsed, as JSON
+
+        Raises:
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
             "GET",
@@ -179,6 +230,31 @@ class Client(BaseClient):
         """Query parameters in every style, with `content` and allowReserved.
 
         `GET /query` (operationId `queryStyles`).
+
+        Args:
+            form: the `form` query parameter
+            form_list: the `formList` query parameter
+            form_csv: the `formCsv` query parameter
+            form_object: the `formObject` query parameter
+            spaced: the `spaced` query parameter
+            piped: the `piped` query parameter
+            piped_object: the `pipedObject` query parameter
+            deep: the `deep` query parameter
+            inline: the `inline` query parameter
+            reserved: the `reserved` query parameter
+            kind: the `kind` query parameter
+            when: the `when` query parameter
+            where: the `where` query parameter
+            limit: the `limit` query parameter
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            models.Echo (200): What the server parsed, as JSON
+
+        Raises:
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
             "GET",
@@ -221,6 +297,19 @@ class Client(BaseClient):
         """An exploded form object takes its properties as query keys.
 
         `GET /query/exploded` (operationId `queryExplodedObject`).
+
+        Args:
+            color: the `color` query parameter
+            page: the `page` query parameter
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            models.Echo (200): What the server parsed, as JSON
+
+        Raises:
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
             "GET",
@@ -254,6 +343,22 @@ class Client(BaseClient):
         """Header parameters in every form.
 
         `GET /headers` (operationId `headerStyles`).
+
+        Args:
+            x_plain: the `X-Plain` header parameter
+            x_list: the `X-List` header parameter
+            x_object: the `X-Object` header parameter
+            x_object_exploded: the `X-Object-Exploded` header parameter
+            x_json: the `X-Json` header parameter
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            models.Echo (200): What the server parsed, as JSON
+
+        Raises:
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
             "GET",
@@ -291,6 +396,21 @@ class Client(BaseClient):
         """Cookie parameters in every form.
 
         `GET /cookies` (operationId `cookieStyles`).
+
+        Args:
+            session: the `session` cookie parameter
+            tags: the `tags` cookie parameter
+            repeated: the `repeated` cookie parameter
+            shade: the `shade` cookie parameter
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            models.Echo (200): What the server parsed, as JSON
+
+        Raises:
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
             "GET",
@@ -322,6 +442,19 @@ class Client(BaseClient):
         """A JSON body and a JSON answer.
 
         `POST /bodies/json` (operationId `createPet`).
+
+        Args:
+            body: the request body (sent as `application/json`)
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            models.PetResponse (201): created
+
+        Raises:
+            BadRequestError: 400: invalid
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
             "POST",
@@ -348,6 +481,18 @@ class Client(BaseClient):
         """A form-urlencoded body, with per-property encoding.
 
         `POST /bodies/form` (operationId `submitForm`).
+
+        Args:
+            body: the request body (sent as `application/x-www-form-urlencoded`)
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            models.Echo (200): What the server parsed, as JSON
+
+        Raises:
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
             "POST",
@@ -379,6 +524,18 @@ class Client(BaseClient):
         """A multipart body with files, an object and text.
 
         `POST /bodies/multipart` (operationId `upload`).
+
+        Args:
+            body: the request body (sent as `multipart/form-data`)
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            models.Upload (200): what was received
+
+        Raises:
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
             "POST",
@@ -409,6 +566,18 @@ class Client(BaseClient):
         """A text body and a text answer.
 
         `POST /bodies/text` (operationId `shout`).
+
+        Args:
+            body: the request body (sent as `text/plain`)
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            str (200): the text, upper-cased
+
+        Raises:
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
             "POST",
@@ -436,6 +605,18 @@ class Client(BaseClient):
         """A binary body and a binary answer.
 
         `PUT /bodies/binary` (operationId `reverseBytes`).
+
+        Args:
+            body: the request body (sent as `application/octet-stream`)
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            bytes (200): the bytes, reversed
+
+        Raises:
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
             "PUT",
@@ -490,6 +671,19 @@ class Client(BaseClient):
         """An image, with a JSON error.
 
         `GET /images/{name}` (operationId `getImage`).
+
+        Args:
+            name: the `name` path parameter
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            bytes (200): the image
+
+        Raises:
+            NotFoundError: 404: no such image
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
             "GET",
@@ -542,6 +736,18 @@ class Client(BaseClient):
         """Only a 2XX answer is documented.
 
         `GET /responses/range` (operationId `rangeOnly`).
+
+        Args:
+            status: the `status` query parameter
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            models.PetResponse (2XX): any success
+
+        Raises:
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
             "GET",
@@ -567,6 +773,17 @@ class Client(BaseClient):
         """Only a default answer is documented.
 
         `GET /responses/default` (operationId `defaultOnly`).
+
+        Args:
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            models.PetResponse (default): the answer
+
+        Raises:
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
             "GET",
@@ -591,6 +808,18 @@ class Client(BaseClient):
         """204 without a body; errors by default.
 
         `DELETE /responses/mixed` (operationId `deleteThing`).
+
+        Args:
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            None (204): deleted
+
+        Raises:
+            ApiStatusError: default: an error
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
             "DELETE",
@@ -618,6 +847,20 @@ class Client(BaseClient):
         """A page of the books on a shelf (a path item from another file).
 
         `GET /shelves/{shelfId}/books` (operationId `listBooks`).
+
+        Args:
+            shelf_id: the `shelfId` path parameter
+            cursor: the `cursor` query parameter
+            genre: the `genre` query parameter
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            models.BookPage (200): a page of books
+
+        Raises:
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
             "GET",
@@ -675,6 +918,18 @@ class Client(BaseClient):
         """Subscribe to events, which are delivered through a callback.
 
         `POST /subscriptions` (operationId `subscribe`).
+
+        Args:
+            body: the request body (sent as `application/json`)
+            extra_headers: headers added to this request only.
+            timeout: seconds this call may take (the client's timeout when None).
+
+        Returns:
+            None (201): subscribed
+
+        Raises:
+            ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
+            ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
             "POST",
@@ -720,7 +975,7 @@ class AsyncClient(AsyncBaseClient):
     ) -> models.Echo:
         """Path parameters holding one value, in every style.
 
-        `GET /path/primitive/{simple}/{simpleX}/{label}/{labelX}/{matrix}/{matrixX}` (operationId `pathPrimitive`).
+        Awaitable form of `Client.path_primitive`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
             "GET",
@@ -758,7 +1013,7 @@ class AsyncClient(AsyncBaseClient):
     ) -> models.Echo:
         """Path parameters holding arrays, in every style.
 
-        `GET /path/array/{simple}/{simpleX}/{label}/{labelX}/{matrix}/{matrixX}` (operationId `pathArray`).
+        Awaitable form of `Client.path_array`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
             "GET",
@@ -796,7 +1051,7 @@ class AsyncClient(AsyncBaseClient):
     ) -> models.Echo:
         """Path parameters holding objects, in every style.
 
-        `GET /path/object/{simple}/{simpleX}/{label}/{labelX}/{matrix}/{matrixX}` (operationId `pathObject`).
+        Awaitable form of `Client.path_object`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
             "GET",
@@ -842,7 +1097,7 @@ class AsyncClient(AsyncBaseClient):
     ) -> models.Echo:
         """Query parameters in every style, with `content` and allowReserved.
 
-        `GET /query` (operationId `queryStyles`).
+        Awaitable form of `Client.query_styles`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
             "GET",
@@ -884,7 +1139,7 @@ class AsyncClient(AsyncBaseClient):
     ) -> models.Echo:
         """An exploded form object takes its properties as query keys.
 
-        `GET /query/exploded` (operationId `queryExplodedObject`).
+        Awaitable form of `Client.query_exploded_object`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
             "GET",
@@ -917,7 +1172,7 @@ class AsyncClient(AsyncBaseClient):
     ) -> models.Echo:
         """Header parameters in every form.
 
-        `GET /headers` (operationId `headerStyles`).
+        Awaitable form of `Client.header_styles`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
             "GET",
@@ -954,7 +1209,7 @@ class AsyncClient(AsyncBaseClient):
     ) -> models.Echo:
         """Cookie parameters in every form.
 
-        `GET /cookies` (operationId `cookieStyles`).
+        Awaitable form of `Client.cookie_styles`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
             "GET",
@@ -985,7 +1240,7 @@ class AsyncClient(AsyncBaseClient):
     ) -> models.PetResponse:
         """A JSON body and a JSON answer.
 
-        `POST /bodies/json` (operationId `createPet`).
+        Awaitable form of `Client.create_pet`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
             "POST",
@@ -1011,7 +1266,7 @@ class AsyncClient(AsyncBaseClient):
     ) -> models.Echo:
         """A form-urlencoded body, with per-property encoding.
 
-        `POST /bodies/form` (operationId `submitForm`).
+        Awaitable form of `Client.submit_form`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
             "POST",
@@ -1042,7 +1297,7 @@ class AsyncClient(AsyncBaseClient):
     ) -> models.Upload:
         """A multipart body with files, an object and text.
 
-        `POST /bodies/multipart` (operationId `upload`).
+        Awaitable form of `Client.upload`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
             "POST",
@@ -1072,7 +1327,7 @@ class AsyncClient(AsyncBaseClient):
     ) -> str:
         """A text body and a text answer.
 
-        `POST /bodies/text` (operationId `shout`).
+        Awaitable form of `Client.shout`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
             "POST",
@@ -1099,7 +1354,7 @@ class AsyncClient(AsyncBaseClient):
     ) -> bytes:
         """A binary body and a binary answer.
 
-        `PUT /bodies/binary` (operationId `reverseBytes`).
+        Awaitable form of `Client.reverse_bytes`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
             "PUT",
@@ -1153,7 +1408,7 @@ class AsyncClient(AsyncBaseClient):
     ) -> bytes:
         """An image, with a JSON error.
 
-        `GET /images/{name}` (operationId `getImage`).
+        Awaitable form of `Client.get_image`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
             "GET",
@@ -1205,7 +1460,7 @@ class AsyncClient(AsyncBaseClient):
     ) -> models.PetResponse:
         """Only a 2XX answer is documented.
 
-        `GET /responses/range` (operationId `rangeOnly`).
+        Awaitable form of `Client.range_only`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
             "GET",
@@ -1230,7 +1485,7 @@ class AsyncClient(AsyncBaseClient):
     ) -> models.PetResponse:
         """Only a default answer is documented.
 
-        `GET /responses/default` (operationId `defaultOnly`).
+        Awaitable form of `Client.default_only`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
             "GET",
@@ -1254,7 +1509,7 @@ class AsyncClient(AsyncBaseClient):
     ) -> None:
         """204 without a body; errors by default.
 
-        `DELETE /responses/mixed` (operationId `deleteThing`).
+        Awaitable form of `Client.delete_thing`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
             "DELETE",
@@ -1281,7 +1536,7 @@ class AsyncClient(AsyncBaseClient):
     ) -> models.BookPage:
         """A page of the books on a shelf (a path item from another file).
 
-        `GET /shelves/{shelfId}/books` (operationId `listBooks`).
+        Awaitable form of `Client.list_books`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
             "GET",
@@ -1338,7 +1593,7 @@ class AsyncClient(AsyncBaseClient):
     ) -> None:
         """Subscribe to events, which are delivered through a callback.
 
-        `POST /subscriptions` (operationId `subscribe`).
+        Awaitable form of `Client.subscribe`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
             "POST",

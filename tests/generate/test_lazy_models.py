@@ -1,0 +1,98 @@
+"""Importing a generated package builds no model it does not use.
+
+Measured by behaviour, never by time: a fresh interpreter imports the committed
+`generated/zuora_quickstart` package, makes a client and one real call through an httpx mock
+transport, and reports after each step which model classes exist (their module was loaded) and
+which pydantic has built (`__pydantic_complete__`)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+PROBE = """
+import json, sys
+import httpx, pydantic
+
+def state(package):
+    names = set(sys.modules[package + ".models"].__all__)
+    loaded, built = set(), set()
+    for module_name, module in list(sys.modules.items()):
+        if not module_name.startswith(package + ".models."):
+            continue
+        for name, value in vars(module).items():
+            if (
+                name in names
+                and isinstance(value, type)
+                and issubclass(value, pydantic.BaseModel)
+                and value.__module__ == module_name
+            ):
+                loaded.add(name)
+                if value.__pydantic_complete__:
+                    built.add(name)
+    return {"loaded": sorted(loaded), "built": sorted(built)}
+
+steps = {}
+import zuora_quickstart
+steps["import"] = state("zuora_quickstart")
+from zuora_quickstart import Client, models
+steps["from"] = state("zuora_quickstart")
+
+def handler(request):
+    return httpx.Response(200, json={"data": [{"id": "f-1", "state": "booked"}], "next_page": None})
+
+client = Client(
+    server="sandbox", token="t", http_client=httpx.Client(transport=httpx.MockTransport(handler))
+)
+steps["client"] = state("zuora_quickstart")
+page = client.list_fulfillments()
+steps["call"] = state("zuora_quickstart")
+steps["returned"] = type(page).__name__
+steps["all"] = sorted(models.__all__)
+steps["dir"] = sorted(set(models.__all__) - set(dir(models)))
+try:
+    models.NoSuchModel
+except AttributeError as exc:
+    steps["missing"] = str(exc)
+print(json.dumps(steps))
+"""
+
+
+def probe() -> dict[str, object]:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        cwd=ROOT / "generated",
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "generated")},
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    result: dict[str, object] = json.loads(done.stdout)
+    return result
+
+
+def test_import_builds_no_model_and_one_call_builds_only_its_answer() -> None:
+    steps = probe()
+    everything = steps["all"]
+    assert isinstance(everything, list) and len(everything) > 30
+    for step in ("import", "from", "client"):
+        seen = steps[step]
+        assert isinstance(seen, dict)
+        assert seen["built"] == [], step
+        # at most the 202 answer's model the client names as a class attribute
+        assert set(seen["loaded"]) <= {"AsyncAccepted"}, step
+    call = steps["call"]
+    assert isinstance(call, dict)
+    assert steps["returned"] == "FulfillmentList"
+    # the answer is built; the models it holds exist (their modules were imported) but are
+    # built only when used on their own
+    assert call["built"] == ["FulfillmentList"]
+    assert "Fulfillment" in call["loaded"]
+    assert len(call["loaded"]) < len(everything) / 4
+    assert steps["dir"] == []  # dir(models) names every model, loaded or not
+    assert "NoSuchModel" in str(steps["missing"])
