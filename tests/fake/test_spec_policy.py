@@ -168,7 +168,9 @@ def test_fake_fetches_from_an_allowed_host(
         specs.remote, "--db", ":memory:", "--allow-remote", "127.0.0.1", cache=tmp_path / "c"
     )
     started.append(fake)
-    assert server.hits == ["/parts.json"]
+    # fetched from the allowed host and nothing else (the fake's contract check and the
+    # generated server each load the spec under the policy: once or twice)
+    assert set(server.hits) == {"/parts.json"} and len(server.hits) <= 2, server.hits
     assert _create(fake.url, "booked").status_code == 201
     assert _create(fake.url, "cancelled").status_code == 400
     assert fake.stop(signal.SIGTERM) == 0
