@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from generator.diff.compare import Direction, SchemaComparer, Wire, render_path
 from generator.diff.model import Change, Side
-from generator.diff.schema import Normalizer, side
+from generator.diff.schema import DiffInputError, Normalizer, side
 from generator.load.workspace import Loc, Workspace
 from generator.openapi.build import build_model
 from generator.openapi.media import parse as media_parse
@@ -94,12 +94,34 @@ def _schema_loc(schema: SchemaRef | None) -> Loc | None:
     return None if schema is None else schema.at
 
 
+#: model problems that leave part of a spec unread: comparing it would report what could not be
+#: read as removed (a webhook behind an unresolved `$ref` as `webhook-removed`)
+UNREADABLE_RULES = frozenset(
+    {"ref-unresolved", "ref-cycle", "ref-outside-root", "ref-remote-refused"}
+)
+
+
+def _refuse_unreadable(*models: OpenApi) -> None:
+    """Raise DiffInputError (exit 2) naming every reference either spec cannot follow."""
+    found = [
+        problem.finding.render()
+        for model in models
+        for problem in model.problems
+        if problem.finding.rule in UNREADABLE_RULES
+    ]
+    if found:
+        raise DiffInputError(
+            "\n".join(["cannot compare: a spec has references that cannot be read", *found])
+        )
+
+
 class SpecDiff:
     def __init__(self, old: Workspace, new: Workspace) -> None:
         self.old = Normalizer(old)
         self.new = Normalizer(new)
         self.old_model = build_model(old)
         self.new_model = build_model(new)
+        _refuse_unreadable(self.old_model, self.new_model)
         self.schemas = SchemaComparer(self.old, self.new)
         self.wire: dict[Wire, SchemaComparer] = {
             wire: SchemaComparer(self.old, self.new, wire) for wire in ("text", "exploded")

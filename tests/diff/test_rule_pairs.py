@@ -643,3 +643,26 @@ def test_a_type_change_is_one_finding_not_one_more_per_subschema(
     assert [(c["rule"], c["severity"], c["location"]) for c in changes] == [
         ("request-type-narrowed", "breaking", "request body application/json: p")
     ]
+
+
+def test_a_reference_that_cannot_be_read_is_exit_2_not_a_removal(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    """A webhook behind an unresolved `$ref` is unreadable, not removed: exit 2 naming the file,
+    line and pointer, no `webhook-removed`."""
+    hook = {"post": {"responses": {"200": {"description": "ok"}}}}
+    old = {
+        "openapi": "3.1.0",
+        "info": {"title": "t", "version": "1"},
+        "paths": {},
+        "webhooks": {"ping": hook},
+    }
+    new = copy.deepcopy(old)
+    new["webhooks"]["ping"] = {"$ref": "#/components/pathItems/Missing"}
+    (tmp_path / "old.yaml").write_text(yaml.safe_dump(old), "utf-8")
+    (tmp_path / "new.yaml").write_text(yaml.safe_dump(new), "utf-8")
+    done = cli("diff", "old.yaml", "new.yaml", cwd=tmp_path)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "webhook-removed" not in done.stdout + done.stderr
+    assert "new.yaml:" in done.stderr and "ref-unresolved" in done.stderr, done.stderr
+    assert "[/webhooks/ping/$ref]" in done.stderr, done.stderr
