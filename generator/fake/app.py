@@ -80,7 +80,16 @@ def detect_style(spec: Path) -> Style:
     return "generic"
 
 
-_servers: dict[tuple[str, str, int, int, tuple[str, ...]], ModuleType] = {}
+_servers: dict[tuple[str, int, int, str, tuple[str, ...]], ModuleType] = {}
+
+
+def _file_version(spec: Path) -> tuple[str, int, int]:
+    """What identifies one version of a spec file (path, mtime, size): the caches' key."""
+    try:
+        stat = spec.stat()
+    except OSError as exc:
+        raise FakeSetupError(f"{spec}: cannot read: {exc.strerror}") from None
+    return (str(spec.resolve()), stat.st_mtime_ns, stat.st_size)
 
 
 def load_server(
@@ -90,11 +99,7 @@ def load_server(
     per spec file version, policy and process: the module is stateless, every fake shares it).
     The spec is loaded under the one policy: its `$ref`s reach the network only for
     `allow_remote`."""
-    try:
-        stat = spec.stat()
-    except OSError as exc:
-        raise FakeSetupError(f"{spec}: cannot read: {exc.strerror}") from None
-    key = (str(spec.resolve()), style, stat.st_mtime_ns, stat.st_size, allow_remote)
+    key = (*_file_version(spec), style, allow_remote)
     with _import_lock:
         found = _servers.get(key)
     if found is None:
@@ -224,11 +229,7 @@ def load_engine(spec: Path, allow_remote: tuple[str, ...] = ()) -> Plan:
     from generator.findings import InputError, UnusableSpec
     from generator.openapi.conventions import decide_conventions
 
-    try:
-        stat = spec.stat()
-    except OSError as exc:
-        raise FakeSetupError(f"{spec}: cannot read: {exc.strerror}") from None
-    key = (str(spec.resolve()), stat.st_mtime_ns, stat.st_size, allow_remote)
+    key = (*_file_version(spec), allow_remote)
     with _import_lock:
         found = _plans.get(key)
     if found is not None:
