@@ -137,7 +137,7 @@ def build_package(
         )
         api = build_api(single, model, decided, models.index, result.package)
         tidied = tidy(models, used_classes(api))
-        if tidied is not models:  # classes dropped or renamed: the IR names them again
+        if tidied.classes != models.classes:  # dropped or renamed: the IR names them again
             models = tidied
             api = build_api(single, model, decided, models.index, result.package)
         result.files = render_package(api, models)

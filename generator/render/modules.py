@@ -18,6 +18,7 @@ are written, so no spec text is re-rendered here.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -35,11 +36,25 @@ class SplitError(ModelGenerationError):
 
 
 @dataclass(frozen=True)
+class _Site:
+    """Where a definition writes a name of the module: a name, or a quoted forward reference
+    (`quote` is its quote character), at a 1-based line and character columns."""
+
+    line: int
+    start: int
+    end: int
+    name: str
+    quote: str = ""
+
+
+@dataclass(frozen=True)
 class _Definition:
     names: tuple[str, ...]
     start: int  # first line (1-based, decorators included)
     end: int  # last line
     uses: frozenset[str]
+    #: where it writes names defined by the module (renaming a class edits these)
+    sites: tuple[_Site, ...] = ()
     #: line (1-based) before which `model_config = ConfigDict(defer_build=True)` goes, and
     #: its indentation; 0 when the class needs none (not a model, or it has a config)
     config_at: int = 0
@@ -47,6 +62,13 @@ class _Definition:
     config_line: int = 0
     #: the item type of a `RootModel[list[X]]` (its instances become iterable and indexable)
     list_item: str = ""
+    #: a pydantic model class (directly: based on BaseModel or RootModel)
+    is_model: bool = False
+    #: names it needs as real objects when its module is imported: base classes, decorators,
+    #: and the members of a discriminated union (pydantic reads their fields to build it)
+    eager: frozenset[str] = frozenset()
+    #: names written in its base classes
+    bases: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -62,6 +84,45 @@ class ModelCode:
 
     def owner(self) -> dict[str, int]:
         return {name: n for n, d in enumerate(self.definitions) for name in d.names}
+
+    def renamed(self, dropped: set[str], renames: dict[str, str]) -> ModelCode:
+        """This code without the definitions of `dropped` and with every use of a renamed
+        name written the new way (attribute names after a `.` are left alone), read again
+        without parsing: renames keep every definition on its lines. The result has no
+        sites, so it is renamed once."""
+        if any(not d.sites and d.uses & renames.keys() for d in self.definitions):
+            raise SplitError("model code renamed twice")
+        lines = list(self.lines)
+        kept: list[_Definition] = []
+        for definition in self.definitions:
+            if any(name in dropped for name in definition.names):
+                for line in range(definition.start - 1, definition.end):
+                    lines[line] = ""
+                continue
+            edits = sorted(
+                (site for site in definition.sites if site.name in renames),
+                key=lambda site: (site.line, site.start),
+                reverse=True,
+            )
+            for site in edits:
+                text = lines[site.line - 1]
+                new = site.quote + renames[site.name] + site.quote
+                lines[site.line - 1] = text[: site.start] + new + text[site.end :]
+            kept.append(
+                dataclasses.replace(
+                    definition,
+                    names=tuple(renames.get(n, n) for n in definition.names),
+                    uses=frozenset(renames.get(n, n) for n in definition.uses),
+                    eager=frozenset(renames.get(n, n) for n in definition.eager),
+                    bases=frozenset(renames.get(n, n) for n in definition.bases),
+                    sites=(),
+                    list_item=_IDENTIFIERS.sub(
+                        lambda m: renames.get(m.group(), m.group()), definition.list_item
+                    ),
+                )
+            )
+        owner = {name: n for n, d in enumerate(kept) for name in d.names}
+        return ModelCode(lines, self.imports, self.docstring, kept, _edges(kept, owner))
 
 
 def read_models(source: str) -> ModelCode:
@@ -86,33 +147,60 @@ def read_models(source: str) -> ModelCode:
         ):
             docstring = _segment(lines, node.lineno, node.end_lineno or node.lineno)
         elif isinstance(node, ast.ClassDef):
-            definitions.append(_class(node))
+            definitions.append(_class(node, lines))
         elif isinstance(node, (ast.Assign, ast.AnnAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             assigned = tuple(t.id for t in targets if isinstance(t, ast.Name))
             if not assigned:
                 raise SplitError(f"unexpected statement at line {node.lineno} of the models")
+            uses, sites = _uses(node, lines)
             definitions.append(
-                _Definition(assigned, node.lineno, node.end_lineno or node.lineno, _uses(node))
+                _Definition(assigned, node.lineno, node.end_lineno or node.lineno, uses, sites)
             )
         else:
             raise SplitError(f"unexpected statement at line {node.lineno} of the models")
     owner = {name: n for n, d in enumerate(definitions) for name in d.names}
-    edges = [
+    definitions = [
+        dataclasses.replace(d, sites=tuple(site for site in d.sites if site.name in owner))
+        for d in definitions
+    ]
+    return ModelCode(lines, imports, docstring, definitions, _edges(definitions, owner))
+
+
+def _edges(definitions: list[_Definition], owner: dict[str, int]) -> list[list[int]]:
+    return [
         sorted({owner[n] for n in d.uses if n in owner} - {number})
         for number, d in enumerate(definitions)
     ]
-    return ModelCode(lines, imports, docstring, definitions, edges)
 
 
-def split_models(source: str, header: str) -> dict[str, str]:
-    """`models/...` files (names relative to the package) for the one-module `source`."""
-    code = read_models(source)
+#: the module of the generated package holding `LazyType` (templates/runtime/_lazy.py)
+LAZY_MODULE = "_lazy"
+
+
+def split_models(source: str, header: str, code: ModelCode | None = None) -> dict[str, str]:
+    """`models/...` files (names relative to the package) for the one-module `source`
+    (`code`: the same source already read), `_lazy.py` aside.
+
+    A model class names the model classes of other modules through `_lazy.model(...)` (its
+    module is imported on first use); only what a module needs when it is imported (base
+    classes, enums, type aliases, discriminated union members) is imported for real. Modules
+    are cut along those real imports, so they never form a cycle."""
+    code = code if code is not None else read_models(source)
     lines, imports, docstring = code.lines, code.imports, code.docstring
     definitions, edges = code.definitions, code.edges
-    groups = _merged(_components(edges), edges)
+    owner = code.owner()
+    models = _model_names(definitions, owner)
+    eager = [
+        sorted(
+            {owner[n] for n in d.uses if n in owner and (n in d.eager or n not in models)}
+            - {number}
+        )
+        for number, d in enumerate(definitions)
+    ]
+    groups = _merged(_components(eager), edges)
     module_of: dict[int, str] = {}
-    taken: set[str] = {"__init__"}
+    taken: set[str] = {"__init__", LAZY_MODULE}
     for group, named_after in groups:
         first = definitions[named_after].names[0]
         base = "_" + identifier(first).strip("_")[:60].rstrip("_")
@@ -129,21 +217,43 @@ def split_models(source: str, header: str) -> dict[str, str]:
     others = [i for i in imports if not i.startswith("from __future__")]
     for group, _ in groups:
         module = module_of[group[0]]
-        wanted: dict[str, set[str]] = {}
+        real: dict[str, set[str]] = {}
+        lazy: dict[str, str] = {}
         body: list[str] = []
         for number in group:
             definition = definitions[number]
+            needed = set(eager[number])
             for dep in edges[number]:
-                if module_of[dep] != module:
-                    used = set(definitions[dep].names) & definition.uses
-                    wanted.setdefault(module_of[dep], set()).update(used)
+                if module_of[dep] == module:
+                    continue
+                used = set(definitions[dep].names) & definition.uses
+                if dep in needed:
+                    real.setdefault(module_of[dep], set()).update(used)
+                else:
+                    lazy.update(dict.fromkeys(used, module_of[dep]))
             body.append(_with_deferred_build(lines, definition))
             for name in definition.names:
                 exported[name] = module
+        imported = {n for names in real.values() for n in names}
+        lazy = {n: m for n, m in lazy.items() if n not in imported}
         local = [
             f"from .{other} import {', '.join(sorted(names))}"
-            for other, names in sorted(wanted.items())
+            for other, names in sorted(real.items())
         ]
+        deferred: list[str] = []
+        if lazy:
+            deferred = [
+                "from typing import TYPE_CHECKING",
+                f"from . import {LAZY_MODULE}",
+                "",
+                "if TYPE_CHECKING:",
+                *(f"    from .{m} import {n}" for n, m in sorted(lazy.items())),
+                "else:",
+                *(
+                    f'    {n} = {LAZY_MODULE}.model(__package__, ".{m}", "{n}")'
+                    for n, m in sorted(lazy.items())
+                ),
+            ]
         files[f"{module}.py"] = "\n".join(
             [
                 header,
@@ -154,6 +264,7 @@ def split_models(source: str, header: str) -> dict[str, str]:
                 "from collections.abc import Iterator",
                 "from pydantic import ConfigDict",
                 *local,
+                *deferred,
                 "",
                 "",
                 "\n\n\n".join(body),
@@ -162,6 +273,19 @@ def split_models(source: str, header: str) -> dict[str, str]:
         )
     files["__init__.py"] = _package_init(header, docstring, exported)
     return files
+
+
+def _model_names(definitions: list[_Definition], owner: dict[str, int]) -> set[str]:
+    """Names of the pydantic model classes: based on BaseModel/RootModel, or on such a class."""
+    found = {n for d in definitions if d.is_model for n in d.names}
+    changed = True
+    while changed:
+        changed = False
+        for d in definitions:
+            if d.names[0] not in found and d.bases & found:
+                found.update(d.names)
+                changed = True
+    return found
 
 
 def _segment(lines: list[str], start: int, end: int) -> str:
@@ -178,11 +302,27 @@ def _is_rebuild(node: ast.stmt) -> bool:
     )
 
 
-def _uses(node: ast.AST) -> frozenset[str]:
+def _column(lines: list[str], line: int, offset: int) -> int:
+    """The character column of `ast`'s UTF-8 byte `offset` on a 1-based line."""
+    text = lines[line - 1]
+    return offset if text.isascii() else len(text.encode("utf-8")[:offset].decode("utf-8"))
+
+
+def _uses(node: ast.AST, lines: list[str]) -> tuple[frozenset[str], tuple[_Site, ...]]:
     found: set[str] = set()
+    sites: list[_Site] = []
     for child in ast.walk(node):
         if isinstance(child, ast.Name):
             found.add(child.id)
+            end = child.end_col_offset if child.end_col_offset is not None else 0
+            sites.append(
+                _Site(
+                    child.lineno,
+                    _column(lines, child.lineno, child.col_offset),
+                    _column(lines, child.lineno, end),
+                    child.id,
+                )
+            )
         elif (
             isinstance(child, ast.Constant)
             and isinstance(child.value, str)
@@ -190,10 +330,16 @@ def _uses(node: ast.AST) -> frozenset[str]:
             and _QUOTED_TYPE.match(child.value)
         ):
             found.update(_IDENTIFIERS.findall(child.value))
-    return frozenset(found)
+            if child.value.isidentifier() and child.end_lineno == child.lineno:
+                start = _column(lines, child.lineno, child.col_offset)
+                end = _column(lines, child.lineno, child.end_col_offset or 0)
+                written = lines[child.lineno - 1][start:end]
+                if len(written) == len(child.value) + 2 and written[0] in "'\"":
+                    sites.append(_Site(child.lineno, start, end, child.value, written[0]))
+    return frozenset(found), tuple(sites)
 
 
-def _class(node: ast.ClassDef) -> _Definition:
+def _class(node: ast.ClassDef, lines: list[str]) -> _Definition:
     start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
     is_model = any(
         (isinstance(b, ast.Name) and b.id in _MODEL_BASES)
@@ -241,14 +387,32 @@ def _class(node: ast.ClassDef) -> _Definition:
             and base.slice.value.id == "list"
         ):
             list_item = ast.unparse(base.slice.slice)
+    uses, sites = _uses(node, lines)
+    eager: set[str] = set()
+    for part in (*node.bases, *node.keywords, *node.decorator_list):
+        eager.update(n.id for n in ast.walk(part) if isinstance(n, ast.Name))
+    for statement in node.body:
+        if isinstance(statement, ast.AnnAssign) and any(
+            isinstance(n, ast.keyword) and n.arg == "discriminator" for n in ast.walk(statement)
+        ):
+            eager.update(n.id for n in ast.walk(statement) if isinstance(n, ast.Name))
+    text = lines[node.lineno - 1]
+    at = text.find(node.name, _column(lines, node.lineno, node.col_offset) + len("class"))
+    if at < 0:
+        raise SplitError(f"class {node.name!r} is not written as named")
+    own = _Site(node.lineno, at, at + len(node.name), node.name)
     return _Definition(
         (node.name,),
         start,
         node.end_lineno or node.lineno,
-        _uses(node),
+        uses,
+        (own, *sites),
         config_at,
         config_line,
         list_item,
+        is_model,
+        frozenset(eager),
+        frozenset(n.id for b in node.bases for n in ast.walk(b) if isinstance(n, ast.Name)),
     )
 
 
@@ -333,9 +497,11 @@ def _components(edges: list[list[int]]) -> list[list[int]]:
 
 def _merged(components: list[list[int]], edges: list[list[int]]) -> list[tuple[list[int], int]]:
     """Fewer, larger modules: a component used by exactly one other component (a nested
-    object's class, an enum of one model) joins that component's module. Contracting the only
-    edge into a node keeps the graph acyclic, so imports between modules still go one way.
-    Each module comes with the definition it is named after (its using-most component's)."""
+    object's class, an enum of one model) joins that component's module. `components` are
+    those of the real imports and `edges` every use: a component's real importers are among
+    its users, so contracting the only edge into it keeps the real imports acyclic. Each
+    module comes with the definition it is named after (the first of a component that is
+    not merged into another, else its first definition)."""
     component_of = {n: i for i, members in enumerate(components) for n in members}
     users: list[set[int]] = [set() for _ in components]
     for number, targets in enumerate(edges):
@@ -352,12 +518,18 @@ def _merged(components: list[list[int]], edges: list[list[int]]) -> list[tuple[l
 
     for index, used_by in enumerate(users):
         if len(used_by) == 1:
-            parent[index] = next(iter(used_by))
+            a, b = find(index), find(next(iter(used_by)))
+            if a != b:
+                parent[max(a, b)] = min(a, b)
     members: dict[int, list[int]] = {}
+    named: dict[int, int] = {}
     for index, component in enumerate(components):
-        members.setdefault(find(index), []).extend(component)
+        root = find(index)
+        members.setdefault(root, []).extend(component)
+        if len(users[index]) != 1 and root not in named:
+            named[root] = component[0]
     return sorted(
-        ((sorted(found), components[root][0]) for root, found in members.items()),
+        ((sorted(found), named.get(root, min(found))) for root, found in members.items()),
         key=lambda item: item[0][0],
     )
 

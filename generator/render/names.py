@@ -12,9 +12,8 @@ back (`models.CreateFulfillmentsRequest`). A schema used both ways keeps both cl
 
 from __future__ import annotations
 
-import io
+import dataclasses
 import keyword
-import tokenize
 from dataclasses import fields, is_dataclass
 
 from generator.ir.classes import ClassIndex, ModelClass
@@ -55,7 +54,8 @@ def used_classes(api: Api) -> set[str]:
 
 def tidy(models: Models, used: set[str]) -> Models:
     """`models` without the split variants nothing reaches, single variants renamed to their
-    schema's name. Unchanged (the same object) when there is nothing to tidy."""
+    schema's name. The same classes (`Models.classes`) when there is nothing to tidy; the
+    code, read here, comes along for the split into modules."""
     variants = {
         path: names
         for path in {m.source_path for m in models.classes}
@@ -103,19 +103,19 @@ def tidy(models: Models, used: set[str]) -> Models:
             renames[name] = better
             taken.add(better)
     if not dropped and not renames:
-        return models
-    lines = list(code.lines)
-    for name in dropped:
-        definition = code.definitions[owner[name]]
-        for line in range(definition.start - 1, definition.end):
-            lines[line] = ""
-    source = _renamed("\n".join(lines), renames)
+        return dataclasses.replace(models, code=code)  # read once: the split reuses it
+    tidied = code.renamed(dropped, renames)
     classes = tuple(
         ModelClass(renames.get(m.class_name, m.class_name), m.source_path)
         for m in models.classes
         if m.class_name not in dropped
     )
-    return Models(source=source, index=ClassIndex(classes), notes=models.notes)
+    return Models(
+        source="\n".join(tidied.lines),
+        index=ClassIndex(classes),
+        notes=models.notes,
+        code=tidied,
+    )
 
 
 #: path tokens that say where a schema sits, not what it is
@@ -150,33 +150,3 @@ def _meaningful(model: ModelClass) -> str | None:
     if not numbered and better == name:
         return None
     return better if better.isidentifier() and not keyword.iskeyword(better) else None
-
-
-def _renamed(source: str, renames: dict[str, str]) -> str:
-    """`source` with every use of a renamed class (a name, or a quoted forward reference)
-    spelled the new way; attribute names (after a `.`) are left alone."""
-    if not renames:
-        return source
-    tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
-    starts = [0]
-    for line in source.split("\n"):
-        starts.append(starts[-1] + len(line) + 1)
-    edits: list[tuple[int, int, str]] = []
-    previous = ""
-    for token in tokens:
-        text = None
-        if token.type == tokenize.NAME and token.string in renames and previous != ".":
-            text = renames[token.string]
-        elif token.type == tokenize.STRING and token.string[1:-1] in renames:
-            quote = token.string[0]
-            if quote in "'\"" and token.string[-1] == quote:
-                text = quote + renames[token.string[1:-1]] + quote
-        if text is not None:
-            begin = starts[token.start[0] - 1] + token.start[1]
-            end = starts[token.end[0] - 1] + token.end[1]
-            edits.append((begin, end, text))
-        if token.type not in (tokenize.NL, tokenize.COMMENT):
-            previous = token.string
-    for begin, end, text in reversed(edits):
-        source = source[:begin] + text + source[end:]
-    return source

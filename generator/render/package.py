@@ -8,7 +8,7 @@ from generator.ir.model import Api
 from generator.render.environment import environment, template_root
 from generator.render.format import format_sources
 from generator.render.models import HEADER, Models
-from generator.render.modules import split_models
+from generator.render.modules import LAZY_MODULE, split_models
 
 TEMPLATES = {
     "__init__.py": "package/__init__.py.jinja",
@@ -23,10 +23,10 @@ def render_package(api: Api, models: Models) -> dict[str, str]:
     for name, template in TEMPLATES.items():
         if (template_root() / template).is_file():
             files[name] = env.get_template(template).render(api=api)
-    files.update(
-        {f"models/{name}": text for name, text in split_models(models.source, HEADER).items()}
-    )
+    split = split_models(models.source, HEADER, models.code)
+    files.update({f"models/{name}": text for name, text in split.items()})
     runtime = template_root() / "runtime"
+    files[f"models/{LAZY_MODULE}.py"] = (runtime / "_lazy.py").read_text("utf-8")
     files["_runtime.py"] = (runtime / "_runtime.py").read_text("utf-8")
     if "server.py" in files:
         files["_server_runtime.py"] = (runtime / "_server_runtime.py").read_text("utf-8")

@@ -119,7 +119,7 @@ def test_config_names_packages(cli: CliRunner, tmp_path: Path) -> None:
     )
     result = cli("generate", cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.startswith("build/gen/shop_client: 8 written")
+    assert result.stdout.startswith("build/gen/shop_client: 9 written")
     done = subprocess.run(
         [
             sys.executable,

@@ -833,9 +833,10 @@ def test_python_keys_are_removed_in_sibling_files_too(cli: CliRunner, tmp_path: 
 
 def _models_source(package: Path) -> str:
     """The source of every model module of a generated package, in order (not the
-    `models/__init__.py` the template writes, which loads them lazily through importlib)."""
+    `models/__init__.py` and `models/_lazy.py` the templates write, which load modules on
+    first use through importlib)."""
     return "\n".join(
         module.read_text("utf-8")
         for module in sorted((package / "models").rglob("*.py"))
-        if module.name != "__init__.py"
+        if module.name not in ("__init__.py", "_lazy.py")
     )

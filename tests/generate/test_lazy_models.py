@@ -89,10 +89,59 @@ def test_import_builds_no_model_and_one_call_builds_only_its_answer() -> None:
     call = steps["call"]
     assert isinstance(call, dict)
     assert steps["returned"] == "FulfillmentList"
-    # the answer is built; the models it holds exist (their modules were imported) but are
-    # built only when used on their own
-    assert call["built"] == ["FulfillmentList"]
-    assert "Fulfillment" in call["loaded"]
+    # the answer and the one fulfillment it holds are built, nothing else: a model refers to
+    # the models of other modules lazily, so their validators are built (and their modules
+    # imported) only when a value needs them
+    assert call["built"] == ["Fulfillment", "FulfillmentList"]
     assert len(call["loaded"]) < len(everything) / 4
+    assert "FulfillmentItem" not in call["loaded"]
     assert steps["dir"] == []  # dir(models) names every model, loaded or not
     assert "NoSuchModel" in str(steps["missing"])
+
+
+NESTED = """
+import json, sys
+import pydantic
+from zuora_quickstart import models
+
+out = {}
+one = {"id": "f-1", "quantity": 2, "created_time": "2024-01-02T03:04:05Z"}
+page = models.FulfillmentList.model_validate({"next_page": None, "data": [one]})
+item = page.data[0]
+out["item_type"] = type(item).__name__
+out["item_is_model"] = isinstance(item, models.Fulfillment)
+out["dump"] = page.model_dump(mode="json", exclude_none=True)
+out["json"] = json.loads(page.model_dump_json(exclude_none=True))
+try:
+    models.FulfillmentList.model_validate({"next_page": None, "data": [{"quantity": "many"}]})
+except pydantic.ValidationError as exc:
+    out["error"] = [list(e["loc"]) for e in exc.errors()]
+# an instance is taken as it is, as pydantic takes a model instance
+again = models.FulfillmentList(next_page=None, data=[item])
+out["same"] = again.data[0] is item
+out["schema_item"] = models.FulfillmentList.model_json_schema()["properties"]["data"]["items"]
+print(json.dumps(out))
+"""
+
+
+def test_lazy_references_validate_and_serialize_like_real_ones() -> None:
+    """A model of another module, referenced lazily, is validated by its own model (errors
+    keep their full location), dumped with the caller's options, and taken as it is when it
+    is already an instance."""
+    done = subprocess.run(
+        [sys.executable, "-c", NESTED],
+        cwd=ROOT / "generated",
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "generated")},
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["item_type"] == "Fulfillment" and out["item_is_model"] is True
+    expected = {"data": [{"id": "f-1", "quantity": 2.0, "created_time": "2024-01-02T03:04:05Z"}]}
+    assert out["dump"] == expected
+    assert out["json"] == expected
+    assert out["error"] == [["data", 0, "quantity"]]
+    assert out["same"] is True
+    assert out["schema_item"] == {"type": "object", "title": "Fulfillment"}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import (
     AwareDatetime,
@@ -12,10 +12,16 @@ from pydantic import (
     Field,
 )
 
-from ._custom_fields import CustomFields
+from . import _lazy
 from ._fulfillment_state import FulfillmentState
 from ._fulfillment_type import FulfillmentType
-from ._revenue import Revenue
+
+if TYPE_CHECKING:
+    from ._custom_fields import CustomFields
+    from ._revenue import Revenue
+else:
+    CustomFields = _lazy.model(__package__, "._custom_fields", "CustomFields")
+    Revenue = _lazy.model(__package__, "._revenue", "Revenue")
 
 
 class CustomObjects(BaseModel):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import (
     BaseModel,
@@ -11,12 +11,26 @@ from pydantic import (
     Field,
 )
 
-from ._custom_fields import CustomFields
-from ._fulfillment_item_inline import FulfillmentItemInline
+from . import _lazy
 from ._fulfillment_state import FulfillmentState
 from ._fulfillment_type import FulfillmentType
-from ._processing_options import ProcessingOptions
-from ._revenue import Revenue
+
+if TYPE_CHECKING:
+    from ._custom_fields import CustomFields
+    from ._fulfillment import Fulfillment
+    from ._fulfillment_item_inline import FulfillmentItemInline
+    from ._processing_options import ProcessingOptions
+    from ._revenue import Revenue
+else:
+    CustomFields = _lazy.model(__package__, "._custom_fields", "CustomFields")
+    Fulfillment = _lazy.model(__package__, "._fulfillment", "Fulfillment")
+    FulfillmentItemInline = _lazy.model(
+        __package__, "._fulfillment_item_inline", "FulfillmentItemInline"
+    )
+    ProcessingOptions = _lazy.model(
+        __package__, "._processing_options", "ProcessingOptions"
+    )
+    Revenue = _lazy.model(__package__, "._revenue", "Revenue")
 
 
 class FulfillmentCreateRequest(BaseModel):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import (
     AwareDatetime,
@@ -11,7 +11,12 @@ from pydantic import (
     Field,
 )
 
-from ._custom_fields import CustomFields
+from . import _lazy
+
+if TYPE_CHECKING:
+    from ._custom_fields import CustomFields
+else:
+    CustomFields = _lazy.model(__package__, "._custom_fields", "CustomFields")
 
 
 class FulfillmentItem(BaseModel):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import (
     BaseModel,
@@ -10,7 +10,12 @@ from pydantic import (
     Field,
 )
 
-from ._fulfillment import Fulfillment
+from . import _lazy
+
+if TYPE_CHECKING:
+    from ._fulfillment import Fulfillment
+else:
+    Fulfillment = _lazy.model(__package__, "._fulfillment", "Fulfillment")
 
 
 class FulfillmentList(BaseModel):

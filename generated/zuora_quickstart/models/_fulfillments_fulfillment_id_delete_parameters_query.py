@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import (
     BaseModel,
@@ -10,7 +10,14 @@ from pydantic import (
     Field,
 )
 
-from ._fulfillment_fields_item import FulfillmentFieldsItem
+from . import _lazy
+
+if TYPE_CHECKING:
+    from ._fulfillment_fields_item import FulfillmentFieldsItem
+else:
+    FulfillmentFieldsItem = _lazy.model(
+        __package__, "._fulfillment_fields_item", "FulfillmentFieldsItem"
+    )
 
 
 class FulfillmentsFulfillmentIdDeleteParametersQuery(BaseModel):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import (
     BaseModel,
@@ -10,7 +10,14 @@ from pydantic import (
     Field,
 )
 
-from ._fulfillment_item_fields_item import FulfillmentItemFieldsItem
+from . import _lazy
+
+if TYPE_CHECKING:
+    from ._fulfillment_item_fields_item import FulfillmentItemFieldsItem
+else:
+    FulfillmentItemFieldsItem = _lazy.model(
+        __package__, "._fulfillment_item_fields_item", "FulfillmentItemFieldsItem"
+    )
 
 
 class FulfillmentsItemsFulfillmentItemIdDeleteParametersQuery(BaseModel):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import (
     BaseModel,
@@ -10,11 +10,30 @@ from pydantic import (
     Field,
 )
 
-from ._credit_memo_item_field import CreditMemoItemField
-from ._fulfillment_field import FulfillmentField
-from ._fulfillment_item_field import FulfillmentItemField
-from ._fulfillment_item_fields_item import FulfillmentItemFieldsItem
-from ._invoice_item_field import InvoiceItemField
+from . import _lazy
+
+if TYPE_CHECKING:
+    from ._credit_memo_item_field import CreditMemoItemField
+    from ._fulfillment_field import FulfillmentField
+    from ._fulfillment_item_field import FulfillmentItemField
+    from ._fulfillment_item_fields_item import FulfillmentItemFieldsItem
+    from ._invoice_item_field import InvoiceItemField
+else:
+    CreditMemoItemField = _lazy.model(
+        __package__, "._credit_memo_item_field", "CreditMemoItemField"
+    )
+    FulfillmentField = _lazy.model(
+        __package__, "._fulfillment_field", "FulfillmentField"
+    )
+    FulfillmentItemField = _lazy.model(
+        __package__, "._fulfillment_item_field", "FulfillmentItemField"
+    )
+    FulfillmentItemFieldsItem = _lazy.model(
+        __package__, "._fulfillment_item_fields_item", "FulfillmentItemFieldsItem"
+    )
+    InvoiceItemField = _lazy.model(
+        __package__, "._invoice_item_field", "InvoiceItemField"
+    )
 
 
 class FulfillmentsItemsFulfillmentItemIdPatchParametersQuery(BaseModel):

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
-from ._custom_fields import CustomFields
+from . import _lazy
+
+if TYPE_CHECKING:
+    from ._custom_fields import CustomFields
+else:
+    CustomFields = _lazy.model(__package__, "._custom_fields", "CustomFields")
 
 
 class CreateFulfillmentItemRequestItem1(BaseModel):

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ._created_fulfillment_item import CreatedFulfillmentItem
+from . import _lazy
 from ._success import Success
+
+if TYPE_CHECKING:
+    from ._created_fulfillment_item import CreatedFulfillmentItem
+else:
+    CreatedFulfillmentItem = _lazy.model(
+        __package__, "._created_fulfillment_item", "CreatedFulfillmentItem"
+    )
 
 
 class CreateFulfillmentItemsResponse(BaseModel):

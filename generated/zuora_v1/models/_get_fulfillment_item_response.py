@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ._fulfillment_item_response import FulfillmentItemResponse
+from . import _lazy
 from ._success import Success
+
+if TYPE_CHECKING:
+    from ._fulfillment_item_response import FulfillmentItemResponse
+else:
+    FulfillmentItemResponse = _lazy.model(
+        __package__, "._fulfillment_item_response", "FulfillmentItemResponse"
+    )
 
 
 class GetFulfillmentItemResponse(BaseModel):

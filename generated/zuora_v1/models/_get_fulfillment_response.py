@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ._custom_fields import CustomFields
-from ._fulfillment_item_response import FulfillmentItemResponse
+from . import _lazy
 from ._fulfillment_state import FulfillmentState
 from ._fulfillment_type import FulfillmentType
 from ._success import Success
+
+if TYPE_CHECKING:
+    from ._custom_fields import CustomFields
+    from ._fulfillment_item_response import FulfillmentItemResponse
+else:
+    CustomFields = _lazy.model(__package__, "._custom_fields", "CustomFields")
+    FulfillmentItemResponse = _lazy.model(
+        __package__, "._fulfillment_item_response", "FulfillmentItemResponse"
+    )
 
 
 class FulfillmentResponse(BaseModel):

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ._custom_fields import CustomFields
+from . import _lazy
 from ._fulfillment_state import FulfillmentState
+
+if TYPE_CHECKING:
+    from ._custom_fields import CustomFields
+else:
+    CustomFields = _lazy.model(__package__, "._custom_fields", "CustomFields")
 
 
 class UpdateFulfillmentRequest(BaseModel):

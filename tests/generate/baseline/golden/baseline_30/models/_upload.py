@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ._filter import Filter
+from . import _lazy
+
+if TYPE_CHECKING:
+    from ._filter import Filter
+else:
+    Filter = _lazy.model(__package__, "._filter", "Filter")
 
 
 class File(BaseModel):

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pydantic import BaseModel, ConfigDict
 
-from ._color import Color
+from . import _lazy
+
+if TYPE_CHECKING:
+    from ._color import Color
+else:
+    Color = _lazy.model(__package__, "._color", "Color")
 
 
 class BodiesFormPostRequest(BaseModel):

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pydantic import BaseModel, ConfigDict
 
-from ._filter import Filter
+from . import _lazy
+
+if TYPE_CHECKING:
+    from ._filter import Filter
+else:
+    Filter = _lazy.model(__package__, "._filter", "Filter")
 
 
 class BodiesMultipartPostRequest(BaseModel):

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ._color import Color
+from . import _lazy
 from ._kind import Kind
+
+if TYPE_CHECKING:
+    from ._color import Color
+else:
+    Color = _lazy.model(__package__, "._color", "Color")
 
 
 class Where(BaseModel):
