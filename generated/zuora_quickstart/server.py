@@ -1240,7 +1240,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             "503": models.Error,
             "504": models.Error,
         },
-        query_model=models.FulfillmentsGetParametersQuery,
+        query_model=models._FulfillmentsGetParametersQuery,
     ),
     Operation(
         "createFulfillment",
@@ -1283,7 +1283,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             "503": models.Error,
             "504": models.Error,
         },
-        query_model=models.FulfillmentsPostParametersQuery,
+        query_model=models._FulfillmentsPostParametersQuery,
     ),
     Operation(
         "createFulfillments",
@@ -1326,7 +1326,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             "503": models.Error,
             "504": models.Error,
         },
-        query_model=models.FulfillmentsBulkCreatePostParametersQuery,
+        query_model=models._FulfillmentsBulkCreatePostParametersQuery,
     ),
     Operation(
         "getFulfillment",
@@ -1362,7 +1362,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             "503": models.Error,
             "504": models.Error,
         },
-        query_model=models.FulfillmentsFulfillmentIdGetParametersQuery,
+        query_model=models._FulfillmentsFulfillmentIdGetParametersQuery,
     ),
     Operation(
         "deleteFulfillment",
@@ -1394,7 +1394,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             "503": models.Error,
             "504": models.Error,
         },
-        query_model=models.FulfillmentsFulfillmentIdDeleteParametersQuery,
+        query_model=models._FulfillmentsFulfillmentIdDeleteParametersQuery,
     ),
     Operation(
         "updateFulfillment",
@@ -1437,7 +1437,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             "503": models.Error,
             "504": models.Error,
         },
-        query_model=models.FulfillmentsFulfillmentIdPatchParametersQuery,
+        query_model=models._FulfillmentsFulfillmentIdPatchParametersQuery,
     ),
     Operation(
         "listFulfillmentItems",
@@ -1474,7 +1474,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             "503": models.Error,
             "504": models.Error,
         },
-        query_model=models.FulfillmentsItemsGetParametersQuery,
+        query_model=models._FulfillmentsItemsGetParametersQuery,
     ),
     Operation(
         "createFulfillmentItem",
@@ -1517,7 +1517,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             "503": models.Error,
             "504": models.Error,
         },
-        query_model=models.FulfillmentsItemsPostParametersQuery,
+        query_model=models._FulfillmentsItemsPostParametersQuery,
     ),
     Operation(
         "createFulfillmentItems",
@@ -1560,7 +1560,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             "503": models.Error,
             "504": models.Error,
         },
-        query_model=models.FulfillmentsItemsBulkCreatePostParametersQuery,
+        query_model=models._FulfillmentsItemsBulkCreatePostParametersQuery,
     ),
     Operation(
         "getFulfillmentItem",
@@ -1596,7 +1596,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             "503": models.Error,
             "504": models.Error,
         },
-        query_model=models.FulfillmentsItemsFulfillmentItemIdGetParametersQuery,
+        query_model=models._FulfillmentsItemsFulfillmentItemIdGetParametersQuery,
     ),
     Operation(
         "deleteFulfillmentItem",
@@ -1628,7 +1628,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             "503": models.Error,
             "504": models.Error,
         },
-        query_model=models.FulfillmentsItemsFulfillmentItemIdDeleteParametersQuery,
+        query_model=models._FulfillmentsItemsFulfillmentItemIdDeleteParametersQuery,
     ),
     Operation(
         "updateFulfillmentItem",
@@ -1671,7 +1671,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             "503": models.Error,
             "504": models.Error,
         },
-        query_model=models.FulfillmentsItemsFulfillmentItemIdPatchParametersQuery,
+        query_model=models._FulfillmentsItemsFulfillmentItemIdPatchParametersQuery,
     ),
 )
 

@@ -452,7 +452,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             "429": models.ErrorResponse,
             "500": models.ErrorResponse,
         },
-        query_model=models.V1FulfillmentsKeyGetParametersQuery,
+        query_model=models._V1FulfillmentsKeyGetParametersQuery,
     ),
     Operation(
         "updateFulfillment",

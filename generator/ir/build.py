@@ -415,7 +415,7 @@ class IrBuilder:
         names = [
             n for n in self._classes(op.loc.doc, op.loc.pointer) if n.endswith("ParametersQuery")
         ]
-        return PyType.model(model_class(names[0])) if names else None
+        return PyType.server_model(model_class(names[0])) if names else None
 
     def _parameter(self, param: SpecParameter, conventions: Conventions) -> Parameter:
         wire = param.name

@@ -52,6 +52,12 @@ class PyType:
         return PyType(name=f"models.{name}")
 
     @staticmethod
+    def server_model(name: ClassName) -> PyType:
+        """A model only the generated server uses (an operation's query parameters): the
+        `models` package names it with a leading `_`, outside its public names."""
+        return PyType(name=f"models._{name}")
+
+    @staticmethod
     def literal(*values: str | int | float | bool) -> PyType:
         return PyType(literals=values)
 

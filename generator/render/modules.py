@@ -178,9 +178,16 @@ def _edges(definitions: list[_Definition], owner: dict[str, int]) -> list[list[i
 LAZY_MODULE = "_lazy"
 
 
-def split_models(source: str, header: str, code: ModelCode | None = None) -> dict[str, str]:
+def split_models(
+    source: str,
+    header: str,
+    code: ModelCode | None = None,
+    server_only: frozenset[str] = frozenset(),
+) -> dict[str, str]:
     """`models/...` files (names relative to the package) for the one-module `source`
-    (`code`: the same source already read), `_lazy.py` aside.
+    (`code`: the same source already read), `_lazy.py` aside. The classes of `server_only`
+    (query parameter models) are named `models._X` for the generated server, and what only
+    they use is not named by `models` at all: the public names are what clients use.
 
     A model class names the model classes of other modules through `_lazy.model(...)` (its
     module is imported on first use); only what a module needs when it is imported (base
@@ -271,8 +278,30 @@ def split_models(source: str, header: str, code: ModelCode | None = None) -> dic
                 "",
             ]
         )
-    files["__init__.py"] = _package_init(header, docstring, exported)
+    hidden = _reached(server_only, owner, definitions) - _reached(
+        {n for n in owner if n not in _reached(server_only, owner, definitions)},
+        owner,
+        definitions,
+    )
+    public = {n: m for n, m in exported.items() if n not in hidden}
+    server = {f"_{n}": m for n, m in exported.items() if n in server_only and n in hidden}
+    files["__init__.py"] = _package_init(header, docstring, public, server)
     return files
+
+
+def _reached(
+    names: set[str] | frozenset[str], owner: dict[str, int], definitions: list[_Definition]
+) -> set[str]:
+    """`names` and every name of the module their definitions use, through any depth."""
+    seen: set[str] = set()
+    todo = [n for n in names if n in owner]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        todo.extend(n for n in definitions[owner[name]].uses if n in owner and n not in seen)
+    return seen
 
 
 def _model_names(definitions: list[_Definition], owner: dict[str, int]) -> set[str]:
@@ -534,15 +563,19 @@ def _merged(components: list[list[int]], edges: list[list[int]]) -> list[tuple[l
     )
 
 
-def _package_init(header: str, docstring: str, exported: dict[str, str]) -> str:
+def _package_init(
+    header: str, docstring: str, exported: dict[str, str], server: dict[str, str]
+) -> str:
     by_module: dict[str, list[str]] = {}
-    for name, module in exported.items():
+    for name, module in (*exported.items(), *server.items()):
         by_module.setdefault(module, []).append(name)
     checking = [
-        f"    from .{module} import {', '.join(f'{n} as {n}' for n in sorted(names))}"
+        f"    from .{module} import "
+        + ", ".join(f"{n.removeprefix('_') if n in server else n} as {n}" for n in sorted(names))
         for module, names in sorted(by_module.items())
     ]
     where = [f"    {name!r}: {module!r}," for name, module in sorted(exported.items())]
+    hidden = [f"    {name!r}: {module!r}," for name, module in sorted(server.items())]
     listed = [f"    {name!r}," for name in sorted(exported)]
     return "\n".join(
         [
@@ -562,6 +595,10 @@ def _package_init(header: str, docstring: str, exported: dict[str, str]) -> str:
             "_WHERE: dict[str, str] = {",
             *where,
             "}",
+            "#: models only the generated server uses (`_X` for the class X), not public names",
+            "_SERVER: dict[str, str] = {",
+            *hidden,
+            "}",
             "",
             "__all__ = [",
             *listed,
@@ -570,10 +607,12 @@ def _package_init(header: str, docstring: str, exported: dict[str, str]) -> str:
             "if not TYPE_CHECKING:",
             "",
             "    def __getattr__(name: str) -> Any:",
-            "        module = _WHERE.get(name)",
+            "        module, real = _WHERE.get(name), name",
+            "        if module is None:",
+            "            module, real = _SERVER.get(name), name[1:]",
             "        if module is None:",
             '            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")',
-            '        value = getattr(import_module(f"{__name__}.{module}"), name)',
+            '        value = getattr(import_module(f"{__name__}.{module}"), real)',
             "        globals()[name] = value",
             "        return value",
             "",

@@ -32,7 +32,8 @@ def used_classes(api: Api) -> set[str]:
     def walk(value: object) -> None:
         if isinstance(value, PyType):
             if value.name.startswith("models."):
-                found.add(value.name.removeprefix("models."))
+                # `models._X` names the server-only class X (PyType.server_model)
+                found.add(value.name.removeprefix("models.").removeprefix("_"))
             for inner in (*value.args, *value.union):
                 walk(inner)
             return

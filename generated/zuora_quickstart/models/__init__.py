@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._async_accepted import AsyncAccepted as AsyncAccepted
-    from ._credit_memo_item_field import CreditMemoItemField as CreditMemoItemField
     from ._custom_fields import CustomFields as CustomFields
     from ._error import Error as Error
     from ._error import ErrorDetail as ErrorDetail
@@ -24,8 +23,6 @@ if TYPE_CHECKING:
     from ._fulfillment_create_request import (
         FulfillmentCreateRequest as FulfillmentCreateRequest,
     )
-    from ._fulfillment_field import FulfillmentField as FulfillmentField
-    from ._fulfillment_fields_item import FulfillmentFieldsItem as FulfillmentFieldsItem
     from ._fulfillment_item_bulk_create_request import (
         FulfillmentItemBulkCreateRequest as FulfillmentItemBulkCreateRequest,
     )
@@ -37,10 +34,6 @@ if TYPE_CHECKING:
     )
     from ._fulfillment_item_bulk_create_response import (
         FulfillmentItemReferenceResponse as FulfillmentItemReferenceResponse,
-    )
-    from ._fulfillment_item_field import FulfillmentItemField as FulfillmentItemField
-    from ._fulfillment_item_fields_item import (
-        FulfillmentItemFieldsItem as FulfillmentItemFieldsItem,
     )
     from ._fulfillment_item_inline import FulfillmentItemInline as FulfillmentItemInline
     from ._fulfillment_item_list import FulfillmentItem as FulfillmentItem
@@ -58,50 +51,47 @@ if TYPE_CHECKING:
     from ._fulfillment_state import FulfillmentState as FulfillmentState
     from ._fulfillment_type import FulfillmentType as FulfillmentType
     from ._fulfillments_bulk_create_post_parameters_query import (
-        FulfillmentsBulkCreatePostParametersQuery as FulfillmentsBulkCreatePostParametersQuery,
+        FulfillmentsBulkCreatePostParametersQuery as _FulfillmentsBulkCreatePostParametersQuery,
     )
     from ._fulfillments_fulfillment_id_delete_parameters_query import (
-        FulfillmentsFulfillmentIdDeleteParametersQuery as FulfillmentsFulfillmentIdDeleteParametersQuery,
+        FulfillmentsFulfillmentIdDeleteParametersQuery as _FulfillmentsFulfillmentIdDeleteParametersQuery,
     )
     from ._fulfillments_fulfillment_id_get_parameters_query import (
-        FulfillmentsFulfillmentIdGetParametersQuery as FulfillmentsFulfillmentIdGetParametersQuery,
+        FulfillmentsFulfillmentIdGetParametersQuery as _FulfillmentsFulfillmentIdGetParametersQuery,
     )
     from ._fulfillments_fulfillment_id_patch_parameters_query import (
-        FulfillmentsFulfillmentIdPatchParametersQuery as FulfillmentsFulfillmentIdPatchParametersQuery,
+        FulfillmentsFulfillmentIdPatchParametersQuery as _FulfillmentsFulfillmentIdPatchParametersQuery,
     )
     from ._fulfillments_get_parameters_query import (
-        FulfillmentsGetParametersQuery as FulfillmentsGetParametersQuery,
+        FulfillmentsGetParametersQuery as _FulfillmentsGetParametersQuery,
     )
     from ._fulfillments_items_bulk_create_post_parameters_query import (
-        FulfillmentsItemsBulkCreatePostParametersQuery as FulfillmentsItemsBulkCreatePostParametersQuery,
+        FulfillmentsItemsBulkCreatePostParametersQuery as _FulfillmentsItemsBulkCreatePostParametersQuery,
     )
     from ._fulfillments_items_fulfillment_item_id_delete_parameters_que import (
-        FulfillmentsItemsFulfillmentItemIdDeleteParametersQuery as FulfillmentsItemsFulfillmentItemIdDeleteParametersQuery,
+        FulfillmentsItemsFulfillmentItemIdDeleteParametersQuery as _FulfillmentsItemsFulfillmentItemIdDeleteParametersQuery,
     )
     from ._fulfillments_items_fulfillment_item_id_get_parameters_query import (
-        FulfillmentsItemsFulfillmentItemIdGetParametersQuery as FulfillmentsItemsFulfillmentItemIdGetParametersQuery,
+        FulfillmentsItemsFulfillmentItemIdGetParametersQuery as _FulfillmentsItemsFulfillmentItemIdGetParametersQuery,
     )
     from ._fulfillments_items_fulfillment_item_id_patch_parameters_quer import (
-        FulfillmentsItemsFulfillmentItemIdPatchParametersQuery as FulfillmentsItemsFulfillmentItemIdPatchParametersQuery,
+        FulfillmentsItemsFulfillmentItemIdPatchParametersQuery as _FulfillmentsItemsFulfillmentItemIdPatchParametersQuery,
     )
     from ._fulfillments_items_get_parameters_query import (
-        FulfillmentsItemsGetParametersQuery as FulfillmentsItemsGetParametersQuery,
+        FulfillmentsItemsGetParametersQuery as _FulfillmentsItemsGetParametersQuery,
     )
     from ._fulfillments_items_post_parameters_query import (
-        FulfillmentsItemsPostParametersQuery as FulfillmentsItemsPostParametersQuery,
+        FulfillmentsItemsPostParametersQuery as _FulfillmentsItemsPostParametersQuery,
     )
     from ._fulfillments_post_parameters_query import (
-        FulfillmentsPostParametersQuery as FulfillmentsPostParametersQuery,
+        FulfillmentsPostParametersQuery as _FulfillmentsPostParametersQuery,
     )
-    from ._invoice_item_field import InvoiceItemField as InvoiceItemField
     from ._processing_options import ProcessingOptions as ProcessingOptions
     from ._revenue import Revenue as Revenue
-    from ._sort_item import SortItem as SortItem
 
 #: the module defining each name
 _WHERE: dict[str, str] = {
     "AsyncAccepted": "_async_accepted",
-    "CreditMemoItemField": "_credit_memo_item_field",
     "CustomFields": "_custom_fields",
     "CustomObjects": "_fulfillment",
     "Error": "_error",
@@ -111,14 +101,10 @@ _WHERE: dict[str, str] = {
     "FulfillmentBulkCreateResponse": "_fulfillment_bulk_create_response",
     "FulfillmentCreate": "_fulfillment_bulk_create_request",
     "FulfillmentCreateRequest": "_fulfillment_create_request",
-    "FulfillmentField": "_fulfillment_field",
-    "FulfillmentFieldsItem": "_fulfillment_fields_item",
     "FulfillmentItem": "_fulfillment_item_list",
     "FulfillmentItemBulkCreateRequest": "_fulfillment_item_bulk_create_request",
     "FulfillmentItemBulkCreateResponse": "_fulfillment_item_bulk_create_response",
     "FulfillmentItemCreateRequest": "_fulfillment_item_bulk_create_request",
-    "FulfillmentItemField": "_fulfillment_item_field",
-    "FulfillmentItemFieldsItem": "_fulfillment_item_fields_item",
     "FulfillmentItemInline": "_fulfillment_item_inline",
     "FulfillmentItemList": "_fulfillment_item_list",
     "FulfillmentItemPatchRequest": "_fulfillment_item_patch_request",
@@ -128,27 +114,27 @@ _WHERE: dict[str, str] = {
     "FulfillmentPatchRequest": "_fulfillment_patch_request",
     "FulfillmentState": "_fulfillment_state",
     "FulfillmentType": "_fulfillment_type",
-    "FulfillmentsBulkCreatePostParametersQuery": "_fulfillments_bulk_create_post_parameters_query",
-    "FulfillmentsFulfillmentIdDeleteParametersQuery": "_fulfillments_fulfillment_id_delete_parameters_query",
-    "FulfillmentsFulfillmentIdGetParametersQuery": "_fulfillments_fulfillment_id_get_parameters_query",
-    "FulfillmentsFulfillmentIdPatchParametersQuery": "_fulfillments_fulfillment_id_patch_parameters_query",
-    "FulfillmentsGetParametersQuery": "_fulfillments_get_parameters_query",
-    "FulfillmentsItemsBulkCreatePostParametersQuery": "_fulfillments_items_bulk_create_post_parameters_query",
-    "FulfillmentsItemsFulfillmentItemIdDeleteParametersQuery": "_fulfillments_items_fulfillment_item_id_delete_parameters_que",
-    "FulfillmentsItemsFulfillmentItemIdGetParametersQuery": "_fulfillments_items_fulfillment_item_id_get_parameters_query",
-    "FulfillmentsItemsFulfillmentItemIdPatchParametersQuery": "_fulfillments_items_fulfillment_item_id_patch_parameters_quer",
-    "FulfillmentsItemsGetParametersQuery": "_fulfillments_items_get_parameters_query",
-    "FulfillmentsItemsPostParametersQuery": "_fulfillments_items_post_parameters_query",
-    "FulfillmentsPostParametersQuery": "_fulfillments_post_parameters_query",
-    "InvoiceItemField": "_invoice_item_field",
     "ProcessingOptions": "_processing_options",
     "Revenue": "_revenue",
-    "SortItem": "_sort_item",
+}
+#: models only the generated server uses (`_X` for the class X), not public names
+_SERVER: dict[str, str] = {
+    "_FulfillmentsBulkCreatePostParametersQuery": "_fulfillments_bulk_create_post_parameters_query",
+    "_FulfillmentsFulfillmentIdDeleteParametersQuery": "_fulfillments_fulfillment_id_delete_parameters_query",
+    "_FulfillmentsFulfillmentIdGetParametersQuery": "_fulfillments_fulfillment_id_get_parameters_query",
+    "_FulfillmentsFulfillmentIdPatchParametersQuery": "_fulfillments_fulfillment_id_patch_parameters_query",
+    "_FulfillmentsGetParametersQuery": "_fulfillments_get_parameters_query",
+    "_FulfillmentsItemsBulkCreatePostParametersQuery": "_fulfillments_items_bulk_create_post_parameters_query",
+    "_FulfillmentsItemsFulfillmentItemIdDeleteParametersQuery": "_fulfillments_items_fulfillment_item_id_delete_parameters_que",
+    "_FulfillmentsItemsFulfillmentItemIdGetParametersQuery": "_fulfillments_items_fulfillment_item_id_get_parameters_query",
+    "_FulfillmentsItemsFulfillmentItemIdPatchParametersQuery": "_fulfillments_items_fulfillment_item_id_patch_parameters_quer",
+    "_FulfillmentsItemsGetParametersQuery": "_fulfillments_items_get_parameters_query",
+    "_FulfillmentsItemsPostParametersQuery": "_fulfillments_items_post_parameters_query",
+    "_FulfillmentsPostParametersQuery": "_fulfillments_post_parameters_query",
 }
 
 __all__ = [
     "AsyncAccepted",
-    "CreditMemoItemField",
     "CustomFields",
     "CustomObjects",
     "Error",
@@ -158,14 +144,10 @@ __all__ = [
     "FulfillmentBulkCreateResponse",
     "FulfillmentCreate",
     "FulfillmentCreateRequest",
-    "FulfillmentField",
-    "FulfillmentFieldsItem",
     "FulfillmentItem",
     "FulfillmentItemBulkCreateRequest",
     "FulfillmentItemBulkCreateResponse",
     "FulfillmentItemCreateRequest",
-    "FulfillmentItemField",
-    "FulfillmentItemFieldsItem",
     "FulfillmentItemInline",
     "FulfillmentItemList",
     "FulfillmentItemPatchRequest",
@@ -175,31 +157,19 @@ __all__ = [
     "FulfillmentPatchRequest",
     "FulfillmentState",
     "FulfillmentType",
-    "FulfillmentsBulkCreatePostParametersQuery",
-    "FulfillmentsFulfillmentIdDeleteParametersQuery",
-    "FulfillmentsFulfillmentIdGetParametersQuery",
-    "FulfillmentsFulfillmentIdPatchParametersQuery",
-    "FulfillmentsGetParametersQuery",
-    "FulfillmentsItemsBulkCreatePostParametersQuery",
-    "FulfillmentsItemsFulfillmentItemIdDeleteParametersQuery",
-    "FulfillmentsItemsFulfillmentItemIdGetParametersQuery",
-    "FulfillmentsItemsFulfillmentItemIdPatchParametersQuery",
-    "FulfillmentsItemsGetParametersQuery",
-    "FulfillmentsItemsPostParametersQuery",
-    "FulfillmentsPostParametersQuery",
-    "InvoiceItemField",
     "ProcessingOptions",
     "Revenue",
-    "SortItem",
 ]
 
 if not TYPE_CHECKING:
 
     def __getattr__(name: str) -> Any:
-        module = _WHERE.get(name)
+        module, real = _WHERE.get(name), name
+        if module is None:
+            module, real = _SERVER.get(name), name[1:]
         if module is None:
             raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        value = getattr(import_module(f"{__name__}.{module}"), name)
+        value = getattr(import_module(f"{__name__}.{module}"), real)
         globals()[name] = value
         return value
 

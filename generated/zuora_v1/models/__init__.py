@@ -63,7 +63,7 @@ if TYPE_CHECKING:
         UpdateFulfillmentRequest as UpdateFulfillmentRequest,
     )
     from ._v1_fulfillments_key_get_parameters_query import (
-        V1FulfillmentsKeyGetParametersQuery as V1FulfillmentsKeyGetParametersQuery,
+        V1FulfillmentsKeyGetParametersQuery as _V1FulfillmentsKeyGetParametersQuery,
     )
 
 #: the module defining each name
@@ -95,7 +95,10 @@ _WHERE: dict[str, str] = {
     "SuccessResponse": "_success_response",
     "UpdateFulfillmentItemRequest": "_update_fulfillment_item_request",
     "UpdateFulfillmentRequest": "_update_fulfillment_request",
-    "V1FulfillmentsKeyGetParametersQuery": "_v1_fulfillments_key_get_parameters_query",
+}
+#: models only the generated server uses (`_X` for the class X), not public names
+_SERVER: dict[str, str] = {
+    "_V1FulfillmentsKeyGetParametersQuery": "_v1_fulfillments_key_get_parameters_query",
 }
 
 __all__ = [
@@ -126,16 +129,17 @@ __all__ = [
     "SuccessResponse",
     "UpdateFulfillmentItemRequest",
     "UpdateFulfillmentRequest",
-    "V1FulfillmentsKeyGetParametersQuery",
 ]
 
 if not TYPE_CHECKING:
 
     def __getattr__(name: str) -> Any:
-        module = _WHERE.get(name)
+        module, real = _WHERE.get(name), name
+        if module is None:
+            module, real = _SERVER.get(name), name[1:]
         if module is None:
             raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        value = getattr(import_module(f"{__name__}.{module}"), name)
+        value = getattr(import_module(f"{__name__}.{module}"), real)
         globals()[name] = value
         return value
 

@@ -712,7 +712,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             Param("limit", "limit", "query", int),
         ),
         responses={"200": models.Echo},
-        query_model=models.QueryGetParametersQuery,
+        query_model=models._QueryGetParametersQuery,
     ),
     Operation(
         "queryExplodedObject",
@@ -728,7 +728,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             Param("page", "page", "query", int),
         ),
         responses={"200": models.Echo},
-        query_model=models.QueryExplodedGetParametersQuery,
+        query_model=models._QueryExplodedGetParametersQuery,
     ),
     Operation(
         "headerStyles",
@@ -881,7 +881,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
         handler="range_only",
         params=(Param("status", "status", "query", int),),
         responses={"2XX": models.PetResponse},
-        query_model=models.ResponsesRangeGetParametersQuery,
+        query_model=models._ResponsesRangeGetParametersQuery,
     ),
     Operation(
         "defaultOnly",
@@ -915,7 +915,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             Param("genre", "genre", "query", Literal["novel", "poetry"]),
         ),
         responses={"200": models.BookPage},
-        query_model=models.ShelvesShelfIdBooksGetParametersQuery,
+        query_model=models._ShelvesShelfIdBooksGetParametersQuery,
     ),
     Operation(
         "subscribe",

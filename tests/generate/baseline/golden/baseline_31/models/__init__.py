@@ -24,17 +24,16 @@ if TYPE_CHECKING:
     from ._pet_request import PetRequest as PetRequest
     from ._pet_response import PetResponse as PetResponse
     from ._query_exploded_get_parameters_query import (
-        QueryExplodedGetParametersQuery as QueryExplodedGetParametersQuery,
+        QueryExplodedGetParametersQuery as _QueryExplodedGetParametersQuery,
     )
     from ._query_get_parameters_query import (
-        QueryGetParametersQuery as QueryGetParametersQuery,
+        QueryGetParametersQuery as _QueryGetParametersQuery,
     )
-    from ._query_get_parameters_query import Where as Where
     from ._responses_range_get_parameters_query import (
-        ResponsesRangeGetParametersQuery as ResponsesRangeGetParametersQuery,
+        ResponsesRangeGetParametersQuery as _ResponsesRangeGetParametersQuery,
     )
     from ._shelves_shelf_id_books_get_parameters_query import (
-        ShelvesShelfIdBooksGetParametersQuery as ShelvesShelfIdBooksGetParametersQuery,
+        ShelvesShelfIdBooksGetParametersQuery as _ShelvesShelfIdBooksGetParametersQuery,
     )
     from ._subscriptions_post_request import (
         SubscriptionsPostRequest as SubscriptionsPostRequest,
@@ -64,14 +63,16 @@ _WHERE: dict[str, str] = {
     "Noise": "_tuning",
     "PetRequest": "_pet_request",
     "PetResponse": "_pet_response",
-    "QueryExplodedGetParametersQuery": "_query_exploded_get_parameters_query",
-    "QueryGetParametersQuery": "_query_get_parameters_query",
-    "ResponsesRangeGetParametersQuery": "_responses_range_get_parameters_query",
-    "ShelvesShelfIdBooksGetParametersQuery": "_shelves_shelf_id_books_get_parameters_query",
     "SubscriptionsPostRequest": "_subscriptions_post_request",
     "Tuning": "_tuning",
     "Upload": "_upload",
-    "Where": "_query_get_parameters_query",
+}
+#: models only the generated server uses (`_X` for the class X), not public names
+_SERVER: dict[str, str] = {
+    "_QueryExplodedGetParametersQuery": "_query_exploded_get_parameters_query",
+    "_QueryGetParametersQuery": "_query_get_parameters_query",
+    "_ResponsesRangeGetParametersQuery": "_responses_range_get_parameters_query",
+    "_ShelvesShelfIdBooksGetParametersQuery": "_shelves_shelf_id_books_get_parameters_query",
 }
 
 __all__ = [
@@ -91,23 +92,20 @@ __all__ = [
     "Noise",
     "PetRequest",
     "PetResponse",
-    "QueryExplodedGetParametersQuery",
-    "QueryGetParametersQuery",
-    "ResponsesRangeGetParametersQuery",
-    "ShelvesShelfIdBooksGetParametersQuery",
     "SubscriptionsPostRequest",
     "Tuning",
     "Upload",
-    "Where",
 ]
 
 if not TYPE_CHECKING:
 
     def __getattr__(name: str) -> Any:
-        module = _WHERE.get(name)
+        module, real = _WHERE.get(name), name
+        if module is None:
+            module, real = _SERVER.get(name), name[1:]
         if module is None:
             raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        value = getattr(import_module(f"{__name__}.{module}"), name)
+        value = getattr(import_module(f"{__name__}.{module}"), real)
         globals()[name] = value
         return value
 
