@@ -133,6 +133,7 @@ def read_models(source: str) -> ModelCode:
     lines = source.split("\n")
     imports: list[str] = []
     definitions: list[_Definition] = []
+    scans: list[_Scan] = []
     docstring = ""
     for index, node in enumerate(tree.body):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
@@ -147,22 +148,25 @@ def read_models(source: str) -> ModelCode:
         ):
             docstring = _segment(lines, node.lineno, node.end_lineno or node.lineno)
         elif isinstance(node, ast.ClassDef):
-            definitions.append(_class(node, lines))
+            definition, scan = _class(node, lines)
+            definitions.append(definition)
+            scans.append(scan)
         elif isinstance(node, (ast.Assign, ast.AnnAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             assigned = tuple(t.id for t in targets if isinstance(t, ast.Name))
             if not assigned:
                 raise SplitError(f"unexpected statement at line {node.lineno} of the models")
-            uses, sites = _uses(node, lines)
+            scan = _scan(node, _Scan())
+            scans.append(scan)
             definitions.append(
-                _Definition(assigned, node.lineno, node.end_lineno or node.lineno, uses, sites)
+                _Definition(assigned, node.lineno, node.end_lineno or node.lineno, _uses(scan))
             )
         else:
             raise SplitError(f"unexpected statement at line {node.lineno} of the models")
     owner = {name: n for n, d in enumerate(definitions) for name in d.names}
     definitions = [
-        dataclasses.replace(d, sites=tuple(site for site in d.sites if site.name in owner))
-        for d in definitions
+        dataclasses.replace(d, sites=(*d.sites, *_sites(scan, lines, owner)))
+        for d, scan in zip(definitions, scans, strict=True)
     ]
     return ModelCode(lines, imports, docstring, definitions, _edges(definitions, owner))
 
@@ -337,38 +341,89 @@ def _column(lines: list[str], line: int, offset: int) -> int:
     return offset if text.isascii() else len(text.encode("utf-8")[:offset].decode("utf-8"))
 
 
-def _uses(node: ast.AST, lines: list[str]) -> tuple[frozenset[str], tuple[_Site, ...]]:
-    found: set[str] = set()
+class _Scan:
+    """What one walk over a definition found: its names, the string constants that may be
+    quoted forward references, and whether a `discriminator=` keyword is among them."""
+
+    __slots__ = ("discriminated", "names", "quoted")
+
+    def __init__(self) -> None:
+        self.names: list[ast.Name] = []
+        self.quoted: list[ast.Constant] = []
+        self.discriminated = False
+
+
+def _scan(node: ast.AST, into: _Scan) -> _Scan:
+    """Walk `node` (the common expression nodes by hand: `ast.walk` costs twice as much on
+    the megabytes of a large API's models)."""
+    stack: list[ast.AST] = [node]
+    names, quoted = into.names, into.quoted
+    while stack:
+        current = stack.pop()
+        kind = type(current)
+        if kind is ast.Name:
+            names.append(current)  # type: ignore[arg-type]
+        elif kind is ast.Constant:
+            value = current.value  # type: ignore[attr-defined]
+            if isinstance(value, str) and len(value) < 200 and _QUOTED_TYPE.match(value):
+                quoted.append(current)  # type: ignore[arg-type]
+        elif kind is ast.Subscript:
+            stack.append(current.value)  # type: ignore[attr-defined]
+            stack.append(current.slice)  # type: ignore[attr-defined]
+        elif kind is ast.BinOp:
+            stack.append(current.left)  # type: ignore[attr-defined]
+            stack.append(current.right)  # type: ignore[attr-defined]
+        elif kind is ast.Call:
+            stack.append(current.func)  # type: ignore[attr-defined]
+            stack.extend(current.args)  # type: ignore[attr-defined]
+            for word in current.keywords:  # type: ignore[attr-defined]
+                if word.arg == "discriminator":
+                    into.discriminated = True
+                stack.append(word.value)
+        elif kind is ast.Tuple or kind is ast.List:
+            stack.extend(current.elts)  # type: ignore[attr-defined]
+        elif kind is ast.Attribute:
+            stack.append(current.value)  # type: ignore[attr-defined]
+        else:
+            if kind is ast.keyword and current.arg == "discriminator":  # type: ignore[attr-defined]
+                into.discriminated = True
+            stack.extend(ast.iter_child_nodes(current))
+    return into
+
+
+def _uses(scan: _Scan) -> frozenset[str]:
+    found = {n.id for n in scan.names}
+    for constant in scan.quoted:
+        found.update(_IDENTIFIERS.findall(str(constant.value)))
+    return frozenset(found)
+
+
+def _sites(scan: _Scan, lines: list[str], owner: dict[str, int]) -> list[_Site]:
+    """Where the scanned code writes a name of the module (`owner`)."""
     sites: list[_Site] = []
-    for child in ast.walk(node):
-        if isinstance(child, ast.Name):
-            found.add(child.id)
-            end = child.end_col_offset if child.end_col_offset is not None else 0
+    for name in scan.names:
+        if name.id in owner:
+            end = name.end_col_offset if name.end_col_offset is not None else 0
             sites.append(
                 _Site(
-                    child.lineno,
-                    _column(lines, child.lineno, child.col_offset),
-                    _column(lines, child.lineno, end),
-                    child.id,
+                    name.lineno,
+                    _column(lines, name.lineno, name.col_offset),
+                    _column(lines, name.lineno, end),
+                    name.id,
                 )
             )
-        elif (
-            isinstance(child, ast.Constant)
-            and isinstance(child.value, str)
-            and len(child.value) < 200
-            and _QUOTED_TYPE.match(child.value)
-        ):
-            found.update(_IDENTIFIERS.findall(child.value))
-            if child.value.isidentifier() and child.end_lineno == child.lineno:
-                start = _column(lines, child.lineno, child.col_offset)
-                end = _column(lines, child.lineno, child.end_col_offset or 0)
-                written = lines[child.lineno - 1][start:end]
-                if len(written) == len(child.value) + 2 and written[0] in "'\"":
-                    sites.append(_Site(child.lineno, start, end, child.value, written[0]))
-    return frozenset(found), tuple(sites)
+    for constant in scan.quoted:
+        value = constant.value
+        if value in owner and constant.end_lineno == constant.lineno:
+            start = _column(lines, constant.lineno, constant.col_offset)
+            end = _column(lines, constant.lineno, constant.end_col_offset or 0)
+            written = lines[constant.lineno - 1][start:end]
+            if len(written) == len(value) + 2 and written[0] in "'\"":
+                sites.append(_Site(constant.lineno, start, end, value, written[0]))
+    return sites
 
 
-def _class(node: ast.ClassDef, lines: list[str]) -> _Definition:
+def _class(node: ast.ClassDef, lines: list[str]) -> tuple[_Definition, _Scan]:
     start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
     is_model = any(
         (isinstance(b, ast.Name) and b.id in _MODEL_BASES)
@@ -416,33 +471,40 @@ def _class(node: ast.ClassDef, lines: list[str]) -> _Definition:
             and base.slice.value.id == "list"
         ):
             list_item = ast.unparse(base.slice.slice)
-    uses, sites = _uses(node, lines)
-    eager: set[str] = set()
-    for part in (*node.bases, *node.keywords, *node.decorator_list):
-        eager.update(n.id for n in ast.walk(part) if isinstance(n, ast.Name))
+    scan = _Scan()
+    for base in node.bases:
+        _scan(base, scan)
+    bases = frozenset(n.id for n in scan.names)
+    for part in (*node.keywords, *node.decorator_list):
+        _scan(part, scan)
+    eager = {n.id for n in scan.names}
     for statement in node.body:
-        if isinstance(statement, ast.AnnAssign) and any(
-            isinstance(n, ast.keyword) and n.arg == "discriminator" for n in ast.walk(statement)
-        ):
-            eager.update(n.id for n in ast.walk(statement) if isinstance(n, ast.Name))
+        if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant):
+            continue  # the docstring
+        found = _scan(statement, _Scan())
+        if found.discriminated and isinstance(statement, ast.AnnAssign):
+            eager.update(n.id for n in found.names)
+        scan.names.extend(found.names)
+        scan.quoted.extend(found.quoted)
     text = lines[node.lineno - 1]
     at = text.find(node.name, _column(lines, node.lineno, node.col_offset) + len("class"))
     if at < 0:
         raise SplitError(f"class {node.name!r} is not written as named")
     own = _Site(node.lineno, at, at + len(node.name), node.name)
-    return _Definition(
+    definition = _Definition(
         (node.name,),
         start,
         node.end_lineno or node.lineno,
-        uses,
-        (own, *sites),
+        _uses(scan),
+        (own,),
         config_at,
         config_line,
         list_item,
         is_model,
         frozenset(eager),
-        frozenset(n.id for b in node.bases for n in ast.walk(b) if isinstance(n, ast.Name)),
+        bases,
     )
+    return definition, scan
 
 
 def _with_deferred_build(lines: list[str], definition: _Definition) -> str:
