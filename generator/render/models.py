@@ -23,6 +23,7 @@ from generator.load.bundle import Bundle
 from generator.load.refs import iter_objects
 from generator.load.workspace import Workspace
 from generator.openapi.model import OpenApi, SchemaSite
+from generator.render.shared import share_repeated_inline_schemas
 
 if TYPE_CHECKING:
     from generator.render.modules import ModelCode
@@ -94,7 +95,9 @@ def prepared_spec(model: OpenApi, workspace: Workspace) -> dict[str, Any]:
     """A copy of the spec where every object schema that does not close itself says
     `additionalProperties: true` (JSON Schema's meaning of leaving it out), so the generated
     models keep unknown fields of open objects instead of silently dropping them, and where an
-    allOf with a closed member says what it really allows (`_follow_closed_members`)."""
+    allOf with a closed member says what it really allows (`_follow_closed_members`), and
+    where an inline schema repeated across operations is one shared schema
+    (`generator.render.shared`)."""
     root = model.root.doc
     data: dict[str, Any] = copy.deepcopy(root.data)
 
@@ -117,6 +120,7 @@ def prepared_spec(model: OpenApi, workspace: Workspace) -> dict[str, Any]:
         )
         if is_object and not _composed(schema):
             schema["additionalProperties"] = True
+    share_repeated_inline_schemas(data)
     return data
 
 
