@@ -282,11 +282,8 @@ def split_models(
                 "",
             ]
         )
-    hidden = _reached(server_only, owner, definitions) - _reached(
-        {n for n in owner if n not in _reached(server_only, owner, definitions)},
-        owner,
-        definitions,
-    )
+    for_server = _reached(server_only, owner, definitions)
+    hidden = for_server - _reached(set(owner) - for_server, owner, definitions)
     public = {n: m for n, m in exported.items() if n not in hidden}
     server = {f"_{n}": m for n, m in exported.items() if n in server_only and n in hidden}
     files["__init__.py"] = _package_init(header, docstring, public, server)
