@@ -39,6 +39,7 @@ from ._server_runtime import (
     build_app,
     default_code,
 )
+from .models import _server as server_models
 
 __all__ = [
     "MAX_BODY_SIZE",
@@ -1240,7 +1241,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             "503": models.Error,
             "504": models.Error,
         },
-        query_model=models._FulfillmentsGetParametersQuery,
+        query_model=server_models.FulfillmentsGetParametersQuery,
     ),
     Operation(
         "createFulfillment",
@@ -1283,7 +1284,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             "503": models.Error,
             "504": models.Error,
         },
-        query_model=models._FulfillmentsPostParametersQuery,
+        query_model=server_models.FulfillmentsPostParametersQuery,
     ),
     Operation(
         "createFulfillments",
@@ -1326,7 +1327,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             "503": models.Error,
             "504": models.Error,
         },
-        query_model=models._FulfillmentsBulkCreatePostParametersQuery,
+        query_model=server_models.FulfillmentsBulkCreatePostParametersQuery,
     ),
     Operation(
         "getFulfillment",
@@ -1362,7 +1363,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             "503": models.Error,
             "504": models.Error,
         },
-        query_model=models._FulfillmentsFulfillmentIdGetParametersQuery,
+        query_model=server_models.FulfillmentsFulfillmentIdGetParametersQuery,
     ),
     Operation(
         "deleteFulfillment",
@@ -1394,7 +1395,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             "503": models.Error,
             "504": models.Error,
         },
-        query_model=models._FulfillmentsFulfillmentIdDeleteParametersQuery,
+        query_model=server_models.FulfillmentsFulfillmentIdDeleteParametersQuery,
     ),
     Operation(
         "updateFulfillment",
@@ -1437,7 +1438,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             "503": models.Error,
             "504": models.Error,
         },
-        query_model=models._FulfillmentsFulfillmentIdPatchParametersQuery,
+        query_model=server_models.FulfillmentsFulfillmentIdPatchParametersQuery,
     ),
     Operation(
         "listFulfillmentItems",
@@ -1474,7 +1475,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             "503": models.Error,
             "504": models.Error,
         },
-        query_model=models._FulfillmentsItemsGetParametersQuery,
+        query_model=server_models.FulfillmentsItemsGetParametersQuery,
     ),
     Operation(
         "createFulfillmentItem",
@@ -1517,7 +1518,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             "503": models.Error,
             "504": models.Error,
         },
-        query_model=models._FulfillmentsItemsPostParametersQuery,
+        query_model=server_models.FulfillmentsItemsPostParametersQuery,
     ),
     Operation(
         "createFulfillmentItems",
@@ -1560,7 +1561,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             "503": models.Error,
             "504": models.Error,
         },
-        query_model=models._FulfillmentsItemsBulkCreatePostParametersQuery,
+        query_model=server_models.FulfillmentsItemsBulkCreatePostParametersQuery,
     ),
     Operation(
         "getFulfillmentItem",
@@ -1596,7 +1597,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             "503": models.Error,
             "504": models.Error,
         },
-        query_model=models._FulfillmentsItemsFulfillmentItemIdGetParametersQuery,
+        query_model=server_models.FulfillmentsItemsFulfillmentItemIdGetParametersQuery,
     ),
     Operation(
         "deleteFulfillmentItem",
@@ -1628,7 +1629,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             "503": models.Error,
             "504": models.Error,
         },
-        query_model=models._FulfillmentsItemsFulfillmentItemIdDeleteParametersQuery,
+        query_model=server_models.FulfillmentsItemsFulfillmentItemIdDeleteParametersQuery,
     ),
     Operation(
         "updateFulfillmentItem",
@@ -1671,7 +1672,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             "503": models.Error,
             "504": models.Error,
         },
-        query_model=models._FulfillmentsItemsFulfillmentItemIdPatchParametersQuery,
+        query_model=server_models.FulfillmentsItemsFulfillmentItemIdPatchParametersQuery,
     ),
 )
 

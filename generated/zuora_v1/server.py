@@ -39,6 +39,7 @@ from ._server_runtime import (
     build_app,
     default_code,
 )
+from .models import _server as server_models
 
 __all__ = [
     "MAX_BODY_SIZE",
@@ -452,7 +453,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             "429": models.ErrorResponse,
             "500": models.ErrorResponse,
         },
-        query_model=models._V1FulfillmentsKeyGetParametersQuery,
+        query_model=server_models.V1FulfillmentsKeyGetParametersQuery,
     ),
     Operation(
         "updateFulfillment",

@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 
 from generator.naming import ClassName, ModuleName, PythonIdentifier
 
+#: how server.py names `models._server`, the models only the server uses
+SERVER_MODELS = "server_models"
+
 
 @dataclass(frozen=True)
 class PyType:
@@ -53,9 +56,9 @@ class PyType:
 
     @staticmethod
     def server_model(name: ClassName) -> PyType:
-        """A model only the generated server uses (an operation's query parameters): the
-        `models` package names it with a leading `_`, outside its public names."""
-        return PyType(name=f"models._{name}")
+        """A model only the generated server uses (an operation's query parameters): not a
+        public name of `models`, but of its `models._server` (`server_models` in server.py)."""
+        return PyType(name=f"{SERVER_MODELS}.{name}")
 
     @staticmethod
     def literal(*values: str | int | float | bool) -> PyType:
@@ -457,6 +460,10 @@ class Api:
         return any(
             op.body is not None and op.body.kind is BodyKind.BINARY for op in self.operations
         )
+
+    @property
+    def uses_server_models(self) -> bool:
+        return any(op.query_model is not None for op in self.operations)
 
     @property
     def uses_parameters(self) -> bool:

@@ -180,6 +180,8 @@ def _edges(definitions: list[_Definition], owner: dict[str, int]) -> list[list[i
 
 #: the module of the generated package holding `LazyType` (templates/runtime/_lazy.py)
 LAZY_MODULE = "_lazy"
+#: the module naming the models only the generated server uses (`models._server`)
+SERVER_MODULE = "_server"
 
 
 def split_models(
@@ -190,8 +192,9 @@ def split_models(
 ) -> dict[str, str]:
     """`models/...` files (names relative to the package) for the one-module `source`
     (`code`: the same source already read), `_lazy.py` aside. The classes of `server_only`
-    (query parameter models) are named `models._X` for the generated server, and what only
-    they use is not named by `models` at all: the public names are what clients use.
+    (query parameter models) are named by `models/_server.py` for the generated server, and
+    neither they nor what only they use are names of `models`: its names are what clients
+    use.
 
     A model class names the model classes of other modules through `_lazy.model(...)` (its
     module is imported on first use); only what a module needs when it is imported (base
@@ -211,7 +214,7 @@ def split_models(
     ]
     groups = _merged(_components(eager), edges)
     module_of: dict[int, str] = {}
-    taken: set[str] = {"__init__", LAZY_MODULE}
+    taken: set[str] = {"__init__", LAZY_MODULE, SERVER_MODULE}
     for group, named_after in groups:
         first = definitions[named_after].names[0]
         base = "_" + identifier(first).strip("_")[:60].rstrip("_")
@@ -285,9 +288,27 @@ def split_models(
     for_server = _reached(server_only, owner, definitions)
     hidden = for_server - _reached(set(owner) - for_server, owner, definitions)
     public = {n: m for n, m in exported.items() if n not in hidden}
-    server = {f"_{n}": m for n, m in exported.items() if n in server_only and n in hidden}
-    files["__init__.py"] = _package_init(header, docstring, public, server)
+    server = {n: m for n, m in exported.items() if n in server_only}
+    files["__init__.py"] = _package_init(header, docstring, public)
+    if server:
+        files[f"{SERVER_MODULE}.py"] = _server_init(header, server)
     return files
+
+
+def _server_init(header: str, server: dict[str, str]) -> str:
+    return "\n".join(
+        [
+            header,
+            '"""Models only the generated server uses (the query parameters of operations)."""',
+            "",
+            *(f"from .{m} import {n}" for n, m in sorted(server.items())),
+            "",
+            "__all__ = [",
+            *(f"    {n!r}," for n in sorted(server)),
+            "]",
+            "",
+        ]
+    )
 
 
 def _reached(
@@ -622,19 +643,15 @@ def _merged(components: list[list[int]], edges: list[list[int]]) -> list[tuple[l
     )
 
 
-def _package_init(
-    header: str, docstring: str, exported: dict[str, str], server: dict[str, str]
-) -> str:
+def _package_init(header: str, docstring: str, exported: dict[str, str]) -> str:
     by_module: dict[str, list[str]] = {}
-    for name, module in (*exported.items(), *server.items()):
+    for name, module in exported.items():
         by_module.setdefault(module, []).append(name)
     checking = [
-        f"    from .{module} import "
-        + ", ".join(f"{n.removeprefix('_') if n in server else n} as {n}" for n in sorted(names))
+        f"    from .{module} import {', '.join(f'{n} as {n}' for n in sorted(names))}"
         for module, names in sorted(by_module.items())
     ]
     where = [f"    {name!r}: {module!r}," for name, module in sorted(exported.items())]
-    hidden = [f"    {name!r}: {module!r}," for name, module in sorted(server.items())]
     listed = [f"    {name!r}," for name in sorted(exported)]
     return "\n".join(
         [
@@ -654,10 +671,6 @@ def _package_init(
             "_WHERE: dict[str, str] = {",
             *where,
             "}",
-            "#: models only the generated server uses (`_X` for the class X), not public names",
-            "_SERVER: dict[str, str] = {",
-            *hidden,
-            "}",
             "",
             "__all__ = [",
             *listed,
@@ -666,12 +679,10 @@ def _package_init(
             "if not TYPE_CHECKING:",
             "",
             "    def __getattr__(name: str) -> Any:",
-            "        module, real = _WHERE.get(name), name",
-            "        if module is None:",
-            "            module, real = _SERVER.get(name), name[1:]",
+            "        module = _WHERE.get(name)",
             "        if module is None:",
             '            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")',
-            '        value = getattr(import_module(f"{__name__}.{module}"), real)',
+            '        value = getattr(import_module(f"{__name__}.{module}"), name)',
             "        globals()[name] = value",
             "        return value",
             "",

@@ -17,7 +17,7 @@ import keyword
 from dataclasses import fields, is_dataclass
 
 from generator.ir.classes import ClassIndex, ModelClass
-from generator.ir.model import Api, PyType
+from generator.ir.model import SERVER_MODELS, Api, PyType
 from generator.render.models import Models
 from generator.render.modules import read_models
 
@@ -31,9 +31,9 @@ def used_classes(api: Api) -> set[str]:
 
     def walk(value: object) -> None:
         if isinstance(value, PyType):
-            if value.name.startswith("models."):
-                # `models._X` names the server-only class X (PyType.server_model)
-                found.add(value.name.removeprefix("models.").removeprefix("_"))
+            module, _, name = value.name.partition(".")
+            if module in ("models", SERVER_MODELS) and name:
+                found.add(name)
             for inner in (*value.args, *value.union):
                 walk(inner)
             return

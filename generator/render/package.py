@@ -24,9 +24,7 @@ def render_package(api: Api, models: Models) -> dict[str, str]:
         if (template_root() / template).is_file():
             files[name] = env.get_template(template).render(api=api)
     server_only = frozenset(
-        op.query_model.name.removeprefix("models._")
-        for op in api.operations
-        if op.query_model is not None
+        op.query_model.name.partition(".")[2] for op in api.operations if op.query_model is not None
     )
     split = split_models(models.source, HEADER, models.code, server_only)
     files.update({f"models/{name}": text for name, text in split.items()})

@@ -121,7 +121,8 @@ again = models.FulfillmentList(next_page=None, data=[item])
 out["same"] = again.data[0] is item
 out["schema_item"] = models.FulfillmentList.model_json_schema()["properties"]["data"]["items"]
 out["query_public"] = sorted(n for n in (*models.__all__, *dir(models)) if "Parameters" in n)
-out["query_server"] = models._FulfillmentsGetParametersQuery.__name__
+from zuora_quickstart.models import _server
+out["query_server"] = _server.FulfillmentsGetParametersQuery.__name__
 print(json.dumps(out))
 """
 

@@ -986,7 +986,8 @@ def test_generated_packages_pass_mypy_strict_and_ruff(generated: Generated) -> N
 
 
 def test_server_imports_only_fastapi_starlette_pydantic_stdlib(generated: Generated) -> None:
-    """`server.py` imports the package's models and its server runtime, which itself needs
+    """`server.py` imports the package's models (and `models._server`, the models only it
+    uses) and its server runtime, which itself needs
     only FastAPI, Starlette, pydantic and the standard library, plus python-multipart (the form
     parser FastAPI uses) for multipart bodies."""
     allowed = {"fastapi", "starlette", "pydantic", "python_multipart", "__future__"} | set(
@@ -994,7 +995,7 @@ def test_server_imports_only_fastapi_starlette_pydantic_stdlib(generated: Genera
     )
     for package in (*SPECS, HOSTILE):
         for name, relative in (
-            ("server.py", {None, "_server_runtime"}),
+            ("server.py", {None, "_server_runtime", "models"}),
             ("_server_runtime.py", set()),
         ):
             tree = ast.parse((generated.root / package / name).read_text("utf-8"))
@@ -1008,6 +1009,8 @@ def test_server_imports_only_fastapi_starlette_pydantic_stdlib(generated: Genera
                         )
                         if node.module is None:
                             assert [a.name for a in node.names] == ["models"], ast.dump(node)
+                        if node.module == "models":  # the server-only models
+                            assert [a.name for a in node.names] == ["_server"], ast.dump(node)
                     else:
                         assert str(node.module).split(".")[0] in allowed, ast.dump(node)
 

@@ -50,42 +50,6 @@ if TYPE_CHECKING:
     )
     from ._fulfillment_state import FulfillmentState as FulfillmentState
     from ._fulfillment_type import FulfillmentType as FulfillmentType
-    from ._fulfillments_bulk_create_post_parameters_query import (
-        FulfillmentsBulkCreatePostParametersQuery as _FulfillmentsBulkCreatePostParametersQuery,
-    )
-    from ._fulfillments_fulfillment_id_delete_parameters_query import (
-        FulfillmentsFulfillmentIdDeleteParametersQuery as _FulfillmentsFulfillmentIdDeleteParametersQuery,
-    )
-    from ._fulfillments_fulfillment_id_get_parameters_query import (
-        FulfillmentsFulfillmentIdGetParametersQuery as _FulfillmentsFulfillmentIdGetParametersQuery,
-    )
-    from ._fulfillments_fulfillment_id_patch_parameters_query import (
-        FulfillmentsFulfillmentIdPatchParametersQuery as _FulfillmentsFulfillmentIdPatchParametersQuery,
-    )
-    from ._fulfillments_get_parameters_query import (
-        FulfillmentsGetParametersQuery as _FulfillmentsGetParametersQuery,
-    )
-    from ._fulfillments_items_bulk_create_post_parameters_query import (
-        FulfillmentsItemsBulkCreatePostParametersQuery as _FulfillmentsItemsBulkCreatePostParametersQuery,
-    )
-    from ._fulfillments_items_fulfillment_item_id_delete_parameters_que import (
-        FulfillmentsItemsFulfillmentItemIdDeleteParametersQuery as _FulfillmentsItemsFulfillmentItemIdDeleteParametersQuery,
-    )
-    from ._fulfillments_items_fulfillment_item_id_get_parameters_query import (
-        FulfillmentsItemsFulfillmentItemIdGetParametersQuery as _FulfillmentsItemsFulfillmentItemIdGetParametersQuery,
-    )
-    from ._fulfillments_items_fulfillment_item_id_patch_parameters_quer import (
-        FulfillmentsItemsFulfillmentItemIdPatchParametersQuery as _FulfillmentsItemsFulfillmentItemIdPatchParametersQuery,
-    )
-    from ._fulfillments_items_get_parameters_query import (
-        FulfillmentsItemsGetParametersQuery as _FulfillmentsItemsGetParametersQuery,
-    )
-    from ._fulfillments_items_post_parameters_query import (
-        FulfillmentsItemsPostParametersQuery as _FulfillmentsItemsPostParametersQuery,
-    )
-    from ._fulfillments_post_parameters_query import (
-        FulfillmentsPostParametersQuery as _FulfillmentsPostParametersQuery,
-    )
     from ._processing_options import ProcessingOptions as ProcessingOptions
     from ._revenue import Revenue as Revenue
 
@@ -116,21 +80,6 @@ _WHERE: dict[str, str] = {
     "FulfillmentType": "_fulfillment_type",
     "ProcessingOptions": "_processing_options",
     "Revenue": "_revenue",
-}
-#: models only the generated server uses (`_X` for the class X), not public names
-_SERVER: dict[str, str] = {
-    "_FulfillmentsBulkCreatePostParametersQuery": "_fulfillments_bulk_create_post_parameters_query",
-    "_FulfillmentsFulfillmentIdDeleteParametersQuery": "_fulfillments_fulfillment_id_delete_parameters_query",
-    "_FulfillmentsFulfillmentIdGetParametersQuery": "_fulfillments_fulfillment_id_get_parameters_query",
-    "_FulfillmentsFulfillmentIdPatchParametersQuery": "_fulfillments_fulfillment_id_patch_parameters_query",
-    "_FulfillmentsGetParametersQuery": "_fulfillments_get_parameters_query",
-    "_FulfillmentsItemsBulkCreatePostParametersQuery": "_fulfillments_items_bulk_create_post_parameters_query",
-    "_FulfillmentsItemsFulfillmentItemIdDeleteParametersQuery": "_fulfillments_items_fulfillment_item_id_delete_parameters_que",
-    "_FulfillmentsItemsFulfillmentItemIdGetParametersQuery": "_fulfillments_items_fulfillment_item_id_get_parameters_query",
-    "_FulfillmentsItemsFulfillmentItemIdPatchParametersQuery": "_fulfillments_items_fulfillment_item_id_patch_parameters_quer",
-    "_FulfillmentsItemsGetParametersQuery": "_fulfillments_items_get_parameters_query",
-    "_FulfillmentsItemsPostParametersQuery": "_fulfillments_items_post_parameters_query",
-    "_FulfillmentsPostParametersQuery": "_fulfillments_post_parameters_query",
 }
 
 __all__ = [
@@ -164,12 +113,10 @@ __all__ = [
 if not TYPE_CHECKING:
 
     def __getattr__(name: str) -> Any:
-        module, real = _WHERE.get(name), name
-        if module is None:
-            module, real = _SERVER.get(name), name[1:]
+        module = _WHERE.get(name)
         if module is None:
             raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        value = getattr(import_module(f"{__name__}.{module}"), real)
+        value = getattr(import_module(f"{__name__}.{module}"), name)
         globals()[name] = value
         return value
 

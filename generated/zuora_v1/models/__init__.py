@@ -62,9 +62,6 @@ if TYPE_CHECKING:
     from ._update_fulfillment_request import (
         UpdateFulfillmentRequest as UpdateFulfillmentRequest,
     )
-    from ._v1_fulfillments_key_get_parameters_query import (
-        V1FulfillmentsKeyGetParametersQuery as _V1FulfillmentsKeyGetParametersQuery,
-    )
 
 #: the module defining each name
 _WHERE: dict[str, str] = {
@@ -95,10 +92,6 @@ _WHERE: dict[str, str] = {
     "SuccessResponse": "_success_response",
     "UpdateFulfillmentItemRequest": "_update_fulfillment_item_request",
     "UpdateFulfillmentRequest": "_update_fulfillment_request",
-}
-#: models only the generated server uses (`_X` for the class X), not public names
-_SERVER: dict[str, str] = {
-    "_V1FulfillmentsKeyGetParametersQuery": "_v1_fulfillments_key_get_parameters_query",
 }
 
 __all__ = [
@@ -134,12 +127,10 @@ __all__ = [
 if not TYPE_CHECKING:
 
     def __getattr__(name: str) -> Any:
-        module, real = _WHERE.get(name), name
-        if module is None:
-            module, real = _SERVER.get(name), name[1:]
+        module = _WHERE.get(name)
         if module is None:
             raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        value = getattr(import_module(f"{__name__}.{module}"), real)
+        value = getattr(import_module(f"{__name__}.{module}"), name)
         globals()[name] = value
         return value
 

@@ -40,6 +40,7 @@ from ._server_runtime import (
     build_app,
     default_code,
 )
+from .models import _server as server_models
 
 __all__ = [
     "MAX_BODY_SIZE",
@@ -712,7 +713,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             Param("limit", "limit", "query", int),
         ),
         responses={"200": models.Echo},
-        query_model=models._QueryGetParametersQuery,
+        query_model=server_models.QueryGetParametersQuery,
     ),
     Operation(
         "queryExplodedObject",
@@ -728,7 +729,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             Param("page", "page", "query", int),
         ),
         responses={"200": models.Echo},
-        query_model=models._QueryExplodedGetParametersQuery,
+        query_model=server_models.QueryExplodedGetParametersQuery,
     ),
     Operation(
         "headerStyles",
@@ -881,7 +882,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
         handler="range_only",
         params=(Param("status", "status", "query", int),),
         responses={"2XX": models.PetResponse},
-        query_model=models._ResponsesRangeGetParametersQuery,
+        query_model=server_models.ResponsesRangeGetParametersQuery,
     ),
     Operation(
         "defaultOnly",
@@ -915,7 +916,7 @@ _OPERATIONS: Final[tuple[Operation[Handlers], ...]] = (
             Param("genre", "genre", "query", Literal["novel", "poetry"]),
         ),
         responses={"200": models.BookPage},
-        query_model=models._ShelvesShelfIdBooksGetParametersQuery,
+        query_model=server_models.ShelvesShelfIdBooksGetParametersQuery,
     ),
     Operation(
         "subscribe",

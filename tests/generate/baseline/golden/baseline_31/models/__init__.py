@@ -23,18 +23,6 @@ if TYPE_CHECKING:
     from ._kind import Kind as Kind
     from ._pet_request import PetRequest as PetRequest
     from ._pet_response import PetResponse as PetResponse
-    from ._query_exploded_get_parameters_query import (
-        QueryExplodedGetParametersQuery as _QueryExplodedGetParametersQuery,
-    )
-    from ._query_get_parameters_query import (
-        QueryGetParametersQuery as _QueryGetParametersQuery,
-    )
-    from ._responses_range_get_parameters_query import (
-        ResponsesRangeGetParametersQuery as _ResponsesRangeGetParametersQuery,
-    )
-    from ._shelves_shelf_id_books_get_parameters_query import (
-        ShelvesShelfIdBooksGetParametersQuery as _ShelvesShelfIdBooksGetParametersQuery,
-    )
     from ._subscriptions_post_request import (
         SubscriptionsPostRequest as SubscriptionsPostRequest,
     )
@@ -67,13 +55,6 @@ _WHERE: dict[str, str] = {
     "Tuning": "_tuning",
     "Upload": "_upload",
 }
-#: models only the generated server uses (`_X` for the class X), not public names
-_SERVER: dict[str, str] = {
-    "_QueryExplodedGetParametersQuery": "_query_exploded_get_parameters_query",
-    "_QueryGetParametersQuery": "_query_get_parameters_query",
-    "_ResponsesRangeGetParametersQuery": "_responses_range_get_parameters_query",
-    "_ShelvesShelfIdBooksGetParametersQuery": "_shelves_shelf_id_books_get_parameters_query",
-}
 
 __all__ = [
     "BodiesFormPostRequest",
@@ -100,12 +81,10 @@ __all__ = [
 if not TYPE_CHECKING:
 
     def __getattr__(name: str) -> Any:
-        module, real = _WHERE.get(name), name
-        if module is None:
-            module, real = _SERVER.get(name), name[1:]
+        module = _WHERE.get(name)
         if module is None:
             raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        value = getattr(import_module(f"{__name__}.{module}"), real)
+        value = getattr(import_module(f"{__name__}.{module}"), name)
         globals()[name] = value
         return value
 
