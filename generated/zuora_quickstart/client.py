@@ -221,9 +221,7 @@ def _op_list_fulfillments() -> Operation:
         "GET",
         "/fulfillments",
         "listFulfillments",
-        responses={
-            200: models.FulfillmentList,
-        },
+        responses={200: models.FulfillmentList},
         idempotent=True,
         arguments=(
             Argument("cursor", "query", "cursor"),
@@ -249,10 +247,7 @@ def _op_create_fulfillment() -> Operation:
         "POST",
         "/fulfillments",
         "createFulfillment",
-        responses={
-            201: models.Fulfillment,
-            202: models.AsyncAccepted,
-        },
+        responses={201: models.Fulfillment, 202: models.AsyncAccepted},
         idempotent=False,
         arguments=(
             Argument("fields[]", "query", "fields"),
@@ -309,9 +304,7 @@ def _op_get_fulfillment() -> Operation:
         "GET",
         "/fulfillments/{fulfillment_id}",
         "getFulfillment",
-        responses={
-            200: models.Fulfillment,
-        },
+        responses={200: models.Fulfillment},
         idempotent=True,
         arguments=(
             Argument("fulfillment_id", "path", "fulfillment_id"),
@@ -336,10 +329,7 @@ def _op_delete_fulfillment() -> Operation:
         "DELETE",
         "/fulfillments/{fulfillment_id}",
         "deleteFulfillment",
-        responses={
-            204: None,
-            202: models.AsyncAccepted,
-        },
+        responses={204: None, 202: models.AsyncAccepted},
         idempotent=True,
         arguments=(
             Argument("fulfillment_id", "path", "fulfillment_id"),
@@ -358,10 +348,7 @@ def _op_update_fulfillment() -> Operation:
         "PATCH",
         "/fulfillments/{fulfillment_id}",
         "updateFulfillment",
-        responses={
-            200: models.Fulfillment,
-            202: models.AsyncAccepted,
-        },
+        responses={200: models.Fulfillment, 202: models.AsyncAccepted},
         idempotent=False,
         arguments=(
             Argument("fulfillment_id", "path", "fulfillment_id"),
@@ -389,9 +376,7 @@ def _op_list_fulfillment_items() -> Operation:
         "GET",
         "/fulfillments_items",
         "listFulfillmentItems",
-        responses={
-            200: models.FulfillmentItemList,
-        },
+        responses={200: models.FulfillmentItemList},
         idempotent=True,
         arguments=(
             Argument("cursor", "query", "cursor"),
@@ -417,10 +402,7 @@ def _op_create_fulfillment_item() -> Operation:
         "POST",
         "/fulfillments_items",
         "createFulfillmentItem",
-        responses={
-            201: models.FulfillmentItem,
-            202: models.AsyncAccepted,
-        },
+        responses={201: models.FulfillmentItem, 202: models.AsyncAccepted},
         idempotent=False,
         arguments=(
             Argument("fields[]", "query", "fields"),
@@ -477,9 +459,7 @@ def _op_get_fulfillment_item() -> Operation:
         "GET",
         "/fulfillments_items/{fulfillment_item_id}",
         "getFulfillmentItem",
-        responses={
-            200: models.FulfillmentItem,
-        },
+        responses={200: models.FulfillmentItem},
         idempotent=True,
         arguments=(
             Argument("fulfillment_item_id", "path", "fulfillment_item_id"),
@@ -504,10 +484,7 @@ def _op_delete_fulfillment_item() -> Operation:
         "DELETE",
         "/fulfillments_items/{fulfillment_item_id}",
         "deleteFulfillmentItem",
-        responses={
-            204: None,
-            202: models.AsyncAccepted,
-        },
+        responses={204: None, 202: models.AsyncAccepted},
         idempotent=True,
         arguments=(
             Argument("fulfillment_item_id", "path", "fulfillment_item_id"),
@@ -526,10 +503,7 @@ def _op_update_fulfillment_item() -> Operation:
         "PATCH",
         "/fulfillments_items/{fulfillment_item_id}",
         "updateFulfillmentItem",
-        responses={
-            200: models.FulfillmentItem,
-            202: models.AsyncAccepted,
-        },
+        responses={200: models.FulfillmentItem, 202: models.AsyncAccepted},
         idempotent=False,
         arguments=(
             Argument("fulfillment_item_id", "path", "fulfillment_item_id"),

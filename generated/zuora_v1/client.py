@@ -109,9 +109,7 @@ def _op_create_fulfillments() -> Operation:
         "POST",
         "/v1/fulfillments",
         "createFulfillments",
-        responses={
-            200: models.CreateFulfillmentsResponse,
-        },
+        responses={200: models.CreateFulfillmentsResponse},
         idempotent=False,
         arguments=(
             Argument("Zuora-Entity-Ids", "header", "zuora_entity_ids"),
@@ -131,9 +129,7 @@ def _op_get_fulfillment() -> Operation:
         "GET",
         "/v1/fulfillments/{key}",
         "getFulfillment",
-        responses={
-            200: models.GetFulfillmentResponse,
-        },
+        responses={200: models.GetFulfillmentResponse},
         idempotent=True,
         arguments=(
             Argument("key", "path", "key"),
@@ -153,9 +149,7 @@ def _op_update_fulfillment() -> Operation:
         "PUT",
         "/v1/fulfillments/{key}",
         "updateFulfillment",
-        responses={
-            200: models.SuccessResponse,
-        },
+        responses={200: models.SuccessResponse},
         idempotent=True,
         arguments=(
             Argument("key", "path", "key"),
@@ -175,9 +169,7 @@ def _op_delete_fulfillment() -> Operation:
         "DELETE",
         "/v1/fulfillments/{key}",
         "deleteFulfillment",
-        responses={
-            200: models.SuccessResponse,
-        },
+        responses={200: models.SuccessResponse},
         idempotent=True,
         arguments=(
             Argument("key", "path", "key"),
@@ -196,9 +188,7 @@ def _op_create_fulfillment_items() -> Operation:
         "POST",
         "/v1/fulfillment-items",
         "createFulfillmentItems",
-        responses={
-            200: models.CreateFulfillmentItemsResponse,
-        },
+        responses={200: models.CreateFulfillmentItemsResponse},
         idempotent=False,
         arguments=(
             Argument("Zuora-Entity-Ids", "header", "zuora_entity_ids"),
@@ -218,9 +208,7 @@ def _op_get_fulfillment_item() -> Operation:
         "GET",
         "/v1/fulfillment-items/{id}",
         "getFulfillmentItem",
-        responses={
-            200: models.GetFulfillmentItemResponse,
-        },
+        responses={200: models.GetFulfillmentItemResponse},
         idempotent=True,
         arguments=(
             Argument("id", "path", "id_"),
@@ -239,9 +227,7 @@ def _op_update_fulfillment_item() -> Operation:
         "PUT",
         "/v1/fulfillment-items/{id}",
         "updateFulfillmentItem",
-        responses={
-            200: models.SuccessResponse,
-        },
+        responses={200: models.SuccessResponse},
         idempotent=True,
         arguments=(
             Argument("id", "path", "id_"),
@@ -261,9 +247,7 @@ def _op_delete_fulfillment_item() -> Operation:
         "DELETE",
         "/v1/fulfillment-items/{id}",
         "deleteFulfillmentItem",
-        responses={
-            200: models.SuccessResponse,
-        },
+        responses={200: models.SuccessResponse},
         idempotent=True,
         arguments=(
             Argument("id", "path", "id_"),

@@ -83,6 +83,7 @@ PARAMETER_RESERVED = {
     "cast",
     "result",
     "fetch",
+    "kwargs",  # the methods' `**kwargs: Unpack[...]`
     "max_pages",
     "idempotency_key",
     "track_id",

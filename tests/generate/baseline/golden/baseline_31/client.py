@@ -103,9 +103,7 @@ def _op_path_primitive() -> Operation:
         "GET",
         "/path/primitive/{simple}/{simpleX}/{label}/{labelX}/{matrix}/{matrixX}",
         "pathPrimitive",
-        responses={
-            200: models.Echo,
-        },
+        responses={200: models.Echo},
         idempotent=True,
         arguments=(
             Argument("simple", "path", "simple"),
@@ -125,9 +123,7 @@ def _op_path_array() -> Operation:
         "GET",
         "/path/array/{simple}/{simpleX}/{label}/{labelX}/{matrix}/{matrixX}",
         "pathArray",
-        responses={
-            200: models.Echo,
-        },
+        responses={200: models.Echo},
         idempotent=True,
         arguments=(
             Argument("simple", "path", "simple"),
@@ -147,9 +143,7 @@ def _op_path_object() -> Operation:
         "GET",
         "/path/object/{simple}/{simpleX}/{label}/{labelX}/{matrix}/{matrixX}",
         "pathObject",
-        responses={
-            200: models.Echo,
-        },
+        responses={200: models.Echo},
         idempotent=True,
         arguments=(
             Argument("simple", "path", "simple"),
@@ -169,9 +163,7 @@ def _op_query_styles() -> Operation:
         "GET",
         "/query",
         "queryStyles",
-        responses={
-            200: models.Echo,
-        },
+        responses={200: models.Echo},
         idempotent=True,
         arguments=(
             Argument("form", "query", "form"),
@@ -199,9 +191,7 @@ def _op_query_exploded_object() -> Operation:
         "GET",
         "/query/exploded",
         "queryExplodedObject",
-        responses={
-            200: models.Echo,
-        },
+        responses={200: models.Echo},
         idempotent=True,
         arguments=(
             Argument("color", "query", "color"),
@@ -218,9 +208,7 @@ def _op_header_styles() -> Operation:
         "GET",
         "/headers",
         "headerStyles",
-        responses={
-            200: models.Echo,
-        },
+        responses={200: models.Echo},
         idempotent=True,
         arguments=(
             Argument("X-Plain", "header", "x_plain"),
@@ -240,9 +228,7 @@ def _op_cookie_styles() -> Operation:
         "GET",
         "/cookies",
         "cookieStyles",
-        responses={
-            200: models.Echo,
-        },
+        responses={200: models.Echo},
         idempotent=True,
         arguments=(
             Argument("session", "cookie", "session"),
@@ -261,9 +247,7 @@ def _op_create_pet() -> Operation:
         "POST",
         "/bodies/json",
         "createPet",
-        responses={
-            201: models.PetResponse,
-        },
+        responses={201: models.PetResponse},
         idempotent=False,
         body=True,
     )
@@ -276,9 +260,7 @@ def _op_submit_form() -> Operation:
         "POST",
         "/bodies/form",
         "submitForm",
-        responses={
-            200: models.Echo,
-        },
+        responses={200: models.Echo},
         idempotent=False,
         body=True,
         media_type="application/x-www-form-urlencoded",
@@ -296,9 +278,7 @@ def _op_upload() -> Operation:
         "POST",
         "/bodies/multipart",
         "upload",
-        responses={
-            200: models.Upload,
-        },
+        responses={200: models.Upload},
         idempotent=False,
         body=True,
         media_type="multipart/form-data",
@@ -315,9 +295,7 @@ def _op_shout() -> Operation:
         "POST",
         "/bodies/text",
         "shout",
-        responses={
-            200: ResponseBody(str, "text/plain"),
-        },
+        responses={200: ResponseBody(str, "text/plain")},
         idempotent=False,
         body=True,
         media_type="text/plain",
@@ -331,9 +309,7 @@ def _op_reverse_bytes() -> Operation:
         "PUT",
         "/bodies/binary",
         "reverseBytes",
-        responses={
-            200: ResponseBody(bytes, "application/octet-stream"),
-        },
+        responses={200: ResponseBody(bytes, "application/octet-stream")},
         idempotent=True,
         body=True,
         media_type="application/octet-stream",
@@ -347,9 +323,7 @@ def _op_get_image() -> Operation:
         "GET",
         "/images/{name}",
         "getImage",
-        responses={
-            200: ResponseBody(bytes, "image/png"),
-        },
+        responses={200: ResponseBody(bytes, "image/png")},
         idempotent=True,
         arguments=(Argument("name", "path", "name"),),
     )
@@ -362,9 +336,7 @@ def _op_range_only() -> Operation:
         "GET",
         "/responses/range",
         "rangeOnly",
-        responses={
-            "2XX": models.PetResponse,
-        },
+        responses={"2XX": models.PetResponse},
         idempotent=True,
         arguments=(Argument("status", "query", "status"),),
     )
@@ -377,9 +349,7 @@ def _op_default_only() -> Operation:
         "GET",
         "/responses/default",
         "defaultOnly",
-        responses={
-            "default": models.PetResponse,
-        },
+        responses={"default": models.PetResponse},
         idempotent=True,
     )
 
@@ -391,9 +361,7 @@ def _op_delete_thing() -> Operation:
         "DELETE",
         "/responses/mixed",
         "deleteThing",
-        responses={
-            204: None,
-        },
+        responses={204: None},
         idempotent=True,
     )
 
@@ -405,9 +373,7 @@ def _op_list_books() -> Operation:
         "GET",
         "/shelves/{shelfId}/books",
         "listBooks",
-        responses={
-            200: models.BookPage,
-        },
+        responses={200: models.BookPage},
         idempotent=True,
         arguments=(
             Argument("shelfId", "path", "shelf_id"),
@@ -424,9 +390,7 @@ def _op_subscribe() -> Operation:
         "POST",
         "/subscriptions",
         "subscribe",
-        responses={
-            201: None,
-        },
+        responses={201: None},
         idempotent=False,
         body=True,
     )
