@@ -2,25 +2,526 @@
 """Typed clients for Zuora Quickstart API - Fulfillments (API version 2025-11-12).
 
 `Client` is synchronous, `AsyncClient` asynchronous; both share retries, timeouts, idempotency
-keys and typed errors through `._runtime`.
+keys and typed errors through `._runtime`. Each operation's keyword arguments are one
+`TypedDict` (`<Operation>Args`, usable to type your own wrappers) and what a call sends is one
+`Operation`, shared by both clients; the full documentation of a method is on `Client`.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping
-from typing import ClassVar, Literal, cast, overload
+from functools import cache
+from typing import ClassVar, Literal, Unpack, cast, overload
 
 import pydantic
 
 from . import models
 from ._runtime import (
     Accepted,
+    Argument,
     AsyncBaseClient,
     BaseClient,
-    Parameter,
+    Operation,
+    RequestOptions,
 )
 
 __all__ = ["AsyncClient", "Client"]
+
+
+class IterListFulfillmentsArgs(RequestOptions, total=False):
+    """Keyword arguments of `iter_list_fulfillments` (in both clients)."""
+
+    sort: list[str] | None
+    fields: list[str] | None
+    fulfillment_fields: list[str] | None
+    fulfillment_item_fields: list[str] | None
+    credit_memo_item_fields: list[str] | None
+    invoice_item_fields: list[str] | None
+    expand: list[str] | None
+    filter_: list[str] | None
+    page_size: int | None
+    zuora_entity_ids: str | None
+    track_id: str | None
+
+
+class ListFulfillmentsArgs(IterListFulfillmentsArgs, total=False):
+    """Keyword arguments of `list_fulfillments` (in both clients)."""
+
+    cursor: str | None
+
+
+class CreateFulfillmentArgs(RequestOptions, total=False):
+    """Keyword arguments of `create_fulfillment` (in both clients)."""
+
+    fields: list[str] | None
+    fulfillment_fields: list[str] | None
+    fulfillment_item_fields: list[str] | None
+    credit_memo_item_fields: list[str] | None
+    invoice_item_fields: list[str] | None
+    expand: list[str] | None
+    filter_: list[str] | None
+    page_size: int | None
+    zuora_entity_ids: str | None
+    idempotency_key: str | None
+    track_id: str | None
+
+
+class CreateFulfillmentsArgs(RequestOptions, total=False):
+    """Keyword arguments of `create_fulfillments` (in both clients)."""
+
+    fields: list[str] | None
+    fulfillment_fields: list[str] | None
+    fulfillment_item_fields: list[str] | None
+    credit_memo_item_fields: list[str] | None
+    invoice_item_fields: list[str] | None
+    expand: list[str] | None
+    filter_: list[str] | None
+    page_size: int | None
+    zuora_entity_ids: str | None
+    idempotency_key: str | None
+    track_id: str | None
+
+
+class GetFulfillmentArgs(RequestOptions, total=False):
+    """Keyword arguments of `get_fulfillment` (in both clients)."""
+
+    fields: list[str] | None
+    fulfillment_fields: list[str] | None
+    fulfillment_item_fields: list[str] | None
+    credit_memo_item_fields: list[str] | None
+    invoice_item_fields: list[str] | None
+    expand: list[str] | None
+    filter_: list[str] | None
+    page_size: int | None
+    zuora_entity_ids: str | None
+    track_id: str | None
+
+
+class DeleteFulfillmentArgs(RequestOptions, total=False):
+    """Keyword arguments of `delete_fulfillment` (in both clients)."""
+
+    fields: list[str] | None
+    zuora_entity_ids: str | None
+    track_id: str | None
+
+
+class UpdateFulfillmentArgs(RequestOptions, total=False):
+    """Keyword arguments of `update_fulfillment` (in both clients)."""
+
+    fields: list[str] | None
+    fulfillment_fields: list[str] | None
+    fulfillment_item_fields: list[str] | None
+    credit_memo_item_fields: list[str] | None
+    invoice_item_fields: list[str] | None
+    expand: list[str] | None
+    filter_: list[str] | None
+    page_size: int | None
+    zuora_entity_ids: str | None
+    idempotency_key: str | None
+    track_id: str | None
+
+
+class IterListFulfillmentItemsArgs(RequestOptions, total=False):
+    """Keyword arguments of `iter_list_fulfillment_items` (in both clients)."""
+
+    sort: list[str] | None
+    fields: list[str] | None
+    fulfillment_fields: list[str] | None
+    fulfillment_item_fields: list[str] | None
+    credit_memo_item_fields: list[str] | None
+    invoice_item_fields: list[str] | None
+    expand: list[str] | None
+    filter_: list[str] | None
+    page_size: int | None
+    zuora_entity_ids: str | None
+    track_id: str | None
+
+
+class ListFulfillmentItemsArgs(IterListFulfillmentItemsArgs, total=False):
+    """Keyword arguments of `list_fulfillment_items` (in both clients)."""
+
+    cursor: str | None
+
+
+class CreateFulfillmentItemArgs(RequestOptions, total=False):
+    """Keyword arguments of `create_fulfillment_item` (in both clients)."""
+
+    fields: list[str] | None
+    fulfillment_fields: list[str] | None
+    fulfillment_item_fields: list[str] | None
+    credit_memo_item_fields: list[str] | None
+    invoice_item_fields: list[str] | None
+    expand: list[str] | None
+    filter_: list[str] | None
+    page_size: int | None
+    zuora_entity_ids: str | None
+    idempotency_key: str | None
+    track_id: str | None
+
+
+class CreateFulfillmentItemsArgs(RequestOptions, total=False):
+    """Keyword arguments of `create_fulfillment_items` (in both clients)."""
+
+    fields: list[str] | None
+    fulfillment_fields: list[str] | None
+    fulfillment_item_fields: list[str] | None
+    credit_memo_item_fields: list[str] | None
+    invoice_item_fields: list[str] | None
+    expand: list[str] | None
+    filter_: list[str] | None
+    page_size: int | None
+    zuora_entity_ids: str | None
+    idempotency_key: str | None
+    track_id: str | None
+
+
+class GetFulfillmentItemArgs(RequestOptions, total=False):
+    """Keyword arguments of `get_fulfillment_item` (in both clients)."""
+
+    fields: list[str] | None
+    fulfillment_fields: list[str] | None
+    fulfillment_item_fields: list[str] | None
+    credit_memo_item_fields: list[str] | None
+    invoice_item_fields: list[str] | None
+    expand: list[str] | None
+    filter_: list[str] | None
+    page_size: int | None
+    zuora_entity_ids: str | None
+    track_id: str | None
+
+
+class DeleteFulfillmentItemArgs(RequestOptions, total=False):
+    """Keyword arguments of `delete_fulfillment_item` (in both clients)."""
+
+    fields: list[str] | None
+    zuora_entity_ids: str | None
+    track_id: str | None
+
+
+class UpdateFulfillmentItemArgs(RequestOptions, total=False):
+    """Keyword arguments of `update_fulfillment_item` (in both clients)."""
+
+    fields: list[str] | None
+    fulfillment_fields: list[str] | None
+    fulfillment_item_fields: list[str] | None
+    credit_memo_item_fields: list[str] | None
+    invoice_item_fields: list[str] | None
+    expand: list[str] | None
+    filter_: list[str] | None
+    page_size: int | None
+    zuora_entity_ids: str | None
+    idempotency_key: str | None
+    track_id: str | None
+
+
+@cache
+def _op_list_fulfillments() -> Operation:
+    return Operation(
+        "list_fulfillments",
+        "GET",
+        "/fulfillments",
+        "listFulfillments",
+        responses={200: models.FulfillmentList},
+        idempotent=True,
+        arguments=(
+            Argument("cursor", "query", "cursor"),
+            Argument("sort[]", "query", "sort"),
+            Argument("fields[]", "query", "fields"),
+            Argument("fulfillment.fields[]", "query", "fulfillment_fields"),
+            Argument("fulfillment_item.fields[]", "query", "fulfillment_item_fields"),
+            Argument("credit_memo_item.fields[]", "query", "credit_memo_item_fields"),
+            Argument("invoice_item.fields[]", "query", "invoice_item_fields"),
+            Argument("expand[]", "query", "expand"),
+            Argument("filter[]", "query", "filter_"),
+            Argument("page_size", "query", "page_size"),
+            Argument("zuora-entity-ids", "header", "zuora_entity_ids"),
+            Argument("zuora-track-id", "header", "track_id"),
+        ),
+    )
+
+
+@cache
+def _op_create_fulfillment() -> Operation:
+    return Operation(
+        "create_fulfillment",
+        "POST",
+        "/fulfillments",
+        "createFulfillment",
+        responses={201: models.Fulfillment, 202: models.AsyncAccepted},
+        idempotent=False,
+        arguments=(
+            Argument("fields[]", "query", "fields"),
+            Argument("fulfillment.fields[]", "query", "fulfillment_fields"),
+            Argument("fulfillment_item.fields[]", "query", "fulfillment_item_fields"),
+            Argument("credit_memo_item.fields[]", "query", "credit_memo_item_fields"),
+            Argument("invoice_item.fields[]", "query", "invoice_item_fields"),
+            Argument("expand[]", "query", "expand"),
+            Argument("filter[]", "query", "filter_"),
+            Argument("page_size", "query", "page_size"),
+            Argument("async", "header", "async_"),
+            Argument("zuora-entity-ids", "header", "zuora_entity_ids"),
+            Argument("zuora-track-id", "header", "track_id"),
+        ),
+        body=True,
+        idempotency_key=True,
+    )
+
+
+@cache
+def _op_create_fulfillments() -> Operation:
+    return Operation(
+        "create_fulfillments",
+        "POST",
+        "/fulfillments/bulk_create",
+        "createFulfillments",
+        responses={
+            201: models.FulfillmentBulkCreateResponse,
+            202: models.AsyncAccepted,
+        },
+        idempotent=False,
+        arguments=(
+            Argument("fields[]", "query", "fields"),
+            Argument("fulfillment.fields[]", "query", "fulfillment_fields"),
+            Argument("fulfillment_item.fields[]", "query", "fulfillment_item_fields"),
+            Argument("credit_memo_item.fields[]", "query", "credit_memo_item_fields"),
+            Argument("invoice_item.fields[]", "query", "invoice_item_fields"),
+            Argument("expand[]", "query", "expand"),
+            Argument("filter[]", "query", "filter_"),
+            Argument("page_size", "query", "page_size"),
+            Argument("async", "header", "async_"),
+            Argument("zuora-entity-ids", "header", "zuora_entity_ids"),
+            Argument("zuora-track-id", "header", "track_id"),
+        ),
+        body=True,
+        idempotency_key=True,
+    )
+
+
+@cache
+def _op_get_fulfillment() -> Operation:
+    return Operation(
+        "get_fulfillment",
+        "GET",
+        "/fulfillments/{fulfillment_id}",
+        "getFulfillment",
+        responses={200: models.Fulfillment},
+        idempotent=True,
+        arguments=(
+            Argument("fulfillment_id", "path", "fulfillment_id"),
+            Argument("fields[]", "query", "fields"),
+            Argument("fulfillment.fields[]", "query", "fulfillment_fields"),
+            Argument("fulfillment_item.fields[]", "query", "fulfillment_item_fields"),
+            Argument("credit_memo_item.fields[]", "query", "credit_memo_item_fields"),
+            Argument("invoice_item.fields[]", "query", "invoice_item_fields"),
+            Argument("expand[]", "query", "expand"),
+            Argument("filter[]", "query", "filter_"),
+            Argument("page_size", "query", "page_size"),
+            Argument("zuora-entity-ids", "header", "zuora_entity_ids"),
+            Argument("zuora-track-id", "header", "track_id"),
+        ),
+    )
+
+
+@cache
+def _op_delete_fulfillment() -> Operation:
+    return Operation(
+        "delete_fulfillment",
+        "DELETE",
+        "/fulfillments/{fulfillment_id}",
+        "deleteFulfillment",
+        responses={204: None, 202: models.AsyncAccepted},
+        idempotent=True,
+        arguments=(
+            Argument("fulfillment_id", "path", "fulfillment_id"),
+            Argument("fields[]", "query", "fields"),
+            Argument("async", "header", "async_"),
+            Argument("zuora-entity-ids", "header", "zuora_entity_ids"),
+            Argument("zuora-track-id", "header", "track_id"),
+        ),
+    )
+
+
+@cache
+def _op_update_fulfillment() -> Operation:
+    return Operation(
+        "update_fulfillment",
+        "PATCH",
+        "/fulfillments/{fulfillment_id}",
+        "updateFulfillment",
+        responses={200: models.Fulfillment, 202: models.AsyncAccepted},
+        idempotent=False,
+        arguments=(
+            Argument("fulfillment_id", "path", "fulfillment_id"),
+            Argument("fields[]", "query", "fields"),
+            Argument("fulfillment.fields[]", "query", "fulfillment_fields"),
+            Argument("fulfillment_item.fields[]", "query", "fulfillment_item_fields"),
+            Argument("credit_memo_item.fields[]", "query", "credit_memo_item_fields"),
+            Argument("invoice_item.fields[]", "query", "invoice_item_fields"),
+            Argument("expand[]", "query", "expand"),
+            Argument("filter[]", "query", "filter_"),
+            Argument("page_size", "query", "page_size"),
+            Argument("async", "header", "async_"),
+            Argument("zuora-entity-ids", "header", "zuora_entity_ids"),
+            Argument("zuora-track-id", "header", "track_id"),
+        ),
+        body=True,
+        idempotency_key=True,
+    )
+
+
+@cache
+def _op_list_fulfillment_items() -> Operation:
+    return Operation(
+        "list_fulfillment_items",
+        "GET",
+        "/fulfillments_items",
+        "listFulfillmentItems",
+        responses={200: models.FulfillmentItemList},
+        idempotent=True,
+        arguments=(
+            Argument("cursor", "query", "cursor"),
+            Argument("sort[]", "query", "sort"),
+            Argument("fields[]", "query", "fields"),
+            Argument("fulfillment.fields[]", "query", "fulfillment_fields"),
+            Argument("fulfillment_item.fields[]", "query", "fulfillment_item_fields"),
+            Argument("credit_memo_item.fields[]", "query", "credit_memo_item_fields"),
+            Argument("invoice_item.fields[]", "query", "invoice_item_fields"),
+            Argument("expand[]", "query", "expand"),
+            Argument("filter[]", "query", "filter_"),
+            Argument("page_size", "query", "page_size"),
+            Argument("zuora-entity-ids", "header", "zuora_entity_ids"),
+            Argument("zuora-track-id", "header", "track_id"),
+        ),
+    )
+
+
+@cache
+def _op_create_fulfillment_item() -> Operation:
+    return Operation(
+        "create_fulfillment_item",
+        "POST",
+        "/fulfillments_items",
+        "createFulfillmentItem",
+        responses={201: models.FulfillmentItem, 202: models.AsyncAccepted},
+        idempotent=False,
+        arguments=(
+            Argument("fields[]", "query", "fields"),
+            Argument("fulfillment.fields[]", "query", "fulfillment_fields"),
+            Argument("fulfillment_item.fields[]", "query", "fulfillment_item_fields"),
+            Argument("credit_memo_item.fields[]", "query", "credit_memo_item_fields"),
+            Argument("invoice_item.fields[]", "query", "invoice_item_fields"),
+            Argument("expand[]", "query", "expand"),
+            Argument("filter[]", "query", "filter_"),
+            Argument("page_size", "query", "page_size"),
+            Argument("async", "header", "async_"),
+            Argument("zuora-entity-ids", "header", "zuora_entity_ids"),
+            Argument("zuora-track-id", "header", "track_id"),
+        ),
+        body=True,
+        idempotency_key=True,
+    )
+
+
+@cache
+def _op_create_fulfillment_items() -> Operation:
+    return Operation(
+        "create_fulfillment_items",
+        "POST",
+        "/fulfillments_items/bulk_create",
+        "createFulfillmentItems",
+        responses={
+            201: models.FulfillmentItemBulkCreateResponse,
+            202: models.AsyncAccepted,
+        },
+        idempotent=False,
+        arguments=(
+            Argument("fields[]", "query", "fields"),
+            Argument("fulfillment.fields[]", "query", "fulfillment_fields"),
+            Argument("fulfillment_item.fields[]", "query", "fulfillment_item_fields"),
+            Argument("credit_memo_item.fields[]", "query", "credit_memo_item_fields"),
+            Argument("invoice_item.fields[]", "query", "invoice_item_fields"),
+            Argument("expand[]", "query", "expand"),
+            Argument("filter[]", "query", "filter_"),
+            Argument("page_size", "query", "page_size"),
+            Argument("async", "header", "async_"),
+            Argument("zuora-entity-ids", "header", "zuora_entity_ids"),
+            Argument("zuora-track-id", "header", "track_id"),
+        ),
+        body=True,
+        idempotency_key=True,
+    )
+
+
+@cache
+def _op_get_fulfillment_item() -> Operation:
+    return Operation(
+        "get_fulfillment_item",
+        "GET",
+        "/fulfillments_items/{fulfillment_item_id}",
+        "getFulfillmentItem",
+        responses={200: models.FulfillmentItem},
+        idempotent=True,
+        arguments=(
+            Argument("fulfillment_item_id", "path", "fulfillment_item_id"),
+            Argument("fields[]", "query", "fields"),
+            Argument("fulfillment.fields[]", "query", "fulfillment_fields"),
+            Argument("fulfillment_item.fields[]", "query", "fulfillment_item_fields"),
+            Argument("credit_memo_item.fields[]", "query", "credit_memo_item_fields"),
+            Argument("invoice_item.fields[]", "query", "invoice_item_fields"),
+            Argument("expand[]", "query", "expand"),
+            Argument("filter[]", "query", "filter_"),
+            Argument("page_size", "query", "page_size"),
+            Argument("zuora-entity-ids", "header", "zuora_entity_ids"),
+            Argument("zuora-track-id", "header", "track_id"),
+        ),
+    )
+
+
+@cache
+def _op_delete_fulfillment_item() -> Operation:
+    return Operation(
+        "delete_fulfillment_item",
+        "DELETE",
+        "/fulfillments_items/{fulfillment_item_id}",
+        "deleteFulfillmentItem",
+        responses={204: None, 202: models.AsyncAccepted},
+        idempotent=True,
+        arguments=(
+            Argument("fulfillment_item_id", "path", "fulfillment_item_id"),
+            Argument("fields[]", "query", "fields"),
+            Argument("async", "header", "async_"),
+            Argument("zuora-entity-ids", "header", "zuora_entity_ids"),
+            Argument("zuora-track-id", "header", "track_id"),
+        ),
+    )
+
+
+@cache
+def _op_update_fulfillment_item() -> Operation:
+    return Operation(
+        "update_fulfillment_item",
+        "PATCH",
+        "/fulfillments_items/{fulfillment_item_id}",
+        "updateFulfillmentItem",
+        responses={200: models.FulfillmentItem, 202: models.AsyncAccepted},
+        idempotent=False,
+        arguments=(
+            Argument("fulfillment_item_id", "path", "fulfillment_item_id"),
+            Argument("fields[]", "query", "fields"),
+            Argument("fulfillment.fields[]", "query", "fulfillment_fields"),
+            Argument("fulfillment_item.fields[]", "query", "fulfillment_item_fields"),
+            Argument("credit_memo_item.fields[]", "query", "credit_memo_item_fields"),
+            Argument("invoice_item.fields[]", "query", "invoice_item_fields"),
+            Argument("expand[]", "query", "expand"),
+            Argument("filter[]", "query", "filter_"),
+            Argument("page_size", "query", "page_size"),
+            Argument("async", "header", "async_"),
+            Argument("zuora-entity-ids", "header", "zuora_entity_ids"),
+            Argument("zuora-track-id", "header", "track_id"),
+        ),
+        body=True,
+        idempotency_key=True,
+    )
 
 
 class Client(BaseClient):
@@ -39,22 +540,7 @@ class Client(BaseClient):
     _accepted_model: ClassVar[type[pydantic.BaseModel] | None] = models.AsyncAccepted
 
     def list_fulfillments(
-        self,
-        *,
-        cursor: str | None = None,
-        sort: list[str] | None = None,
-        fields: list[str] | None = None,
-        fulfillment_fields: list[str] | None = None,
-        fulfillment_item_fields: list[str] | None = None,
-        credit_memo_item_fields: list[str] | None = None,
-        invoice_item_fields: list[str] | None = None,
-        expand: list[str] | None = None,
-        filter_: list[str] | None = None,
-        page_size: int | None = None,
-        zuora_entity_ids: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        self, **kwargs: Unpack[ListFulfillmentsArgs]
     ) -> models.FulfillmentList:
         """List fulfillments
 
@@ -151,75 +637,20 @@ class Client(BaseClient):
             ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
             ResponseValidationError: an answer that does not match its documented type
         """
-        result = self._request(
-            "GET",
-            "/fulfillments",
-            parameters=(
-                Parameter("cursor", "query", cursor),
-                Parameter("sort[]", "query", sort),
-                Parameter("fields[]", "query", fields),
-                Parameter("fulfillment.fields[]", "query", fulfillment_fields),
-                Parameter(
-                    "fulfillment_item.fields[]", "query", fulfillment_item_fields
-                ),
-                Parameter(
-                    "credit_memo_item.fields[]", "query", credit_memo_item_fields
-                ),
-                Parameter("invoice_item.fields[]", "query", invoice_item_fields),
-                Parameter("expand[]", "query", expand),
-                Parameter("filter[]", "query", filter_),
-                Parameter("page_size", "query", page_size),
-                Parameter("zuora-entity-ids", "header", zuora_entity_ids),
-                Parameter("zuora-track-id", "header", track_id),
-            ),
-            responses={
-                200: models.FulfillmentList,
-            },
-            idempotent=True,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="listFulfillments",
-        )
+        result = self._request(**_op_list_fulfillments().request(kwargs))
         return cast(models.FulfillmentList, result)
 
     def iter_list_fulfillments(
         self,
         *,
-        sort: list[str] | None = None,
-        fields: list[str] | None = None,
-        fulfillment_fields: list[str] | None = None,
-        fulfillment_item_fields: list[str] | None = None,
-        credit_memo_item_fields: list[str] | None = None,
-        invoice_item_fields: list[str] | None = None,
-        expand: list[str] | None = None,
-        filter_: list[str] | None = None,
-        page_size: int | None = None,
-        zuora_entity_ids: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
         max_pages: int | None = None,
+        **kwargs: Unpack[IterListFulfillmentsArgs],
     ) -> Iterator[models.Fulfillment]:
         """Every item of `listFulfillments`, following `next_page` across pages."""
+        _op_list_fulfillments().check(kwargs, without=("cursor",))
 
         def fetch(cursor: str | None) -> models.FulfillmentList:
-            return self.list_fulfillments(
-                sort=sort,
-                fields=fields,
-                fulfillment_fields=fulfillment_fields,
-                fulfillment_item_fields=fulfillment_item_fields,
-                credit_memo_item_fields=credit_memo_item_fields,
-                invoice_item_fields=invoice_item_fields,
-                expand=expand,
-                filter_=filter_,
-                page_size=page_size,
-                zuora_entity_ids=zuora_entity_ids,
-                cursor=cursor,
-                track_id=track_id,
-                extra_headers=extra_headers,
-                timeout=timeout,
-            )
+            return self.list_fulfillments(cursor=cursor, **kwargs)
 
         return self._paginate(
             fetch,
@@ -233,20 +664,8 @@ class Client(BaseClient):
         self,
         body: models.FulfillmentCreateRequest,
         *,
-        fields: list[str] | None = None,
-        fulfillment_fields: list[str] | None = None,
-        fulfillment_item_fields: list[str] | None = None,
-        credit_memo_item_fields: list[str] | None = None,
-        invoice_item_fields: list[str] | None = None,
-        expand: list[str] | None = None,
-        filter_: list[str] | None = None,
-        page_size: int | None = None,
         async_: Literal[True],
-        zuora_entity_ids: str | None = None,
-        idempotency_key: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[CreateFulfillmentArgs],
     ) -> Accepted[models.AsyncAccepted]: ...
 
     @overload
@@ -254,40 +673,16 @@ class Client(BaseClient):
         self,
         body: models.FulfillmentCreateRequest,
         *,
-        fields: list[str] | None = None,
-        fulfillment_fields: list[str] | None = None,
-        fulfillment_item_fields: list[str] | None = None,
-        credit_memo_item_fields: list[str] | None = None,
-        invoice_item_fields: list[str] | None = None,
-        expand: list[str] | None = None,
-        filter_: list[str] | None = None,
-        page_size: int | None = None,
         async_: Literal[False] | None = None,
-        zuora_entity_ids: str | None = None,
-        idempotency_key: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[CreateFulfillmentArgs],
     ) -> models.Fulfillment: ...
 
     def create_fulfillment(
         self,
         body: models.FulfillmentCreateRequest,
         *,
-        fields: list[str] | None = None,
-        fulfillment_fields: list[str] | None = None,
-        fulfillment_item_fields: list[str] | None = None,
-        credit_memo_item_fields: list[str] | None = None,
-        invoice_item_fields: list[str] | None = None,
-        expand: list[str] | None = None,
-        filter_: list[str] | None = None,
-        page_size: int | None = None,
         async_: bool | None = None,
-        zuora_entity_ids: str | None = None,
-        idempotency_key: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[CreateFulfillmentArgs],
     ) -> models.Fulfillment | Accepted[models.AsyncAccepted]:
         """Create a fulfillment
 
@@ -393,35 +788,9 @@ class Client(BaseClient):
             ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
-            "POST",
-            "/fulfillments",
-            parameters=(
-                Parameter("fields[]", "query", fields),
-                Parameter("fulfillment.fields[]", "query", fulfillment_fields),
-                Parameter(
-                    "fulfillment_item.fields[]", "query", fulfillment_item_fields
-                ),
-                Parameter(
-                    "credit_memo_item.fields[]", "query", credit_memo_item_fields
-                ),
-                Parameter("invoice_item.fields[]", "query", invoice_item_fields),
-                Parameter("expand[]", "query", expand),
-                Parameter("filter[]", "query", filter_),
-                Parameter("page_size", "query", page_size),
-                Parameter("async", "header", async_),
-                Parameter("zuora-entity-ids", "header", zuora_entity_ids),
-                Parameter("zuora-track-id", "header", track_id),
-            ),
-            body=body,
-            responses={
-                201: models.Fulfillment,
-                202: models.AsyncAccepted,
-            },
-            idempotent=False,
-            idempotency_key=idempotency_key,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="createFulfillment",
+            **_op_create_fulfillment().request(
+                {"body": body, "async_": async_, **kwargs}
+            )
         )
         return cast(models.Fulfillment | Accepted[models.AsyncAccepted], result)
 
@@ -430,20 +799,8 @@ class Client(BaseClient):
         self,
         body: models.FulfillmentBulkCreateRequest,
         *,
-        fields: list[str] | None = None,
-        fulfillment_fields: list[str] | None = None,
-        fulfillment_item_fields: list[str] | None = None,
-        credit_memo_item_fields: list[str] | None = None,
-        invoice_item_fields: list[str] | None = None,
-        expand: list[str] | None = None,
-        filter_: list[str] | None = None,
-        page_size: int | None = None,
         async_: Literal[True],
-        zuora_entity_ids: str | None = None,
-        idempotency_key: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[CreateFulfillmentsArgs],
     ) -> Accepted[models.AsyncAccepted]: ...
 
     @overload
@@ -451,40 +808,16 @@ class Client(BaseClient):
         self,
         body: models.FulfillmentBulkCreateRequest,
         *,
-        fields: list[str] | None = None,
-        fulfillment_fields: list[str] | None = None,
-        fulfillment_item_fields: list[str] | None = None,
-        credit_memo_item_fields: list[str] | None = None,
-        invoice_item_fields: list[str] | None = None,
-        expand: list[str] | None = None,
-        filter_: list[str] | None = None,
-        page_size: int | None = None,
         async_: Literal[False] | None = None,
-        zuora_entity_ids: str | None = None,
-        idempotency_key: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[CreateFulfillmentsArgs],
     ) -> models.FulfillmentBulkCreateResponse: ...
 
     def create_fulfillments(
         self,
         body: models.FulfillmentBulkCreateRequest,
         *,
-        fields: list[str] | None = None,
-        fulfillment_fields: list[str] | None = None,
-        fulfillment_item_fields: list[str] | None = None,
-        credit_memo_item_fields: list[str] | None = None,
-        invoice_item_fields: list[str] | None = None,
-        expand: list[str] | None = None,
-        filter_: list[str] | None = None,
-        page_size: int | None = None,
         async_: bool | None = None,
-        zuora_entity_ids: str | None = None,
-        idempotency_key: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[CreateFulfillmentsArgs],
     ) -> models.FulfillmentBulkCreateResponse | Accepted[models.AsyncAccepted]:
         """Create fulfillments in bulk
 
@@ -590,35 +923,9 @@ class Client(BaseClient):
             ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
-            "POST",
-            "/fulfillments/bulk_create",
-            parameters=(
-                Parameter("fields[]", "query", fields),
-                Parameter("fulfillment.fields[]", "query", fulfillment_fields),
-                Parameter(
-                    "fulfillment_item.fields[]", "query", fulfillment_item_fields
-                ),
-                Parameter(
-                    "credit_memo_item.fields[]", "query", credit_memo_item_fields
-                ),
-                Parameter("invoice_item.fields[]", "query", invoice_item_fields),
-                Parameter("expand[]", "query", expand),
-                Parameter("filter[]", "query", filter_),
-                Parameter("page_size", "query", page_size),
-                Parameter("async", "header", async_),
-                Parameter("zuora-entity-ids", "header", zuora_entity_ids),
-                Parameter("zuora-track-id", "header", track_id),
-            ),
-            body=body,
-            responses={
-                201: models.FulfillmentBulkCreateResponse,
-                202: models.AsyncAccepted,
-            },
-            idempotent=False,
-            idempotency_key=idempotency_key,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="createFulfillments",
+            **_op_create_fulfillments().request(
+                {"body": body, "async_": async_, **kwargs}
+            )
         )
         return cast(
             models.FulfillmentBulkCreateResponse | Accepted[models.AsyncAccepted],
@@ -626,21 +933,7 @@ class Client(BaseClient):
         )
 
     def get_fulfillment(
-        self,
-        fulfillment_id: str,
-        *,
-        fields: list[str] | None = None,
-        fulfillment_fields: list[str] | None = None,
-        fulfillment_item_fields: list[str] | None = None,
-        credit_memo_item_fields: list[str] | None = None,
-        invoice_item_fields: list[str] | None = None,
-        expand: list[str] | None = None,
-        filter_: list[str] | None = None,
-        page_size: int | None = None,
-        zuora_entity_ids: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        self, fulfillment_id: str, **kwargs: Unpack[GetFulfillmentArgs]
     ) -> models.Fulfillment:
         """Retrieve a fulfillment
 
@@ -731,33 +1024,9 @@ class Client(BaseClient):
             ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
-            "GET",
-            "/fulfillments/{fulfillment_id}",
-            parameters=(
-                Parameter("fulfillment_id", "path", fulfillment_id),
-                Parameter("fields[]", "query", fields),
-                Parameter("fulfillment.fields[]", "query", fulfillment_fields),
-                Parameter(
-                    "fulfillment_item.fields[]", "query", fulfillment_item_fields
-                ),
-                Parameter(
-                    "credit_memo_item.fields[]", "query", credit_memo_item_fields
-                ),
-                Parameter("invoice_item.fields[]", "query", invoice_item_fields),
-                Parameter("expand[]", "query", expand),
-                Parameter("filter[]", "query", filter_),
-                Parameter("page_size", "query", page_size),
-                Parameter("zuora-entity-ids", "header", zuora_entity_ids),
-                Parameter("zuora-track-id", "header", track_id),
-            ),
-            responses={
-                200: models.Fulfillment,
-            },
-            idempotent=True,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="getFulfillment",
+            **_op_get_fulfillment().request(
+                {"fulfillment_id": fulfillment_id, **kwargs}
+            )
         )
         return cast(models.Fulfillment, result)
 
@@ -766,12 +1035,8 @@ class Client(BaseClient):
         self,
         fulfillment_id: str,
         *,
-        fields: list[str] | None = None,
         async_: Literal[True],
-        zuora_entity_ids: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[DeleteFulfillmentArgs],
     ) -> Accepted[models.AsyncAccepted]: ...
 
     @overload
@@ -779,24 +1044,16 @@ class Client(BaseClient):
         self,
         fulfillment_id: str,
         *,
-        fields: list[str] | None = None,
         async_: Literal[False] | None = None,
-        zuora_entity_ids: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[DeleteFulfillmentArgs],
     ) -> None: ...
 
     def delete_fulfillment(
         self,
         fulfillment_id: str,
         *,
-        fields: list[str] | None = None,
         async_: bool | None = None,
-        zuora_entity_ids: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[DeleteFulfillmentArgs],
     ) -> None | Accepted[models.AsyncAccepted]:
         """Delete a fulfillment
 
@@ -851,24 +1108,9 @@ class Client(BaseClient):
             ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
-            "DELETE",
-            "/fulfillments/{fulfillment_id}",
-            parameters=(
-                Parameter("fulfillment_id", "path", fulfillment_id),
-                Parameter("fields[]", "query", fields),
-                Parameter("async", "header", async_),
-                Parameter("zuora-entity-ids", "header", zuora_entity_ids),
-                Parameter("zuora-track-id", "header", track_id),
-            ),
-            responses={
-                204: None,
-                202: models.AsyncAccepted,
-            },
-            idempotent=True,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="deleteFulfillment",
+            **_op_delete_fulfillment().request(
+                {"fulfillment_id": fulfillment_id, "async_": async_, **kwargs}
+            )
         )
         return cast(None | Accepted[models.AsyncAccepted], result)
 
@@ -878,20 +1120,8 @@ class Client(BaseClient):
         fulfillment_id: str,
         body: models.FulfillmentPatchRequest,
         *,
-        fields: list[str] | None = None,
-        fulfillment_fields: list[str] | None = None,
-        fulfillment_item_fields: list[str] | None = None,
-        credit_memo_item_fields: list[str] | None = None,
-        invoice_item_fields: list[str] | None = None,
-        expand: list[str] | None = None,
-        filter_: list[str] | None = None,
-        page_size: int | None = None,
         async_: Literal[True],
-        zuora_entity_ids: str | None = None,
-        idempotency_key: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[UpdateFulfillmentArgs],
     ) -> Accepted[models.AsyncAccepted]: ...
 
     @overload
@@ -900,20 +1130,8 @@ class Client(BaseClient):
         fulfillment_id: str,
         body: models.FulfillmentPatchRequest,
         *,
-        fields: list[str] | None = None,
-        fulfillment_fields: list[str] | None = None,
-        fulfillment_item_fields: list[str] | None = None,
-        credit_memo_item_fields: list[str] | None = None,
-        invoice_item_fields: list[str] | None = None,
-        expand: list[str] | None = None,
-        filter_: list[str] | None = None,
-        page_size: int | None = None,
         async_: Literal[False] | None = None,
-        zuora_entity_ids: str | None = None,
-        idempotency_key: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[UpdateFulfillmentArgs],
     ) -> models.Fulfillment: ...
 
     def update_fulfillment(
@@ -921,20 +1139,8 @@ class Client(BaseClient):
         fulfillment_id: str,
         body: models.FulfillmentPatchRequest,
         *,
-        fields: list[str] | None = None,
-        fulfillment_fields: list[str] | None = None,
-        fulfillment_item_fields: list[str] | None = None,
-        credit_memo_item_fields: list[str] | None = None,
-        invoice_item_fields: list[str] | None = None,
-        expand: list[str] | None = None,
-        filter_: list[str] | None = None,
-        page_size: int | None = None,
         async_: bool | None = None,
-        zuora_entity_ids: str | None = None,
-        idempotency_key: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[UpdateFulfillmentArgs],
     ) -> models.Fulfillment | Accepted[models.AsyncAccepted]:
         """Update a fulfillment
 
@@ -1044,56 +1250,19 @@ class Client(BaseClient):
             ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
-            "PATCH",
-            "/fulfillments/{fulfillment_id}",
-            parameters=(
-                Parameter("fulfillment_id", "path", fulfillment_id),
-                Parameter("fields[]", "query", fields),
-                Parameter("fulfillment.fields[]", "query", fulfillment_fields),
-                Parameter(
-                    "fulfillment_item.fields[]", "query", fulfillment_item_fields
-                ),
-                Parameter(
-                    "credit_memo_item.fields[]", "query", credit_memo_item_fields
-                ),
-                Parameter("invoice_item.fields[]", "query", invoice_item_fields),
-                Parameter("expand[]", "query", expand),
-                Parameter("filter[]", "query", filter_),
-                Parameter("page_size", "query", page_size),
-                Parameter("async", "header", async_),
-                Parameter("zuora-entity-ids", "header", zuora_entity_ids),
-                Parameter("zuora-track-id", "header", track_id),
-            ),
-            body=body,
-            responses={
-                200: models.Fulfillment,
-                202: models.AsyncAccepted,
-            },
-            idempotent=False,
-            idempotency_key=idempotency_key,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="updateFulfillment",
+            **_op_update_fulfillment().request(
+                {
+                    "fulfillment_id": fulfillment_id,
+                    "body": body,
+                    "async_": async_,
+                    **kwargs,
+                }
+            )
         )
         return cast(models.Fulfillment | Accepted[models.AsyncAccepted], result)
 
     def list_fulfillment_items(
-        self,
-        *,
-        cursor: str | None = None,
-        sort: list[str] | None = None,
-        fields: list[str] | None = None,
-        fulfillment_fields: list[str] | None = None,
-        fulfillment_item_fields: list[str] | None = None,
-        credit_memo_item_fields: list[str] | None = None,
-        invoice_item_fields: list[str] | None = None,
-        expand: list[str] | None = None,
-        filter_: list[str] | None = None,
-        page_size: int | None = None,
-        zuora_entity_ids: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        self, **kwargs: Unpack[ListFulfillmentItemsArgs]
     ) -> models.FulfillmentItemList:
         """List fulfillment items
 
@@ -1188,75 +1357,20 @@ class Client(BaseClient):
             ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
             ResponseValidationError: an answer that does not match its documented type
         """
-        result = self._request(
-            "GET",
-            "/fulfillments_items",
-            parameters=(
-                Parameter("cursor", "query", cursor),
-                Parameter("sort[]", "query", sort),
-                Parameter("fields[]", "query", fields),
-                Parameter("fulfillment.fields[]", "query", fulfillment_fields),
-                Parameter(
-                    "fulfillment_item.fields[]", "query", fulfillment_item_fields
-                ),
-                Parameter(
-                    "credit_memo_item.fields[]", "query", credit_memo_item_fields
-                ),
-                Parameter("invoice_item.fields[]", "query", invoice_item_fields),
-                Parameter("expand[]", "query", expand),
-                Parameter("filter[]", "query", filter_),
-                Parameter("page_size", "query", page_size),
-                Parameter("zuora-entity-ids", "header", zuora_entity_ids),
-                Parameter("zuora-track-id", "header", track_id),
-            ),
-            responses={
-                200: models.FulfillmentItemList,
-            },
-            idempotent=True,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="listFulfillmentItems",
-        )
+        result = self._request(**_op_list_fulfillment_items().request(kwargs))
         return cast(models.FulfillmentItemList, result)
 
     def iter_list_fulfillment_items(
         self,
         *,
-        sort: list[str] | None = None,
-        fields: list[str] | None = None,
-        fulfillment_fields: list[str] | None = None,
-        fulfillment_item_fields: list[str] | None = None,
-        credit_memo_item_fields: list[str] | None = None,
-        invoice_item_fields: list[str] | None = None,
-        expand: list[str] | None = None,
-        filter_: list[str] | None = None,
-        page_size: int | None = None,
-        zuora_entity_ids: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
         max_pages: int | None = None,
+        **kwargs: Unpack[IterListFulfillmentItemsArgs],
     ) -> Iterator[models.FulfillmentItem]:
         """Every item of `listFulfillmentItems`, following `next_page` across pages."""
+        _op_list_fulfillment_items().check(kwargs, without=("cursor",))
 
         def fetch(cursor: str | None) -> models.FulfillmentItemList:
-            return self.list_fulfillment_items(
-                sort=sort,
-                fields=fields,
-                fulfillment_fields=fulfillment_fields,
-                fulfillment_item_fields=fulfillment_item_fields,
-                credit_memo_item_fields=credit_memo_item_fields,
-                invoice_item_fields=invoice_item_fields,
-                expand=expand,
-                filter_=filter_,
-                page_size=page_size,
-                zuora_entity_ids=zuora_entity_ids,
-                cursor=cursor,
-                track_id=track_id,
-                extra_headers=extra_headers,
-                timeout=timeout,
-            )
+            return self.list_fulfillment_items(cursor=cursor, **kwargs)
 
         return self._paginate(
             fetch,
@@ -1270,20 +1384,8 @@ class Client(BaseClient):
         self,
         body: models.FulfillmentItemCreateRequest,
         *,
-        fields: list[str] | None = None,
-        fulfillment_fields: list[str] | None = None,
-        fulfillment_item_fields: list[str] | None = None,
-        credit_memo_item_fields: list[str] | None = None,
-        invoice_item_fields: list[str] | None = None,
-        expand: list[str] | None = None,
-        filter_: list[str] | None = None,
-        page_size: int | None = None,
         async_: Literal[True],
-        zuora_entity_ids: str | None = None,
-        idempotency_key: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[CreateFulfillmentItemArgs],
     ) -> Accepted[models.AsyncAccepted]: ...
 
     @overload
@@ -1291,40 +1393,16 @@ class Client(BaseClient):
         self,
         body: models.FulfillmentItemCreateRequest,
         *,
-        fields: list[str] | None = None,
-        fulfillment_fields: list[str] | None = None,
-        fulfillment_item_fields: list[str] | None = None,
-        credit_memo_item_fields: list[str] | None = None,
-        invoice_item_fields: list[str] | None = None,
-        expand: list[str] | None = None,
-        filter_: list[str] | None = None,
-        page_size: int | None = None,
         async_: Literal[False] | None = None,
-        zuora_entity_ids: str | None = None,
-        idempotency_key: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[CreateFulfillmentItemArgs],
     ) -> models.FulfillmentItem: ...
 
     def create_fulfillment_item(
         self,
         body: models.FulfillmentItemCreateRequest,
         *,
-        fields: list[str] | None = None,
-        fulfillment_fields: list[str] | None = None,
-        fulfillment_item_fields: list[str] | None = None,
-        credit_memo_item_fields: list[str] | None = None,
-        invoice_item_fields: list[str] | None = None,
-        expand: list[str] | None = None,
-        filter_: list[str] | None = None,
-        page_size: int | None = None,
         async_: bool | None = None,
-        zuora_entity_ids: str | None = None,
-        idempotency_key: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[CreateFulfillmentItemArgs],
     ) -> models.FulfillmentItem | Accepted[models.AsyncAccepted]:
         """Create a fulfillment item
 
@@ -1422,35 +1500,9 @@ class Client(BaseClient):
             ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
-            "POST",
-            "/fulfillments_items",
-            parameters=(
-                Parameter("fields[]", "query", fields),
-                Parameter("fulfillment.fields[]", "query", fulfillment_fields),
-                Parameter(
-                    "fulfillment_item.fields[]", "query", fulfillment_item_fields
-                ),
-                Parameter(
-                    "credit_memo_item.fields[]", "query", credit_memo_item_fields
-                ),
-                Parameter("invoice_item.fields[]", "query", invoice_item_fields),
-                Parameter("expand[]", "query", expand),
-                Parameter("filter[]", "query", filter_),
-                Parameter("page_size", "query", page_size),
-                Parameter("async", "header", async_),
-                Parameter("zuora-entity-ids", "header", zuora_entity_ids),
-                Parameter("zuora-track-id", "header", track_id),
-            ),
-            body=body,
-            responses={
-                201: models.FulfillmentItem,
-                202: models.AsyncAccepted,
-            },
-            idempotent=False,
-            idempotency_key=idempotency_key,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="createFulfillmentItem",
+            **_op_create_fulfillment_item().request(
+                {"body": body, "async_": async_, **kwargs}
+            )
         )
         return cast(models.FulfillmentItem | Accepted[models.AsyncAccepted], result)
 
@@ -1459,20 +1511,8 @@ class Client(BaseClient):
         self,
         body: models.FulfillmentItemBulkCreateRequest,
         *,
-        fields: list[str] | None = None,
-        fulfillment_fields: list[str] | None = None,
-        fulfillment_item_fields: list[str] | None = None,
-        credit_memo_item_fields: list[str] | None = None,
-        invoice_item_fields: list[str] | None = None,
-        expand: list[str] | None = None,
-        filter_: list[str] | None = None,
-        page_size: int | None = None,
         async_: Literal[True],
-        zuora_entity_ids: str | None = None,
-        idempotency_key: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[CreateFulfillmentItemsArgs],
     ) -> Accepted[models.AsyncAccepted]: ...
 
     @overload
@@ -1480,40 +1520,16 @@ class Client(BaseClient):
         self,
         body: models.FulfillmentItemBulkCreateRequest,
         *,
-        fields: list[str] | None = None,
-        fulfillment_fields: list[str] | None = None,
-        fulfillment_item_fields: list[str] | None = None,
-        credit_memo_item_fields: list[str] | None = None,
-        invoice_item_fields: list[str] | None = None,
-        expand: list[str] | None = None,
-        filter_: list[str] | None = None,
-        page_size: int | None = None,
         async_: Literal[False] | None = None,
-        zuora_entity_ids: str | None = None,
-        idempotency_key: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[CreateFulfillmentItemsArgs],
     ) -> models.FulfillmentItemBulkCreateResponse: ...
 
     def create_fulfillment_items(
         self,
         body: models.FulfillmentItemBulkCreateRequest,
         *,
-        fields: list[str] | None = None,
-        fulfillment_fields: list[str] | None = None,
-        fulfillment_item_fields: list[str] | None = None,
-        credit_memo_item_fields: list[str] | None = None,
-        invoice_item_fields: list[str] | None = None,
-        expand: list[str] | None = None,
-        filter_: list[str] | None = None,
-        page_size: int | None = None,
         async_: bool | None = None,
-        zuora_entity_ids: str | None = None,
-        idempotency_key: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[CreateFulfillmentItemsArgs],
     ) -> models.FulfillmentItemBulkCreateResponse | Accepted[models.AsyncAccepted]:
         """Create fulfillment items in bulk
 
@@ -1612,35 +1628,9 @@ class Client(BaseClient):
             ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
-            "POST",
-            "/fulfillments_items/bulk_create",
-            parameters=(
-                Parameter("fields[]", "query", fields),
-                Parameter("fulfillment.fields[]", "query", fulfillment_fields),
-                Parameter(
-                    "fulfillment_item.fields[]", "query", fulfillment_item_fields
-                ),
-                Parameter(
-                    "credit_memo_item.fields[]", "query", credit_memo_item_fields
-                ),
-                Parameter("invoice_item.fields[]", "query", invoice_item_fields),
-                Parameter("expand[]", "query", expand),
-                Parameter("filter[]", "query", filter_),
-                Parameter("page_size", "query", page_size),
-                Parameter("async", "header", async_),
-                Parameter("zuora-entity-ids", "header", zuora_entity_ids),
-                Parameter("zuora-track-id", "header", track_id),
-            ),
-            body=body,
-            responses={
-                201: models.FulfillmentItemBulkCreateResponse,
-                202: models.AsyncAccepted,
-            },
-            idempotent=False,
-            idempotency_key=idempotency_key,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="createFulfillmentItems",
+            **_op_create_fulfillment_items().request(
+                {"body": body, "async_": async_, **kwargs}
+            )
         )
         return cast(
             models.FulfillmentItemBulkCreateResponse | Accepted[models.AsyncAccepted],
@@ -1648,21 +1638,7 @@ class Client(BaseClient):
         )
 
     def get_fulfillment_item(
-        self,
-        fulfillment_item_id: str,
-        *,
-        fields: list[str] | None = None,
-        fulfillment_fields: list[str] | None = None,
-        fulfillment_item_fields: list[str] | None = None,
-        credit_memo_item_fields: list[str] | None = None,
-        invoice_item_fields: list[str] | None = None,
-        expand: list[str] | None = None,
-        filter_: list[str] | None = None,
-        page_size: int | None = None,
-        zuora_entity_ids: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        self, fulfillment_item_id: str, **kwargs: Unpack[GetFulfillmentItemArgs]
     ) -> models.FulfillmentItem:
         """Retrieve a fulfillment item
 
@@ -1750,33 +1726,9 @@ class Client(BaseClient):
             ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
-            "GET",
-            "/fulfillments_items/{fulfillment_item_id}",
-            parameters=(
-                Parameter("fulfillment_item_id", "path", fulfillment_item_id),
-                Parameter("fields[]", "query", fields),
-                Parameter("fulfillment.fields[]", "query", fulfillment_fields),
-                Parameter(
-                    "fulfillment_item.fields[]", "query", fulfillment_item_fields
-                ),
-                Parameter(
-                    "credit_memo_item.fields[]", "query", credit_memo_item_fields
-                ),
-                Parameter("invoice_item.fields[]", "query", invoice_item_fields),
-                Parameter("expand[]", "query", expand),
-                Parameter("filter[]", "query", filter_),
-                Parameter("page_size", "query", page_size),
-                Parameter("zuora-entity-ids", "header", zuora_entity_ids),
-                Parameter("zuora-track-id", "header", track_id),
-            ),
-            responses={
-                200: models.FulfillmentItem,
-            },
-            idempotent=True,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="getFulfillmentItem",
+            **_op_get_fulfillment_item().request(
+                {"fulfillment_item_id": fulfillment_item_id, **kwargs}
+            )
         )
         return cast(models.FulfillmentItem, result)
 
@@ -1785,12 +1737,8 @@ class Client(BaseClient):
         self,
         fulfillment_item_id: str,
         *,
-        fields: list[str] | None = None,
         async_: Literal[True],
-        zuora_entity_ids: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[DeleteFulfillmentItemArgs],
     ) -> Accepted[models.AsyncAccepted]: ...
 
     @overload
@@ -1798,24 +1746,16 @@ class Client(BaseClient):
         self,
         fulfillment_item_id: str,
         *,
-        fields: list[str] | None = None,
         async_: Literal[False] | None = None,
-        zuora_entity_ids: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[DeleteFulfillmentItemArgs],
     ) -> None: ...
 
     def delete_fulfillment_item(
         self,
         fulfillment_item_id: str,
         *,
-        fields: list[str] | None = None,
         async_: bool | None = None,
-        zuora_entity_ids: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[DeleteFulfillmentItemArgs],
     ) -> None | Accepted[models.AsyncAccepted]:
         """Delete a fulfillment item
 
@@ -1865,24 +1805,9 @@ class Client(BaseClient):
             ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
-            "DELETE",
-            "/fulfillments_items/{fulfillment_item_id}",
-            parameters=(
-                Parameter("fulfillment_item_id", "path", fulfillment_item_id),
-                Parameter("fields[]", "query", fields),
-                Parameter("async", "header", async_),
-                Parameter("zuora-entity-ids", "header", zuora_entity_ids),
-                Parameter("zuora-track-id", "header", track_id),
-            ),
-            responses={
-                204: None,
-                202: models.AsyncAccepted,
-            },
-            idempotent=True,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="deleteFulfillmentItem",
+            **_op_delete_fulfillment_item().request(
+                {"fulfillment_item_id": fulfillment_item_id, "async_": async_, **kwargs}
+            )
         )
         return cast(None | Accepted[models.AsyncAccepted], result)
 
@@ -1892,20 +1817,8 @@ class Client(BaseClient):
         fulfillment_item_id: str,
         body: models.FulfillmentItemPatchRequest,
         *,
-        fields: list[str] | None = None,
-        fulfillment_fields: list[str] | None = None,
-        fulfillment_item_fields: list[str] | None = None,
-        credit_memo_item_fields: list[str] | None = None,
-        invoice_item_fields: list[str] | None = None,
-        expand: list[str] | None = None,
-        filter_: list[str] | None = None,
-        page_size: int | None = None,
         async_: Literal[True],
-        zuora_entity_ids: str | None = None,
-        idempotency_key: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[UpdateFulfillmentItemArgs],
     ) -> Accepted[models.AsyncAccepted]: ...
 
     @overload
@@ -1914,20 +1827,8 @@ class Client(BaseClient):
         fulfillment_item_id: str,
         body: models.FulfillmentItemPatchRequest,
         *,
-        fields: list[str] | None = None,
-        fulfillment_fields: list[str] | None = None,
-        fulfillment_item_fields: list[str] | None = None,
-        credit_memo_item_fields: list[str] | None = None,
-        invoice_item_fields: list[str] | None = None,
-        expand: list[str] | None = None,
-        filter_: list[str] | None = None,
-        page_size: int | None = None,
         async_: Literal[False] | None = None,
-        zuora_entity_ids: str | None = None,
-        idempotency_key: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[UpdateFulfillmentItemArgs],
     ) -> models.FulfillmentItem: ...
 
     def update_fulfillment_item(
@@ -1935,20 +1836,8 @@ class Client(BaseClient):
         fulfillment_item_id: str,
         body: models.FulfillmentItemPatchRequest,
         *,
-        fields: list[str] | None = None,
-        fulfillment_fields: list[str] | None = None,
-        fulfillment_item_fields: list[str] | None = None,
-        credit_memo_item_fields: list[str] | None = None,
-        invoice_item_fields: list[str] | None = None,
-        expand: list[str] | None = None,
-        filter_: list[str] | None = None,
-        page_size: int | None = None,
         async_: bool | None = None,
-        zuora_entity_ids: str | None = None,
-        idempotency_key: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[UpdateFulfillmentItemArgs],
     ) -> models.FulfillmentItem | Accepted[models.AsyncAccepted]:
         """Update a fulfillment item
 
@@ -2049,36 +1938,14 @@ class Client(BaseClient):
             ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
-            "PATCH",
-            "/fulfillments_items/{fulfillment_item_id}",
-            parameters=(
-                Parameter("fulfillment_item_id", "path", fulfillment_item_id),
-                Parameter("fields[]", "query", fields),
-                Parameter("fulfillment.fields[]", "query", fulfillment_fields),
-                Parameter(
-                    "fulfillment_item.fields[]", "query", fulfillment_item_fields
-                ),
-                Parameter(
-                    "credit_memo_item.fields[]", "query", credit_memo_item_fields
-                ),
-                Parameter("invoice_item.fields[]", "query", invoice_item_fields),
-                Parameter("expand[]", "query", expand),
-                Parameter("filter[]", "query", filter_),
-                Parameter("page_size", "query", page_size),
-                Parameter("async", "header", async_),
-                Parameter("zuora-entity-ids", "header", zuora_entity_ids),
-                Parameter("zuora-track-id", "header", track_id),
-            ),
-            body=body,
-            responses={
-                200: models.FulfillmentItem,
-                202: models.AsyncAccepted,
-            },
-            idempotent=False,
-            idempotency_key=idempotency_key,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="updateFulfillmentItem",
+            **_op_update_fulfillment_item().request(
+                {
+                    "fulfillment_item_id": fulfillment_item_id,
+                    "body": body,
+                    "async_": async_,
+                    **kwargs,
+                }
+            )
         )
         return cast(models.FulfillmentItem | Accepted[models.AsyncAccepted], result)
 
@@ -2099,96 +1966,26 @@ class AsyncClient(AsyncBaseClient):
     _accepted_model: ClassVar[type[pydantic.BaseModel] | None] = models.AsyncAccepted
 
     async def list_fulfillments(
-        self,
-        *,
-        cursor: str | None = None,
-        sort: list[str] | None = None,
-        fields: list[str] | None = None,
-        fulfillment_fields: list[str] | None = None,
-        fulfillment_item_fields: list[str] | None = None,
-        credit_memo_item_fields: list[str] | None = None,
-        invoice_item_fields: list[str] | None = None,
-        expand: list[str] | None = None,
-        filter_: list[str] | None = None,
-        page_size: int | None = None,
-        zuora_entity_ids: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        self, **kwargs: Unpack[ListFulfillmentsArgs]
     ) -> models.FulfillmentList:
         """List fulfillments
 
         Awaitable form of `Client.list_fulfillments`: the same arguments, answers and errors (documented there).
         """
-        result = await self._request(
-            "GET",
-            "/fulfillments",
-            parameters=(
-                Parameter("cursor", "query", cursor),
-                Parameter("sort[]", "query", sort),
-                Parameter("fields[]", "query", fields),
-                Parameter("fulfillment.fields[]", "query", fulfillment_fields),
-                Parameter(
-                    "fulfillment_item.fields[]", "query", fulfillment_item_fields
-                ),
-                Parameter(
-                    "credit_memo_item.fields[]", "query", credit_memo_item_fields
-                ),
-                Parameter("invoice_item.fields[]", "query", invoice_item_fields),
-                Parameter("expand[]", "query", expand),
-                Parameter("filter[]", "query", filter_),
-                Parameter("page_size", "query", page_size),
-                Parameter("zuora-entity-ids", "header", zuora_entity_ids),
-                Parameter("zuora-track-id", "header", track_id),
-            ),
-            responses={
-                200: models.FulfillmentList,
-            },
-            idempotent=True,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="listFulfillments",
-        )
+        result = await self._request(**_op_list_fulfillments().request(kwargs))
         return cast(models.FulfillmentList, result)
 
     def iter_list_fulfillments(
         self,
         *,
-        sort: list[str] | None = None,
-        fields: list[str] | None = None,
-        fulfillment_fields: list[str] | None = None,
-        fulfillment_item_fields: list[str] | None = None,
-        credit_memo_item_fields: list[str] | None = None,
-        invoice_item_fields: list[str] | None = None,
-        expand: list[str] | None = None,
-        filter_: list[str] | None = None,
-        page_size: int | None = None,
-        zuora_entity_ids: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
         max_pages: int | None = None,
+        **kwargs: Unpack[IterListFulfillmentsArgs],
     ) -> AsyncIterator[models.Fulfillment]:
         """Every item of `listFulfillments`, following `next_page` across pages."""
+        _op_list_fulfillments().check(kwargs, without=("cursor",))
 
         async def fetch(cursor: str | None) -> models.FulfillmentList:
-            return await self.list_fulfillments(
-                sort=sort,
-                fields=fields,
-                fulfillment_fields=fulfillment_fields,
-                fulfillment_item_fields=fulfillment_item_fields,
-                credit_memo_item_fields=credit_memo_item_fields,
-                invoice_item_fields=invoice_item_fields,
-                expand=expand,
-                filter_=filter_,
-                page_size=page_size,
-                zuora_entity_ids=zuora_entity_ids,
-                cursor=cursor,
-                track_id=track_id,
-                extra_headers=extra_headers,
-                timeout=timeout,
-            )
+            return await self.list_fulfillments(cursor=cursor, **kwargs)
 
         return self._paginate(
             fetch,
@@ -2202,20 +1999,8 @@ class AsyncClient(AsyncBaseClient):
         self,
         body: models.FulfillmentCreateRequest,
         *,
-        fields: list[str] | None = None,
-        fulfillment_fields: list[str] | None = None,
-        fulfillment_item_fields: list[str] | None = None,
-        credit_memo_item_fields: list[str] | None = None,
-        invoice_item_fields: list[str] | None = None,
-        expand: list[str] | None = None,
-        filter_: list[str] | None = None,
-        page_size: int | None = None,
         async_: Literal[True],
-        zuora_entity_ids: str | None = None,
-        idempotency_key: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[CreateFulfillmentArgs],
     ) -> Accepted[models.AsyncAccepted]: ...
 
     @overload
@@ -2223,75 +2008,25 @@ class AsyncClient(AsyncBaseClient):
         self,
         body: models.FulfillmentCreateRequest,
         *,
-        fields: list[str] | None = None,
-        fulfillment_fields: list[str] | None = None,
-        fulfillment_item_fields: list[str] | None = None,
-        credit_memo_item_fields: list[str] | None = None,
-        invoice_item_fields: list[str] | None = None,
-        expand: list[str] | None = None,
-        filter_: list[str] | None = None,
-        page_size: int | None = None,
         async_: Literal[False] | None = None,
-        zuora_entity_ids: str | None = None,
-        idempotency_key: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[CreateFulfillmentArgs],
     ) -> models.Fulfillment: ...
 
     async def create_fulfillment(
         self,
         body: models.FulfillmentCreateRequest,
         *,
-        fields: list[str] | None = None,
-        fulfillment_fields: list[str] | None = None,
-        fulfillment_item_fields: list[str] | None = None,
-        credit_memo_item_fields: list[str] | None = None,
-        invoice_item_fields: list[str] | None = None,
-        expand: list[str] | None = None,
-        filter_: list[str] | None = None,
-        page_size: int | None = None,
         async_: bool | None = None,
-        zuora_entity_ids: str | None = None,
-        idempotency_key: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[CreateFulfillmentArgs],
     ) -> models.Fulfillment | Accepted[models.AsyncAccepted]:
         """Create a fulfillment
 
         Awaitable form of `Client.create_fulfillment`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
-            "POST",
-            "/fulfillments",
-            parameters=(
-                Parameter("fields[]", "query", fields),
-                Parameter("fulfillment.fields[]", "query", fulfillment_fields),
-                Parameter(
-                    "fulfillment_item.fields[]", "query", fulfillment_item_fields
-                ),
-                Parameter(
-                    "credit_memo_item.fields[]", "query", credit_memo_item_fields
-                ),
-                Parameter("invoice_item.fields[]", "query", invoice_item_fields),
-                Parameter("expand[]", "query", expand),
-                Parameter("filter[]", "query", filter_),
-                Parameter("page_size", "query", page_size),
-                Parameter("async", "header", async_),
-                Parameter("zuora-entity-ids", "header", zuora_entity_ids),
-                Parameter("zuora-track-id", "header", track_id),
-            ),
-            body=body,
-            responses={
-                201: models.Fulfillment,
-                202: models.AsyncAccepted,
-            },
-            idempotent=False,
-            idempotency_key=idempotency_key,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="createFulfillment",
+            **_op_create_fulfillment().request(
+                {"body": body, "async_": async_, **kwargs}
+            )
         )
         return cast(models.Fulfillment | Accepted[models.AsyncAccepted], result)
 
@@ -2300,20 +2035,8 @@ class AsyncClient(AsyncBaseClient):
         self,
         body: models.FulfillmentBulkCreateRequest,
         *,
-        fields: list[str] | None = None,
-        fulfillment_fields: list[str] | None = None,
-        fulfillment_item_fields: list[str] | None = None,
-        credit_memo_item_fields: list[str] | None = None,
-        invoice_item_fields: list[str] | None = None,
-        expand: list[str] | None = None,
-        filter_: list[str] | None = None,
-        page_size: int | None = None,
         async_: Literal[True],
-        zuora_entity_ids: str | None = None,
-        idempotency_key: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[CreateFulfillmentsArgs],
     ) -> Accepted[models.AsyncAccepted]: ...
 
     @overload
@@ -2321,75 +2044,25 @@ class AsyncClient(AsyncBaseClient):
         self,
         body: models.FulfillmentBulkCreateRequest,
         *,
-        fields: list[str] | None = None,
-        fulfillment_fields: list[str] | None = None,
-        fulfillment_item_fields: list[str] | None = None,
-        credit_memo_item_fields: list[str] | None = None,
-        invoice_item_fields: list[str] | None = None,
-        expand: list[str] | None = None,
-        filter_: list[str] | None = None,
-        page_size: int | None = None,
         async_: Literal[False] | None = None,
-        zuora_entity_ids: str | None = None,
-        idempotency_key: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[CreateFulfillmentsArgs],
     ) -> models.FulfillmentBulkCreateResponse: ...
 
     async def create_fulfillments(
         self,
         body: models.FulfillmentBulkCreateRequest,
         *,
-        fields: list[str] | None = None,
-        fulfillment_fields: list[str] | None = None,
-        fulfillment_item_fields: list[str] | None = None,
-        credit_memo_item_fields: list[str] | None = None,
-        invoice_item_fields: list[str] | None = None,
-        expand: list[str] | None = None,
-        filter_: list[str] | None = None,
-        page_size: int | None = None,
         async_: bool | None = None,
-        zuora_entity_ids: str | None = None,
-        idempotency_key: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[CreateFulfillmentsArgs],
     ) -> models.FulfillmentBulkCreateResponse | Accepted[models.AsyncAccepted]:
         """Create fulfillments in bulk
 
         Awaitable form of `Client.create_fulfillments`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
-            "POST",
-            "/fulfillments/bulk_create",
-            parameters=(
-                Parameter("fields[]", "query", fields),
-                Parameter("fulfillment.fields[]", "query", fulfillment_fields),
-                Parameter(
-                    "fulfillment_item.fields[]", "query", fulfillment_item_fields
-                ),
-                Parameter(
-                    "credit_memo_item.fields[]", "query", credit_memo_item_fields
-                ),
-                Parameter("invoice_item.fields[]", "query", invoice_item_fields),
-                Parameter("expand[]", "query", expand),
-                Parameter("filter[]", "query", filter_),
-                Parameter("page_size", "query", page_size),
-                Parameter("async", "header", async_),
-                Parameter("zuora-entity-ids", "header", zuora_entity_ids),
-                Parameter("zuora-track-id", "header", track_id),
-            ),
-            body=body,
-            responses={
-                201: models.FulfillmentBulkCreateResponse,
-                202: models.AsyncAccepted,
-            },
-            idempotent=False,
-            idempotency_key=idempotency_key,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="createFulfillments",
+            **_op_create_fulfillments().request(
+                {"body": body, "async_": async_, **kwargs}
+            )
         )
         return cast(
             models.FulfillmentBulkCreateResponse | Accepted[models.AsyncAccepted],
@@ -2397,54 +2070,16 @@ class AsyncClient(AsyncBaseClient):
         )
 
     async def get_fulfillment(
-        self,
-        fulfillment_id: str,
-        *,
-        fields: list[str] | None = None,
-        fulfillment_fields: list[str] | None = None,
-        fulfillment_item_fields: list[str] | None = None,
-        credit_memo_item_fields: list[str] | None = None,
-        invoice_item_fields: list[str] | None = None,
-        expand: list[str] | None = None,
-        filter_: list[str] | None = None,
-        page_size: int | None = None,
-        zuora_entity_ids: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        self, fulfillment_id: str, **kwargs: Unpack[GetFulfillmentArgs]
     ) -> models.Fulfillment:
         """Retrieve a fulfillment
 
         Awaitable form of `Client.get_fulfillment`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
-            "GET",
-            "/fulfillments/{fulfillment_id}",
-            parameters=(
-                Parameter("fulfillment_id", "path", fulfillment_id),
-                Parameter("fields[]", "query", fields),
-                Parameter("fulfillment.fields[]", "query", fulfillment_fields),
-                Parameter(
-                    "fulfillment_item.fields[]", "query", fulfillment_item_fields
-                ),
-                Parameter(
-                    "credit_memo_item.fields[]", "query", credit_memo_item_fields
-                ),
-                Parameter("invoice_item.fields[]", "query", invoice_item_fields),
-                Parameter("expand[]", "query", expand),
-                Parameter("filter[]", "query", filter_),
-                Parameter("page_size", "query", page_size),
-                Parameter("zuora-entity-ids", "header", zuora_entity_ids),
-                Parameter("zuora-track-id", "header", track_id),
-            ),
-            responses={
-                200: models.Fulfillment,
-            },
-            idempotent=True,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="getFulfillment",
+            **_op_get_fulfillment().request(
+                {"fulfillment_id": fulfillment_id, **kwargs}
+            )
         )
         return cast(models.Fulfillment, result)
 
@@ -2453,12 +2088,8 @@ class AsyncClient(AsyncBaseClient):
         self,
         fulfillment_id: str,
         *,
-        fields: list[str] | None = None,
         async_: Literal[True],
-        zuora_entity_ids: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[DeleteFulfillmentArgs],
     ) -> Accepted[models.AsyncAccepted]: ...
 
     @overload
@@ -2466,48 +2097,25 @@ class AsyncClient(AsyncBaseClient):
         self,
         fulfillment_id: str,
         *,
-        fields: list[str] | None = None,
         async_: Literal[False] | None = None,
-        zuora_entity_ids: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[DeleteFulfillmentArgs],
     ) -> None: ...
 
     async def delete_fulfillment(
         self,
         fulfillment_id: str,
         *,
-        fields: list[str] | None = None,
         async_: bool | None = None,
-        zuora_entity_ids: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[DeleteFulfillmentArgs],
     ) -> None | Accepted[models.AsyncAccepted]:
         """Delete a fulfillment
 
         Awaitable form of `Client.delete_fulfillment`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
-            "DELETE",
-            "/fulfillments/{fulfillment_id}",
-            parameters=(
-                Parameter("fulfillment_id", "path", fulfillment_id),
-                Parameter("fields[]", "query", fields),
-                Parameter("async", "header", async_),
-                Parameter("zuora-entity-ids", "header", zuora_entity_ids),
-                Parameter("zuora-track-id", "header", track_id),
-            ),
-            responses={
-                204: None,
-                202: models.AsyncAccepted,
-            },
-            idempotent=True,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="deleteFulfillment",
+            **_op_delete_fulfillment().request(
+                {"fulfillment_id": fulfillment_id, "async_": async_, **kwargs}
+            )
         )
         return cast(None | Accepted[models.AsyncAccepted], result)
 
@@ -2517,20 +2125,8 @@ class AsyncClient(AsyncBaseClient):
         fulfillment_id: str,
         body: models.FulfillmentPatchRequest,
         *,
-        fields: list[str] | None = None,
-        fulfillment_fields: list[str] | None = None,
-        fulfillment_item_fields: list[str] | None = None,
-        credit_memo_item_fields: list[str] | None = None,
-        invoice_item_fields: list[str] | None = None,
-        expand: list[str] | None = None,
-        filter_: list[str] | None = None,
-        page_size: int | None = None,
         async_: Literal[True],
-        zuora_entity_ids: str | None = None,
-        idempotency_key: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[UpdateFulfillmentArgs],
     ) -> Accepted[models.AsyncAccepted]: ...
 
     @overload
@@ -2539,20 +2135,8 @@ class AsyncClient(AsyncBaseClient):
         fulfillment_id: str,
         body: models.FulfillmentPatchRequest,
         *,
-        fields: list[str] | None = None,
-        fulfillment_fields: list[str] | None = None,
-        fulfillment_item_fields: list[str] | None = None,
-        credit_memo_item_fields: list[str] | None = None,
-        invoice_item_fields: list[str] | None = None,
-        expand: list[str] | None = None,
-        filter_: list[str] | None = None,
-        page_size: int | None = None,
         async_: Literal[False] | None = None,
-        zuora_entity_ids: str | None = None,
-        idempotency_key: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[UpdateFulfillmentArgs],
     ) -> models.Fulfillment: ...
 
     async def update_fulfillment(
@@ -2560,150 +2144,46 @@ class AsyncClient(AsyncBaseClient):
         fulfillment_id: str,
         body: models.FulfillmentPatchRequest,
         *,
-        fields: list[str] | None = None,
-        fulfillment_fields: list[str] | None = None,
-        fulfillment_item_fields: list[str] | None = None,
-        credit_memo_item_fields: list[str] | None = None,
-        invoice_item_fields: list[str] | None = None,
-        expand: list[str] | None = None,
-        filter_: list[str] | None = None,
-        page_size: int | None = None,
         async_: bool | None = None,
-        zuora_entity_ids: str | None = None,
-        idempotency_key: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[UpdateFulfillmentArgs],
     ) -> models.Fulfillment | Accepted[models.AsyncAccepted]:
         """Update a fulfillment
 
         Awaitable form of `Client.update_fulfillment`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
-            "PATCH",
-            "/fulfillments/{fulfillment_id}",
-            parameters=(
-                Parameter("fulfillment_id", "path", fulfillment_id),
-                Parameter("fields[]", "query", fields),
-                Parameter("fulfillment.fields[]", "query", fulfillment_fields),
-                Parameter(
-                    "fulfillment_item.fields[]", "query", fulfillment_item_fields
-                ),
-                Parameter(
-                    "credit_memo_item.fields[]", "query", credit_memo_item_fields
-                ),
-                Parameter("invoice_item.fields[]", "query", invoice_item_fields),
-                Parameter("expand[]", "query", expand),
-                Parameter("filter[]", "query", filter_),
-                Parameter("page_size", "query", page_size),
-                Parameter("async", "header", async_),
-                Parameter("zuora-entity-ids", "header", zuora_entity_ids),
-                Parameter("zuora-track-id", "header", track_id),
-            ),
-            body=body,
-            responses={
-                200: models.Fulfillment,
-                202: models.AsyncAccepted,
-            },
-            idempotent=False,
-            idempotency_key=idempotency_key,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="updateFulfillment",
+            **_op_update_fulfillment().request(
+                {
+                    "fulfillment_id": fulfillment_id,
+                    "body": body,
+                    "async_": async_,
+                    **kwargs,
+                }
+            )
         )
         return cast(models.Fulfillment | Accepted[models.AsyncAccepted], result)
 
     async def list_fulfillment_items(
-        self,
-        *,
-        cursor: str | None = None,
-        sort: list[str] | None = None,
-        fields: list[str] | None = None,
-        fulfillment_fields: list[str] | None = None,
-        fulfillment_item_fields: list[str] | None = None,
-        credit_memo_item_fields: list[str] | None = None,
-        invoice_item_fields: list[str] | None = None,
-        expand: list[str] | None = None,
-        filter_: list[str] | None = None,
-        page_size: int | None = None,
-        zuora_entity_ids: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        self, **kwargs: Unpack[ListFulfillmentItemsArgs]
     ) -> models.FulfillmentItemList:
         """List fulfillment items
 
         Awaitable form of `Client.list_fulfillment_items`: the same arguments, answers and errors (documented there).
         """
-        result = await self._request(
-            "GET",
-            "/fulfillments_items",
-            parameters=(
-                Parameter("cursor", "query", cursor),
-                Parameter("sort[]", "query", sort),
-                Parameter("fields[]", "query", fields),
-                Parameter("fulfillment.fields[]", "query", fulfillment_fields),
-                Parameter(
-                    "fulfillment_item.fields[]", "query", fulfillment_item_fields
-                ),
-                Parameter(
-                    "credit_memo_item.fields[]", "query", credit_memo_item_fields
-                ),
-                Parameter("invoice_item.fields[]", "query", invoice_item_fields),
-                Parameter("expand[]", "query", expand),
-                Parameter("filter[]", "query", filter_),
-                Parameter("page_size", "query", page_size),
-                Parameter("zuora-entity-ids", "header", zuora_entity_ids),
-                Parameter("zuora-track-id", "header", track_id),
-            ),
-            responses={
-                200: models.FulfillmentItemList,
-            },
-            idempotent=True,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="listFulfillmentItems",
-        )
+        result = await self._request(**_op_list_fulfillment_items().request(kwargs))
         return cast(models.FulfillmentItemList, result)
 
     def iter_list_fulfillment_items(
         self,
         *,
-        sort: list[str] | None = None,
-        fields: list[str] | None = None,
-        fulfillment_fields: list[str] | None = None,
-        fulfillment_item_fields: list[str] | None = None,
-        credit_memo_item_fields: list[str] | None = None,
-        invoice_item_fields: list[str] | None = None,
-        expand: list[str] | None = None,
-        filter_: list[str] | None = None,
-        page_size: int | None = None,
-        zuora_entity_ids: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
         max_pages: int | None = None,
+        **kwargs: Unpack[IterListFulfillmentItemsArgs],
     ) -> AsyncIterator[models.FulfillmentItem]:
         """Every item of `listFulfillmentItems`, following `next_page` across pages."""
+        _op_list_fulfillment_items().check(kwargs, without=("cursor",))
 
         async def fetch(cursor: str | None) -> models.FulfillmentItemList:
-            return await self.list_fulfillment_items(
-                sort=sort,
-                fields=fields,
-                fulfillment_fields=fulfillment_fields,
-                fulfillment_item_fields=fulfillment_item_fields,
-                credit_memo_item_fields=credit_memo_item_fields,
-                invoice_item_fields=invoice_item_fields,
-                expand=expand,
-                filter_=filter_,
-                page_size=page_size,
-                zuora_entity_ids=zuora_entity_ids,
-                cursor=cursor,
-                track_id=track_id,
-                extra_headers=extra_headers,
-                timeout=timeout,
-            )
+            return await self.list_fulfillment_items(cursor=cursor, **kwargs)
 
         return self._paginate(
             fetch,
@@ -2717,20 +2197,8 @@ class AsyncClient(AsyncBaseClient):
         self,
         body: models.FulfillmentItemCreateRequest,
         *,
-        fields: list[str] | None = None,
-        fulfillment_fields: list[str] | None = None,
-        fulfillment_item_fields: list[str] | None = None,
-        credit_memo_item_fields: list[str] | None = None,
-        invoice_item_fields: list[str] | None = None,
-        expand: list[str] | None = None,
-        filter_: list[str] | None = None,
-        page_size: int | None = None,
         async_: Literal[True],
-        zuora_entity_ids: str | None = None,
-        idempotency_key: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[CreateFulfillmentItemArgs],
     ) -> Accepted[models.AsyncAccepted]: ...
 
     @overload
@@ -2738,75 +2206,25 @@ class AsyncClient(AsyncBaseClient):
         self,
         body: models.FulfillmentItemCreateRequest,
         *,
-        fields: list[str] | None = None,
-        fulfillment_fields: list[str] | None = None,
-        fulfillment_item_fields: list[str] | None = None,
-        credit_memo_item_fields: list[str] | None = None,
-        invoice_item_fields: list[str] | None = None,
-        expand: list[str] | None = None,
-        filter_: list[str] | None = None,
-        page_size: int | None = None,
         async_: Literal[False] | None = None,
-        zuora_entity_ids: str | None = None,
-        idempotency_key: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[CreateFulfillmentItemArgs],
     ) -> models.FulfillmentItem: ...
 
     async def create_fulfillment_item(
         self,
         body: models.FulfillmentItemCreateRequest,
         *,
-        fields: list[str] | None = None,
-        fulfillment_fields: list[str] | None = None,
-        fulfillment_item_fields: list[str] | None = None,
-        credit_memo_item_fields: list[str] | None = None,
-        invoice_item_fields: list[str] | None = None,
-        expand: list[str] | None = None,
-        filter_: list[str] | None = None,
-        page_size: int | None = None,
         async_: bool | None = None,
-        zuora_entity_ids: str | None = None,
-        idempotency_key: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[CreateFulfillmentItemArgs],
     ) -> models.FulfillmentItem | Accepted[models.AsyncAccepted]:
         """Create a fulfillment item
 
         Awaitable form of `Client.create_fulfillment_item`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
-            "POST",
-            "/fulfillments_items",
-            parameters=(
-                Parameter("fields[]", "query", fields),
-                Parameter("fulfillment.fields[]", "query", fulfillment_fields),
-                Parameter(
-                    "fulfillment_item.fields[]", "query", fulfillment_item_fields
-                ),
-                Parameter(
-                    "credit_memo_item.fields[]", "query", credit_memo_item_fields
-                ),
-                Parameter("invoice_item.fields[]", "query", invoice_item_fields),
-                Parameter("expand[]", "query", expand),
-                Parameter("filter[]", "query", filter_),
-                Parameter("page_size", "query", page_size),
-                Parameter("async", "header", async_),
-                Parameter("zuora-entity-ids", "header", zuora_entity_ids),
-                Parameter("zuora-track-id", "header", track_id),
-            ),
-            body=body,
-            responses={
-                201: models.FulfillmentItem,
-                202: models.AsyncAccepted,
-            },
-            idempotent=False,
-            idempotency_key=idempotency_key,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="createFulfillmentItem",
+            **_op_create_fulfillment_item().request(
+                {"body": body, "async_": async_, **kwargs}
+            )
         )
         return cast(models.FulfillmentItem | Accepted[models.AsyncAccepted], result)
 
@@ -2815,20 +2233,8 @@ class AsyncClient(AsyncBaseClient):
         self,
         body: models.FulfillmentItemBulkCreateRequest,
         *,
-        fields: list[str] | None = None,
-        fulfillment_fields: list[str] | None = None,
-        fulfillment_item_fields: list[str] | None = None,
-        credit_memo_item_fields: list[str] | None = None,
-        invoice_item_fields: list[str] | None = None,
-        expand: list[str] | None = None,
-        filter_: list[str] | None = None,
-        page_size: int | None = None,
         async_: Literal[True],
-        zuora_entity_ids: str | None = None,
-        idempotency_key: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[CreateFulfillmentItemsArgs],
     ) -> Accepted[models.AsyncAccepted]: ...
 
     @overload
@@ -2836,75 +2242,25 @@ class AsyncClient(AsyncBaseClient):
         self,
         body: models.FulfillmentItemBulkCreateRequest,
         *,
-        fields: list[str] | None = None,
-        fulfillment_fields: list[str] | None = None,
-        fulfillment_item_fields: list[str] | None = None,
-        credit_memo_item_fields: list[str] | None = None,
-        invoice_item_fields: list[str] | None = None,
-        expand: list[str] | None = None,
-        filter_: list[str] | None = None,
-        page_size: int | None = None,
         async_: Literal[False] | None = None,
-        zuora_entity_ids: str | None = None,
-        idempotency_key: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[CreateFulfillmentItemsArgs],
     ) -> models.FulfillmentItemBulkCreateResponse: ...
 
     async def create_fulfillment_items(
         self,
         body: models.FulfillmentItemBulkCreateRequest,
         *,
-        fields: list[str] | None = None,
-        fulfillment_fields: list[str] | None = None,
-        fulfillment_item_fields: list[str] | None = None,
-        credit_memo_item_fields: list[str] | None = None,
-        invoice_item_fields: list[str] | None = None,
-        expand: list[str] | None = None,
-        filter_: list[str] | None = None,
-        page_size: int | None = None,
         async_: bool | None = None,
-        zuora_entity_ids: str | None = None,
-        idempotency_key: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[CreateFulfillmentItemsArgs],
     ) -> models.FulfillmentItemBulkCreateResponse | Accepted[models.AsyncAccepted]:
         """Create fulfillment items in bulk
 
         Awaitable form of `Client.create_fulfillment_items`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
-            "POST",
-            "/fulfillments_items/bulk_create",
-            parameters=(
-                Parameter("fields[]", "query", fields),
-                Parameter("fulfillment.fields[]", "query", fulfillment_fields),
-                Parameter(
-                    "fulfillment_item.fields[]", "query", fulfillment_item_fields
-                ),
-                Parameter(
-                    "credit_memo_item.fields[]", "query", credit_memo_item_fields
-                ),
-                Parameter("invoice_item.fields[]", "query", invoice_item_fields),
-                Parameter("expand[]", "query", expand),
-                Parameter("filter[]", "query", filter_),
-                Parameter("page_size", "query", page_size),
-                Parameter("async", "header", async_),
-                Parameter("zuora-entity-ids", "header", zuora_entity_ids),
-                Parameter("zuora-track-id", "header", track_id),
-            ),
-            body=body,
-            responses={
-                201: models.FulfillmentItemBulkCreateResponse,
-                202: models.AsyncAccepted,
-            },
-            idempotent=False,
-            idempotency_key=idempotency_key,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="createFulfillmentItems",
+            **_op_create_fulfillment_items().request(
+                {"body": body, "async_": async_, **kwargs}
+            )
         )
         return cast(
             models.FulfillmentItemBulkCreateResponse | Accepted[models.AsyncAccepted],
@@ -2912,54 +2268,16 @@ class AsyncClient(AsyncBaseClient):
         )
 
     async def get_fulfillment_item(
-        self,
-        fulfillment_item_id: str,
-        *,
-        fields: list[str] | None = None,
-        fulfillment_fields: list[str] | None = None,
-        fulfillment_item_fields: list[str] | None = None,
-        credit_memo_item_fields: list[str] | None = None,
-        invoice_item_fields: list[str] | None = None,
-        expand: list[str] | None = None,
-        filter_: list[str] | None = None,
-        page_size: int | None = None,
-        zuora_entity_ids: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        self, fulfillment_item_id: str, **kwargs: Unpack[GetFulfillmentItemArgs]
     ) -> models.FulfillmentItem:
         """Retrieve a fulfillment item
 
         Awaitable form of `Client.get_fulfillment_item`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
-            "GET",
-            "/fulfillments_items/{fulfillment_item_id}",
-            parameters=(
-                Parameter("fulfillment_item_id", "path", fulfillment_item_id),
-                Parameter("fields[]", "query", fields),
-                Parameter("fulfillment.fields[]", "query", fulfillment_fields),
-                Parameter(
-                    "fulfillment_item.fields[]", "query", fulfillment_item_fields
-                ),
-                Parameter(
-                    "credit_memo_item.fields[]", "query", credit_memo_item_fields
-                ),
-                Parameter("invoice_item.fields[]", "query", invoice_item_fields),
-                Parameter("expand[]", "query", expand),
-                Parameter("filter[]", "query", filter_),
-                Parameter("page_size", "query", page_size),
-                Parameter("zuora-entity-ids", "header", zuora_entity_ids),
-                Parameter("zuora-track-id", "header", track_id),
-            ),
-            responses={
-                200: models.FulfillmentItem,
-            },
-            idempotent=True,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="getFulfillmentItem",
+            **_op_get_fulfillment_item().request(
+                {"fulfillment_item_id": fulfillment_item_id, **kwargs}
+            )
         )
         return cast(models.FulfillmentItem, result)
 
@@ -2968,12 +2286,8 @@ class AsyncClient(AsyncBaseClient):
         self,
         fulfillment_item_id: str,
         *,
-        fields: list[str] | None = None,
         async_: Literal[True],
-        zuora_entity_ids: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[DeleteFulfillmentItemArgs],
     ) -> Accepted[models.AsyncAccepted]: ...
 
     @overload
@@ -2981,48 +2295,25 @@ class AsyncClient(AsyncBaseClient):
         self,
         fulfillment_item_id: str,
         *,
-        fields: list[str] | None = None,
         async_: Literal[False] | None = None,
-        zuora_entity_ids: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[DeleteFulfillmentItemArgs],
     ) -> None: ...
 
     async def delete_fulfillment_item(
         self,
         fulfillment_item_id: str,
         *,
-        fields: list[str] | None = None,
         async_: bool | None = None,
-        zuora_entity_ids: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[DeleteFulfillmentItemArgs],
     ) -> None | Accepted[models.AsyncAccepted]:
         """Delete a fulfillment item
 
         Awaitable form of `Client.delete_fulfillment_item`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
-            "DELETE",
-            "/fulfillments_items/{fulfillment_item_id}",
-            parameters=(
-                Parameter("fulfillment_item_id", "path", fulfillment_item_id),
-                Parameter("fields[]", "query", fields),
-                Parameter("async", "header", async_),
-                Parameter("zuora-entity-ids", "header", zuora_entity_ids),
-                Parameter("zuora-track-id", "header", track_id),
-            ),
-            responses={
-                204: None,
-                202: models.AsyncAccepted,
-            },
-            idempotent=True,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="deleteFulfillmentItem",
+            **_op_delete_fulfillment_item().request(
+                {"fulfillment_item_id": fulfillment_item_id, "async_": async_, **kwargs}
+            )
         )
         return cast(None | Accepted[models.AsyncAccepted], result)
 
@@ -3032,20 +2323,8 @@ class AsyncClient(AsyncBaseClient):
         fulfillment_item_id: str,
         body: models.FulfillmentItemPatchRequest,
         *,
-        fields: list[str] | None = None,
-        fulfillment_fields: list[str] | None = None,
-        fulfillment_item_fields: list[str] | None = None,
-        credit_memo_item_fields: list[str] | None = None,
-        invoice_item_fields: list[str] | None = None,
-        expand: list[str] | None = None,
-        filter_: list[str] | None = None,
-        page_size: int | None = None,
         async_: Literal[True],
-        zuora_entity_ids: str | None = None,
-        idempotency_key: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[UpdateFulfillmentItemArgs],
     ) -> Accepted[models.AsyncAccepted]: ...
 
     @overload
@@ -3054,20 +2333,8 @@ class AsyncClient(AsyncBaseClient):
         fulfillment_item_id: str,
         body: models.FulfillmentItemPatchRequest,
         *,
-        fields: list[str] | None = None,
-        fulfillment_fields: list[str] | None = None,
-        fulfillment_item_fields: list[str] | None = None,
-        credit_memo_item_fields: list[str] | None = None,
-        invoice_item_fields: list[str] | None = None,
-        expand: list[str] | None = None,
-        filter_: list[str] | None = None,
-        page_size: int | None = None,
         async_: Literal[False] | None = None,
-        zuora_entity_ids: str | None = None,
-        idempotency_key: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[UpdateFulfillmentItemArgs],
     ) -> models.FulfillmentItem: ...
 
     async def update_fulfillment_item(
@@ -3075,55 +2342,21 @@ class AsyncClient(AsyncBaseClient):
         fulfillment_item_id: str,
         body: models.FulfillmentItemPatchRequest,
         *,
-        fields: list[str] | None = None,
-        fulfillment_fields: list[str] | None = None,
-        fulfillment_item_fields: list[str] | None = None,
-        credit_memo_item_fields: list[str] | None = None,
-        invoice_item_fields: list[str] | None = None,
-        expand: list[str] | None = None,
-        filter_: list[str] | None = None,
-        page_size: int | None = None,
         async_: bool | None = None,
-        zuora_entity_ids: str | None = None,
-        idempotency_key: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[UpdateFulfillmentItemArgs],
     ) -> models.FulfillmentItem | Accepted[models.AsyncAccepted]:
         """Update a fulfillment item
 
         Awaitable form of `Client.update_fulfillment_item`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
-            "PATCH",
-            "/fulfillments_items/{fulfillment_item_id}",
-            parameters=(
-                Parameter("fulfillment_item_id", "path", fulfillment_item_id),
-                Parameter("fields[]", "query", fields),
-                Parameter("fulfillment.fields[]", "query", fulfillment_fields),
-                Parameter(
-                    "fulfillment_item.fields[]", "query", fulfillment_item_fields
-                ),
-                Parameter(
-                    "credit_memo_item.fields[]", "query", credit_memo_item_fields
-                ),
-                Parameter("invoice_item.fields[]", "query", invoice_item_fields),
-                Parameter("expand[]", "query", expand),
-                Parameter("filter[]", "query", filter_),
-                Parameter("page_size", "query", page_size),
-                Parameter("async", "header", async_),
-                Parameter("zuora-entity-ids", "header", zuora_entity_ids),
-                Parameter("zuora-track-id", "header", track_id),
-            ),
-            body=body,
-            responses={
-                200: models.FulfillmentItem,
-                202: models.AsyncAccepted,
-            },
-            idempotent=False,
-            idempotency_key=idempotency_key,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="updateFulfillmentItem",
+            **_op_update_fulfillment_item().request(
+                {
+                    "fulfillment_item_id": fulfillment_item_id,
+                    "body": body,
+                    "async_": async_,
+                    **kwargs,
+                }
+            )
         )
         return cast(models.FulfillmentItem | Accepted[models.AsyncAccepted], result)

@@ -2,24 +2,261 @@
 """Typed clients for Zuora v1 REST API - Fulfillments (API version 1.0.0).
 
 `Client` is synchronous, `AsyncClient` asynchronous; both share retries, timeouts, idempotency
-keys and typed errors through `._runtime`.
+keys and typed errors through `._runtime`. Each operation's keyword arguments are one
+`TypedDict` (`<Operation>Args`, usable to type your own wrappers) and what a call sends is one
+`Operation`, shared by both clients; the full documentation of a method is on `Client`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import ClassVar, cast
+from functools import cache
+from typing import ClassVar, Unpack, cast
 
 import pydantic
 
 from . import models
 from ._runtime import (
+    Argument,
     AsyncBaseClient,
     BaseClient,
-    Parameter,
+    Operation,
+    RequestOptions,
 )
 
 __all__ = ["AsyncClient", "Client"]
+
+
+class CreateFulfillmentsArgs(RequestOptions, total=False):
+    """Keyword arguments of `create_fulfillments` (in both clients)."""
+
+    zuora_entity_ids: str | None
+    zuora_org_ids: str | None
+    zuora_version: str | None
+    idempotency_key: str | None
+    track_id: str | None
+
+
+class GetFulfillmentArgs(RequestOptions, total=False):
+    """Keyword arguments of `get_fulfillment` (in both clients)."""
+
+    fulfillment_items: bool | None
+    zuora_entity_ids: str | None
+    zuora_org_ids: str | None
+    zuora_version: str | None
+    track_id: str | None
+
+
+class UpdateFulfillmentArgs(RequestOptions, total=False):
+    """Keyword arguments of `update_fulfillment` (in both clients)."""
+
+    zuora_entity_ids: str | None
+    zuora_org_ids: str | None
+    zuora_version: str | None
+    track_id: str | None
+
+
+class DeleteFulfillmentArgs(RequestOptions, total=False):
+    """Keyword arguments of `delete_fulfillment` (in both clients)."""
+
+    zuora_entity_ids: str | None
+    zuora_org_ids: str | None
+    zuora_version: str | None
+    track_id: str | None
+
+
+class CreateFulfillmentItemsArgs(RequestOptions, total=False):
+    """Keyword arguments of `create_fulfillment_items` (in both clients)."""
+
+    zuora_entity_ids: str | None
+    zuora_org_ids: str | None
+    zuora_version: str | None
+    idempotency_key: str | None
+    track_id: str | None
+
+
+class GetFulfillmentItemArgs(RequestOptions, total=False):
+    """Keyword arguments of `get_fulfillment_item` (in both clients)."""
+
+    zuora_entity_ids: str | None
+    zuora_org_ids: str | None
+    zuora_version: str | None
+    track_id: str | None
+
+
+class UpdateFulfillmentItemArgs(RequestOptions, total=False):
+    """Keyword arguments of `update_fulfillment_item` (in both clients)."""
+
+    zuora_entity_ids: str | None
+    zuora_org_ids: str | None
+    zuora_version: str | None
+    track_id: str | None
+
+
+class DeleteFulfillmentItemArgs(RequestOptions, total=False):
+    """Keyword arguments of `delete_fulfillment_item` (in both clients)."""
+
+    zuora_entity_ids: str | None
+    zuora_org_ids: str | None
+    zuora_version: str | None
+    track_id: str | None
+
+
+@cache
+def _op_create_fulfillments() -> Operation:
+    return Operation(
+        "create_fulfillments",
+        "POST",
+        "/v1/fulfillments",
+        "createFulfillments",
+        responses={200: models.CreateFulfillmentsResponse},
+        idempotent=False,
+        arguments=(
+            Argument("Zuora-Entity-Ids", "header", "zuora_entity_ids"),
+            Argument("Zuora-Org-Ids", "header", "zuora_org_ids"),
+            Argument("Zuora-Version", "header", "zuora_version"),
+            Argument("Zuora-Track-Id", "header", "track_id"),
+        ),
+        body=True,
+        idempotency_key=True,
+    )
+
+
+@cache
+def _op_get_fulfillment() -> Operation:
+    return Operation(
+        "get_fulfillment",
+        "GET",
+        "/v1/fulfillments/{key}",
+        "getFulfillment",
+        responses={200: models.GetFulfillmentResponse},
+        idempotent=True,
+        arguments=(
+            Argument("key", "path", "key"),
+            Argument("fulfillment-items", "query", "fulfillment_items"),
+            Argument("Zuora-Entity-Ids", "header", "zuora_entity_ids"),
+            Argument("Zuora-Org-Ids", "header", "zuora_org_ids"),
+            Argument("Zuora-Version", "header", "zuora_version"),
+            Argument("Zuora-Track-Id", "header", "track_id"),
+        ),
+    )
+
+
+@cache
+def _op_update_fulfillment() -> Operation:
+    return Operation(
+        "update_fulfillment",
+        "PUT",
+        "/v1/fulfillments/{key}",
+        "updateFulfillment",
+        responses={200: models.SuccessResponse},
+        idempotent=True,
+        arguments=(
+            Argument("key", "path", "key"),
+            Argument("Zuora-Entity-Ids", "header", "zuora_entity_ids"),
+            Argument("Zuora-Org-Ids", "header", "zuora_org_ids"),
+            Argument("Zuora-Version", "header", "zuora_version"),
+            Argument("Zuora-Track-Id", "header", "track_id"),
+        ),
+        body=True,
+    )
+
+
+@cache
+def _op_delete_fulfillment() -> Operation:
+    return Operation(
+        "delete_fulfillment",
+        "DELETE",
+        "/v1/fulfillments/{key}",
+        "deleteFulfillment",
+        responses={200: models.SuccessResponse},
+        idempotent=True,
+        arguments=(
+            Argument("key", "path", "key"),
+            Argument("Zuora-Entity-Ids", "header", "zuora_entity_ids"),
+            Argument("Zuora-Org-Ids", "header", "zuora_org_ids"),
+            Argument("Zuora-Version", "header", "zuora_version"),
+            Argument("Zuora-Track-Id", "header", "track_id"),
+        ),
+    )
+
+
+@cache
+def _op_create_fulfillment_items() -> Operation:
+    return Operation(
+        "create_fulfillment_items",
+        "POST",
+        "/v1/fulfillment-items",
+        "createFulfillmentItems",
+        responses={200: models.CreateFulfillmentItemsResponse},
+        idempotent=False,
+        arguments=(
+            Argument("Zuora-Entity-Ids", "header", "zuora_entity_ids"),
+            Argument("Zuora-Org-Ids", "header", "zuora_org_ids"),
+            Argument("Zuora-Version", "header", "zuora_version"),
+            Argument("Zuora-Track-Id", "header", "track_id"),
+        ),
+        body=True,
+        idempotency_key=True,
+    )
+
+
+@cache
+def _op_get_fulfillment_item() -> Operation:
+    return Operation(
+        "get_fulfillment_item",
+        "GET",
+        "/v1/fulfillment-items/{id}",
+        "getFulfillmentItem",
+        responses={200: models.GetFulfillmentItemResponse},
+        idempotent=True,
+        arguments=(
+            Argument("id", "path", "id_"),
+            Argument("Zuora-Entity-Ids", "header", "zuora_entity_ids"),
+            Argument("Zuora-Org-Ids", "header", "zuora_org_ids"),
+            Argument("Zuora-Version", "header", "zuora_version"),
+            Argument("Zuora-Track-Id", "header", "track_id"),
+        ),
+    )
+
+
+@cache
+def _op_update_fulfillment_item() -> Operation:
+    return Operation(
+        "update_fulfillment_item",
+        "PUT",
+        "/v1/fulfillment-items/{id}",
+        "updateFulfillmentItem",
+        responses={200: models.SuccessResponse},
+        idempotent=True,
+        arguments=(
+            Argument("id", "path", "id_"),
+            Argument("Zuora-Entity-Ids", "header", "zuora_entity_ids"),
+            Argument("Zuora-Org-Ids", "header", "zuora_org_ids"),
+            Argument("Zuora-Version", "header", "zuora_version"),
+            Argument("Zuora-Track-Id", "header", "track_id"),
+        ),
+        body=True,
+    )
+
+
+@cache
+def _op_delete_fulfillment_item() -> Operation:
+    return Operation(
+        "delete_fulfillment_item",
+        "DELETE",
+        "/v1/fulfillment-items/{id}",
+        "deleteFulfillmentItem",
+        responses={200: models.SuccessResponse},
+        idempotent=True,
+        arguments=(
+            Argument("id", "path", "id_"),
+            Argument("Zuora-Entity-Ids", "header", "zuora_entity_ids"),
+            Argument("Zuora-Org-Ids", "header", "zuora_org_ids"),
+            Argument("Zuora-Version", "header", "zuora_version"),
+            Argument("Zuora-Track-Id", "header", "track_id"),
+        ),
+    )
 
 
 class Client(BaseClient):
@@ -40,14 +277,7 @@ class Client(BaseClient):
     def create_fulfillments(
         self,
         body: models.CreateFulfillmentsRequest,
-        *,
-        zuora_entity_ids: str | None = None,
-        zuora_org_ids: str | None = None,
-        zuora_version: str | None = None,
-        idempotency_key: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[CreateFulfillmentsArgs],
     ) -> models.CreateFulfillmentsResponse:
         """Create fulfillments
 
@@ -80,37 +310,12 @@ class Client(BaseClient):
             ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
-            "POST",
-            "/v1/fulfillments",
-            parameters=(
-                Parameter("Zuora-Entity-Ids", "header", zuora_entity_ids),
-                Parameter("Zuora-Org-Ids", "header", zuora_org_ids),
-                Parameter("Zuora-Version", "header", zuora_version),
-                Parameter("Zuora-Track-Id", "header", track_id),
-            ),
-            body=body,
-            responses={
-                200: models.CreateFulfillmentsResponse,
-            },
-            idempotent=False,
-            idempotency_key=idempotency_key,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="createFulfillments",
+            **_op_create_fulfillments().request({"body": body, **kwargs})
         )
         return cast(models.CreateFulfillmentsResponse, result)
 
     def get_fulfillment(
-        self,
-        key: str,
-        *,
-        fulfillment_items: bool | None = None,
-        zuora_entity_ids: str | None = None,
-        zuora_org_ids: str | None = None,
-        zuora_version: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        self, key: str, **kwargs: Unpack[GetFulfillmentArgs]
     ) -> models.GetFulfillmentResponse:
         """Retrieve a fulfillment
 
@@ -142,39 +347,14 @@ class Client(BaseClient):
             ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
             ResponseValidationError: an answer that does not match its documented type
         """
-        result = self._request(
-            "GET",
-            "/v1/fulfillments/{key}",
-            parameters=(
-                Parameter("key", "path", key),
-                Parameter("fulfillment-items", "query", fulfillment_items),
-                Parameter("Zuora-Entity-Ids", "header", zuora_entity_ids),
-                Parameter("Zuora-Org-Ids", "header", zuora_org_ids),
-                Parameter("Zuora-Version", "header", zuora_version),
-                Parameter("Zuora-Track-Id", "header", track_id),
-            ),
-            responses={
-                200: models.GetFulfillmentResponse,
-            },
-            idempotent=True,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="getFulfillment",
-        )
+        result = self._request(**_op_get_fulfillment().request({"key": key, **kwargs}))
         return cast(models.GetFulfillmentResponse, result)
 
     def update_fulfillment(
         self,
         key: str,
         body: models.UpdateFulfillmentRequest,
-        *,
-        zuora_entity_ids: str | None = None,
-        zuora_org_ids: str | None = None,
-        zuora_version: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[UpdateFulfillmentArgs],
     ) -> models.SuccessResponse:
         """Update a fulfillment
 
@@ -217,37 +397,12 @@ class Client(BaseClient):
             ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
-            "PUT",
-            "/v1/fulfillments/{key}",
-            parameters=(
-                Parameter("key", "path", key),
-                Parameter("Zuora-Entity-Ids", "header", zuora_entity_ids),
-                Parameter("Zuora-Org-Ids", "header", zuora_org_ids),
-                Parameter("Zuora-Version", "header", zuora_version),
-                Parameter("Zuora-Track-Id", "header", track_id),
-            ),
-            body=body,
-            responses={
-                200: models.SuccessResponse,
-            },
-            idempotent=True,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="updateFulfillment",
+            **_op_update_fulfillment().request({"key": key, "body": body, **kwargs})
         )
         return cast(models.SuccessResponse, result)
 
     def delete_fulfillment(
-        self,
-        key: str,
-        *,
-        zuora_entity_ids: str | None = None,
-        zuora_org_ids: str | None = None,
-        zuora_version: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        self, key: str, **kwargs: Unpack[DeleteFulfillmentArgs]
     ) -> models.SuccessResponse:
         """Delete a fulfillment
 
@@ -279,37 +434,14 @@ class Client(BaseClient):
             ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
-            "DELETE",
-            "/v1/fulfillments/{key}",
-            parameters=(
-                Parameter("key", "path", key),
-                Parameter("Zuora-Entity-Ids", "header", zuora_entity_ids),
-                Parameter("Zuora-Org-Ids", "header", zuora_org_ids),
-                Parameter("Zuora-Version", "header", zuora_version),
-                Parameter("Zuora-Track-Id", "header", track_id),
-            ),
-            responses={
-                200: models.SuccessResponse,
-            },
-            idempotent=True,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="deleteFulfillment",
+            **_op_delete_fulfillment().request({"key": key, **kwargs})
         )
         return cast(models.SuccessResponse, result)
 
     def create_fulfillment_items(
         self,
         body: models.CreateFulfillmentItemsRequest,
-        *,
-        zuora_entity_ids: str | None = None,
-        zuora_org_ids: str | None = None,
-        zuora_version: str | None = None,
-        idempotency_key: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[CreateFulfillmentItemsArgs],
     ) -> models.CreateFulfillmentItemsResponse:
         """Create fulfillment items
 
@@ -342,36 +474,12 @@ class Client(BaseClient):
             ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
-            "POST",
-            "/v1/fulfillment-items",
-            parameters=(
-                Parameter("Zuora-Entity-Ids", "header", zuora_entity_ids),
-                Parameter("Zuora-Org-Ids", "header", zuora_org_ids),
-                Parameter("Zuora-Version", "header", zuora_version),
-                Parameter("Zuora-Track-Id", "header", track_id),
-            ),
-            body=body,
-            responses={
-                200: models.CreateFulfillmentItemsResponse,
-            },
-            idempotent=False,
-            idempotency_key=idempotency_key,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="createFulfillmentItems",
+            **_op_create_fulfillment_items().request({"body": body, **kwargs})
         )
         return cast(models.CreateFulfillmentItemsResponse, result)
 
     def get_fulfillment_item(
-        self,
-        id_: str,
-        *,
-        zuora_entity_ids: str | None = None,
-        zuora_org_ids: str | None = None,
-        zuora_version: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        self, id_: str, **kwargs: Unpack[GetFulfillmentItemArgs]
     ) -> models.GetFulfillmentItemResponse:
         """Retrieve a fulfillment item
 
@@ -403,23 +511,7 @@ class Client(BaseClient):
             ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
-            "GET",
-            "/v1/fulfillment-items/{id}",
-            parameters=(
-                Parameter("id", "path", id_),
-                Parameter("Zuora-Entity-Ids", "header", zuora_entity_ids),
-                Parameter("Zuora-Org-Ids", "header", zuora_org_ids),
-                Parameter("Zuora-Version", "header", zuora_version),
-                Parameter("Zuora-Track-Id", "header", track_id),
-            ),
-            responses={
-                200: models.GetFulfillmentItemResponse,
-            },
-            idempotent=True,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="getFulfillmentItem",
+            **_op_get_fulfillment_item().request({"id_": id_, **kwargs})
         )
         return cast(models.GetFulfillmentItemResponse, result)
 
@@ -427,13 +519,7 @@ class Client(BaseClient):
         self,
         id_: str,
         body: models.UpdateFulfillmentItemRequest,
-        *,
-        zuora_entity_ids: str | None = None,
-        zuora_org_ids: str | None = None,
-        zuora_version: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[UpdateFulfillmentItemArgs],
     ) -> models.SuccessResponse:
         """Update a fulfillment item
 
@@ -466,37 +552,14 @@ class Client(BaseClient):
             ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
-            "PUT",
-            "/v1/fulfillment-items/{id}",
-            parameters=(
-                Parameter("id", "path", id_),
-                Parameter("Zuora-Entity-Ids", "header", zuora_entity_ids),
-                Parameter("Zuora-Org-Ids", "header", zuora_org_ids),
-                Parameter("Zuora-Version", "header", zuora_version),
-                Parameter("Zuora-Track-Id", "header", track_id),
-            ),
-            body=body,
-            responses={
-                200: models.SuccessResponse,
-            },
-            idempotent=True,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="updateFulfillmentItem",
+            **_op_update_fulfillment_item().request(
+                {"id_": id_, "body": body, **kwargs}
+            )
         )
         return cast(models.SuccessResponse, result)
 
     def delete_fulfillment_item(
-        self,
-        id_: str,
-        *,
-        zuora_entity_ids: str | None = None,
-        zuora_org_ids: str | None = None,
-        zuora_version: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        self, id_: str, **kwargs: Unpack[DeleteFulfillmentItemArgs]
     ) -> models.SuccessResponse:
         """Delete a fulfillment item
 
@@ -528,23 +591,7 @@ class Client(BaseClient):
             ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
-            "DELETE",
-            "/v1/fulfillment-items/{id}",
-            parameters=(
-                Parameter("id", "path", id_),
-                Parameter("Zuora-Entity-Ids", "header", zuora_entity_ids),
-                Parameter("Zuora-Org-Ids", "header", zuora_org_ids),
-                Parameter("Zuora-Version", "header", zuora_version),
-                Parameter("Zuora-Track-Id", "header", track_id),
-            ),
-            responses={
-                200: models.SuccessResponse,
-            },
-            idempotent=True,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="deleteFulfillmentItem",
+            **_op_delete_fulfillment_item().request({"id_": id_, **kwargs})
         )
         return cast(models.SuccessResponse, result)
 
@@ -567,75 +614,26 @@ class AsyncClient(AsyncBaseClient):
     async def create_fulfillments(
         self,
         body: models.CreateFulfillmentsRequest,
-        *,
-        zuora_entity_ids: str | None = None,
-        zuora_org_ids: str | None = None,
-        zuora_version: str | None = None,
-        idempotency_key: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[CreateFulfillmentsArgs],
     ) -> models.CreateFulfillmentsResponse:
         """Create fulfillments
 
         Awaitable form of `Client.create_fulfillments`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
-            "POST",
-            "/v1/fulfillments",
-            parameters=(
-                Parameter("Zuora-Entity-Ids", "header", zuora_entity_ids),
-                Parameter("Zuora-Org-Ids", "header", zuora_org_ids),
-                Parameter("Zuora-Version", "header", zuora_version),
-                Parameter("Zuora-Track-Id", "header", track_id),
-            ),
-            body=body,
-            responses={
-                200: models.CreateFulfillmentsResponse,
-            },
-            idempotent=False,
-            idempotency_key=idempotency_key,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="createFulfillments",
+            **_op_create_fulfillments().request({"body": body, **kwargs})
         )
         return cast(models.CreateFulfillmentsResponse, result)
 
     async def get_fulfillment(
-        self,
-        key: str,
-        *,
-        fulfillment_items: bool | None = None,
-        zuora_entity_ids: str | None = None,
-        zuora_org_ids: str | None = None,
-        zuora_version: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        self, key: str, **kwargs: Unpack[GetFulfillmentArgs]
     ) -> models.GetFulfillmentResponse:
         """Retrieve a fulfillment
 
         Awaitable form of `Client.get_fulfillment`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
-            "GET",
-            "/v1/fulfillments/{key}",
-            parameters=(
-                Parameter("key", "path", key),
-                Parameter("fulfillment-items", "query", fulfillment_items),
-                Parameter("Zuora-Entity-Ids", "header", zuora_entity_ids),
-                Parameter("Zuora-Org-Ids", "header", zuora_org_ids),
-                Parameter("Zuora-Version", "header", zuora_version),
-                Parameter("Zuora-Track-Id", "header", track_id),
-            ),
-            responses={
-                200: models.GetFulfillmentResponse,
-            },
-            idempotent=True,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="getFulfillment",
+            **_op_get_fulfillment().request({"key": key, **kwargs})
         )
         return cast(models.GetFulfillmentResponse, result)
 
@@ -643,146 +641,52 @@ class AsyncClient(AsyncBaseClient):
         self,
         key: str,
         body: models.UpdateFulfillmentRequest,
-        *,
-        zuora_entity_ids: str | None = None,
-        zuora_org_ids: str | None = None,
-        zuora_version: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[UpdateFulfillmentArgs],
     ) -> models.SuccessResponse:
         """Update a fulfillment
 
         Awaitable form of `Client.update_fulfillment`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
-            "PUT",
-            "/v1/fulfillments/{key}",
-            parameters=(
-                Parameter("key", "path", key),
-                Parameter("Zuora-Entity-Ids", "header", zuora_entity_ids),
-                Parameter("Zuora-Org-Ids", "header", zuora_org_ids),
-                Parameter("Zuora-Version", "header", zuora_version),
-                Parameter("Zuora-Track-Id", "header", track_id),
-            ),
-            body=body,
-            responses={
-                200: models.SuccessResponse,
-            },
-            idempotent=True,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="updateFulfillment",
+            **_op_update_fulfillment().request({"key": key, "body": body, **kwargs})
         )
         return cast(models.SuccessResponse, result)
 
     async def delete_fulfillment(
-        self,
-        key: str,
-        *,
-        zuora_entity_ids: str | None = None,
-        zuora_org_ids: str | None = None,
-        zuora_version: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        self, key: str, **kwargs: Unpack[DeleteFulfillmentArgs]
     ) -> models.SuccessResponse:
         """Delete a fulfillment
 
         Awaitable form of `Client.delete_fulfillment`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
-            "DELETE",
-            "/v1/fulfillments/{key}",
-            parameters=(
-                Parameter("key", "path", key),
-                Parameter("Zuora-Entity-Ids", "header", zuora_entity_ids),
-                Parameter("Zuora-Org-Ids", "header", zuora_org_ids),
-                Parameter("Zuora-Version", "header", zuora_version),
-                Parameter("Zuora-Track-Id", "header", track_id),
-            ),
-            responses={
-                200: models.SuccessResponse,
-            },
-            idempotent=True,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="deleteFulfillment",
+            **_op_delete_fulfillment().request({"key": key, **kwargs})
         )
         return cast(models.SuccessResponse, result)
 
     async def create_fulfillment_items(
         self,
         body: models.CreateFulfillmentItemsRequest,
-        *,
-        zuora_entity_ids: str | None = None,
-        zuora_org_ids: str | None = None,
-        zuora_version: str | None = None,
-        idempotency_key: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[CreateFulfillmentItemsArgs],
     ) -> models.CreateFulfillmentItemsResponse:
         """Create fulfillment items
 
         Awaitable form of `Client.create_fulfillment_items`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
-            "POST",
-            "/v1/fulfillment-items",
-            parameters=(
-                Parameter("Zuora-Entity-Ids", "header", zuora_entity_ids),
-                Parameter("Zuora-Org-Ids", "header", zuora_org_ids),
-                Parameter("Zuora-Version", "header", zuora_version),
-                Parameter("Zuora-Track-Id", "header", track_id),
-            ),
-            body=body,
-            responses={
-                200: models.CreateFulfillmentItemsResponse,
-            },
-            idempotent=False,
-            idempotency_key=idempotency_key,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="createFulfillmentItems",
+            **_op_create_fulfillment_items().request({"body": body, **kwargs})
         )
         return cast(models.CreateFulfillmentItemsResponse, result)
 
     async def get_fulfillment_item(
-        self,
-        id_: str,
-        *,
-        zuora_entity_ids: str | None = None,
-        zuora_org_ids: str | None = None,
-        zuora_version: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        self, id_: str, **kwargs: Unpack[GetFulfillmentItemArgs]
     ) -> models.GetFulfillmentItemResponse:
         """Retrieve a fulfillment item
 
         Awaitable form of `Client.get_fulfillment_item`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
-            "GET",
-            "/v1/fulfillment-items/{id}",
-            parameters=(
-                Parameter("id", "path", id_),
-                Parameter("Zuora-Entity-Ids", "header", zuora_entity_ids),
-                Parameter("Zuora-Org-Ids", "header", zuora_org_ids),
-                Parameter("Zuora-Version", "header", zuora_version),
-                Parameter("Zuora-Track-Id", "header", track_id),
-            ),
-            responses={
-                200: models.GetFulfillmentItemResponse,
-            },
-            idempotent=True,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="getFulfillmentItem",
+            **_op_get_fulfillment_item().request({"id_": id_, **kwargs})
         )
         return cast(models.GetFulfillmentItemResponse, result)
 
@@ -790,72 +694,27 @@ class AsyncClient(AsyncBaseClient):
         self,
         id_: str,
         body: models.UpdateFulfillmentItemRequest,
-        *,
-        zuora_entity_ids: str | None = None,
-        zuora_org_ids: str | None = None,
-        zuora_version: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[UpdateFulfillmentItemArgs],
     ) -> models.SuccessResponse:
         """Update a fulfillment item
 
         Awaitable form of `Client.update_fulfillment_item`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
-            "PUT",
-            "/v1/fulfillment-items/{id}",
-            parameters=(
-                Parameter("id", "path", id_),
-                Parameter("Zuora-Entity-Ids", "header", zuora_entity_ids),
-                Parameter("Zuora-Org-Ids", "header", zuora_org_ids),
-                Parameter("Zuora-Version", "header", zuora_version),
-                Parameter("Zuora-Track-Id", "header", track_id),
-            ),
-            body=body,
-            responses={
-                200: models.SuccessResponse,
-            },
-            idempotent=True,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="updateFulfillmentItem",
+            **_op_update_fulfillment_item().request(
+                {"id_": id_, "body": body, **kwargs}
+            )
         )
         return cast(models.SuccessResponse, result)
 
     async def delete_fulfillment_item(
-        self,
-        id_: str,
-        *,
-        zuora_entity_ids: str | None = None,
-        zuora_org_ids: str | None = None,
-        zuora_version: str | None = None,
-        track_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        self, id_: str, **kwargs: Unpack[DeleteFulfillmentItemArgs]
     ) -> models.SuccessResponse:
         """Delete a fulfillment item
 
         Awaitable form of `Client.delete_fulfillment_item`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
-            "DELETE",
-            "/v1/fulfillment-items/{id}",
-            parameters=(
-                Parameter("id", "path", id_),
-                Parameter("Zuora-Entity-Ids", "header", zuora_entity_ids),
-                Parameter("Zuora-Org-Ids", "header", zuora_org_ids),
-                Parameter("Zuora-Version", "header", zuora_version),
-                Parameter("Zuora-Track-Id", "header", track_id),
-            ),
-            responses={
-                200: models.SuccessResponse,
-            },
-            idempotent=True,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="deleteFulfillmentItem",
+            **_op_delete_fulfillment_item().request({"id_": id_, **kwargs})
         )
         return cast(models.SuccessResponse, result)

@@ -83,6 +83,7 @@ PARAMETER_RESERVED = {
     "cast",
     "result",
     "fetch",
+    "kwargs",  # the methods' `**kwargs: Unpack[...]`
     "max_pages",
     "idempotency_key",
     "track_id",
@@ -688,7 +689,9 @@ class IrBuilder:
                     query_model=self._query_model(op),
                 )
             )
-        operations = _with_stream_names(_without_iterator_clashes(operations))
+        operations = _with_argument_classes(
+            _with_stream_names(_without_iterator_clashes(operations))
+        )
         operations, shared_params = _server_params(operations)
         info = self.model.info
         bearer = any(
@@ -774,6 +777,30 @@ def _with_stream_names(operations: list[Operation]) -> list[Operation]:
             count += 1
         taken.add(name)
         built.append(replace(op, stream_name=PythonIdentifier(name)))
+    return built
+
+
+#: names the client module defines or imports besides the argument classes
+_CLIENT_MODULE_NAMES = frozenset({"Client", "AsyncClient", "RequestOptions"})
+
+
+def _with_argument_classes(operations: list[Operation]) -> list[Operation]:
+    """Name each operation's `TypedDict` of keyword arguments (`create_fulfillment` ->
+    `CreateFulfillmentArgs`, `iter_list_x` -> `IterListXArgs`): distinct snake names can
+    meet in PascalCase (`get_x1`, `get_x_1`), so the names are made unique together."""
+    from dataclasses import replace
+
+    wanted: list[str] = []
+    for op in operations:
+        wanted.append(class_name(f"{op.python_name}_args"))
+        if op.pagination:
+            wanted.append(class_name(f"iter_{op.python_name}_args"))
+    names = iter(unique(wanted, reserved=_CLIENT_MODULE_NAMES))
+    built: list[Operation] = []
+    for op in operations:
+        own = model_class(next(names))
+        paged = model_class(next(names)) if op.pagination else None
+        built.append(replace(op, arguments_class=own, iter_arguments_class=paged))
     return built
 
 

@@ -319,6 +319,10 @@ class Operation:
     server_params: tuple[ServerParamUse, ...] = ()
     #: the name of the streaming variant (a binary success answer read as it arrives)
     stream_name: PythonIdentifier | None = None
+    #: the client's `TypedDict` of this operation's keyword arguments, and of its `iter_`
+    #: method's (paginated operations only); unique among the client module's names
+    arguments_class: ClassName | None = None
+    iter_arguments_class: ClassName | None = None
 
     @property
     def arguments(self) -> tuple[Parameter, ...]:

@@ -395,8 +395,29 @@ P = inspect.Parameter
 
 
 def parameters(method: Any) -> list[tuple[str, Any, Any, Any]]:
+    """The method's parameters as a caller sees them: `**kwargs: Unpack[SomeArgs]` expanded
+    into one keyword-only parameter per key of the `TypedDict` (PEP 692), optional keys with
+    the default None, required ones with none; keyword-only ones in name order."""
     signature = inspect.signature(method, eval_str=True)
-    return [(p.name, p.kind, p.annotation, p.default) for p in signature.parameters.values()]
+    found: list[tuple[str, Any, Any, Any]] = []
+    for p in signature.parameters.values():
+        if p.kind is not P.VAR_KEYWORD:
+            found.append((p.name, p.kind, p.annotation, p.default))
+            continue
+        assert typing.get_origin(p.annotation) is typing.Unpack, p.annotation
+        (typed,) = typing.get_args(p.annotation)
+        # `__required_keys__` misses `Required[...]` under postponed annotations (3.11)
+        for key, annotation in typing.get_type_hints(typed, include_extras=True).items():
+            required = typing.get_origin(annotation) is typing.Required
+            plain = typing.get_args(annotation)[0] if required else annotation
+            found.append((key, P.KEYWORD_ONLY, plain, P.empty if required else None))
+    return canonical(found)
+
+
+def canonical(found: list[tuple[str, Any, Any, Any]]) -> list[tuple[str, Any, Any, Any]]:
+    """Keyword-only parameters sorted by name (their order means nothing to a caller)."""
+    keyword = sorted((p for p in found if p[1] is P.KEYWORD_ONLY), key=lambda p: p[0])
+    return [p for p in found if p[1] is not P.KEYWORD_ONLY] + keyword
 
 
 def test_one_client_method_per_operation(generated: Generated) -> None:
@@ -421,14 +442,16 @@ def test_client_signatures(generated: Generated) -> None:
         ("timeout", P.KEYWORD_ONLY, float | None, None),
     ]
     for client in (shop.client.Client, shop.client.AsyncClient):
-        assert parameters(client.get_order) == [
-            ("self", P.POSITIONAL_OR_KEYWORD, P.empty, P.empty),
-            ("order_id", P.POSITIONAL_OR_KEYWORD, str, P.empty),
-            ("include_items", P.KEYWORD_ONLY, bool | None, None),
-            ("x_request_tag", P.KEYWORD_ONLY, str, P.empty),
-            ("status", P.KEYWORD_ONLY, Literal["open", "closed"] | None, None),
-            *tail,
-        ]
+        assert parameters(client.get_order) == canonical(
+            [
+                ("self", P.POSITIONAL_OR_KEYWORD, P.empty, P.empty),
+                ("order_id", P.POSITIONAL_OR_KEYWORD, str, P.empty),
+                ("include_items", P.KEYWORD_ONLY, bool | None, None),
+                ("x_request_tag", P.KEYWORD_ONLY, str, P.empty),
+                ("status", P.KEYWORD_ONLY, Literal["open", "closed"] | None, None),
+                *tail,
+            ]
+        )
         assert parameters(client.create_order)[1] == (
             "body",
             P.POSITIONAL_OR_KEYWORD,
@@ -436,20 +459,24 @@ def test_client_signatures(generated: Generated) -> None:
             P.empty,
         )
     for client in (pets.client.Client, pets.client.AsyncClient):
-        assert parameters(client.delete_pet_tag) == [
-            ("self", P.POSITIONAL_OR_KEYWORD, P.empty, P.empty),
-            ("pet_id", P.POSITIONAL_OR_KEYWORD, int, P.empty),
-            ("tag_name", P.POSITIONAL_OR_KEYWORD, str, P.empty),
-            ("dry_run", P.KEYWORD_ONLY, bool | None, None),
-            *tail,
-        ]
-        assert parameters(client.list_pets) == [
-            ("self", P.POSITIONAL_OR_KEYWORD, P.empty, P.empty),
-            ("page_size", P.KEYWORD_ONLY, int | None, None),
-            ("kind", P.KEYWORD_ONLY, Literal["cat", "dog", "guinea-pig"] | None, None),
-            ("x_trace_id", P.KEYWORD_ONLY, str, P.empty),
-            *tail,
-        ]
+        assert parameters(client.delete_pet_tag) == canonical(
+            [
+                ("self", P.POSITIONAL_OR_KEYWORD, P.empty, P.empty),
+                ("pet_id", P.POSITIONAL_OR_KEYWORD, int, P.empty),
+                ("tag_name", P.POSITIONAL_OR_KEYWORD, str, P.empty),
+                ("dry_run", P.KEYWORD_ONLY, bool | None, None),
+                *tail,
+            ]
+        )
+        assert parameters(client.list_pets) == canonical(
+            [
+                ("self", P.POSITIONAL_OR_KEYWORD, P.empty, P.empty),
+                ("page_size", P.KEYWORD_ONLY, int | None, None),
+                ("kind", P.KEYWORD_ONLY, Literal["cat", "dog", "guinea-pig"] | None, None),
+                ("x_trace_id", P.KEYWORD_ONLY, str, P.empty),
+                *tail,
+            ]
+        )
         hints = typing.get_type_hints(client.delete_pet_tag)
         assert hints["return"] is type(None)
         listed = typing.get_type_hints(client.list_pets)["return"]

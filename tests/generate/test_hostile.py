@@ -68,8 +68,8 @@ components:
 """
 
 # Imports the package in a fresh interpreter and touches everything that is evaluated lazily:
-# every annotation of every client method (so a name that does not exist fails here), a client
-# instance, and the server app when FastAPI is installed.
+# every annotation of every client method and keyword-argument `TypedDict` (so a name that
+# does not exist fails here), a client instance, and the server app when FastAPI is installed.
 IMPORT_CHECK = textwrap.dedent(
     """
     import importlib.util, inspect, pathlib, typing
@@ -78,6 +78,9 @@ IMPORT_CHECK = textwrap.dedent(
         for name, member in vars(cls).items():
             if inspect.isfunction(member):
                 typing.get_type_hints(member)
+    for value in vars(pkg.client).values():
+        if typing.is_typeddict(value):  # the keyword arguments of each operation
+            typing.get_type_hints(value)
     client = pkg.client.Client(base_url="http://localhost:9")
     for name, member in vars(pkg.client.Client).items():
         if inspect.isfunction(member) and not name.startswith("_"):
@@ -369,19 +372,61 @@ def test_names_that_shadow_generated_code_still_work(corpus: dict[str, Outcome])
 
 
 def operations(client_source: str) -> dict[str, tuple[str, str]]:
-    """operationId -> (method name, return annotation) of the synchronous `Client`."""
+    """operationId -> (method name, return annotation) of the synchronous `Client`: each
+    method hands the runtime the `Operation` a module-level `_op_<name>()` builds."""
     found: dict[str, tuple[str, str]] = {}
     tree = ast.parse(client_source)
+    ids: dict[str, str] = {}
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name.startswith("_op_"):
+            built = next(
+                c
+                for c in ast.walk(node)
+                if isinstance(c, ast.Call) and isinstance(c.func, ast.Name)
+                if c.func.id == "Operation"
+            )
+            operation_id = built.args[3]
+            assert isinstance(operation_id, ast.Constant)
+            ids[node.name] = str(operation_id.value)
     client = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Client")
     for node in client.body:
         if not isinstance(node, ast.FunctionDef) or node.returns is None:
             continue
         for call in ast.walk(node):
-            if isinstance(call, ast.Call):
-                for keyword in call.keywords:
-                    if keyword.arg == "operation_id" and isinstance(keyword.value, ast.Constant):
-                        found[keyword.value.value] = (node.name, ast.unparse(node.returns))
+            # `_op_<name>().request(...)`: the call the method makes
+            if (
+                isinstance(call, ast.Attribute)
+                and call.attr == "request"
+                and isinstance(call.value, ast.Call)
+                and isinstance(call.value.func, ast.Name)
+                and call.value.func.id in ids
+            ):
+                found[ids[call.value.func.id]] = (node.name, ast.unparse(node.returns))
     return found
+
+
+def keyword_names(tree: ast.Module, method: ast.FunctionDef) -> list[str]:
+    """Every argument name of `method`, the keys of its `**kwargs: Unpack[...]` included
+    (the `TypedDict` and its bases in the module)."""
+    classes = {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
+    names = [a.arg for a in (*method.args.args, *method.args.kwonlyargs)]
+    pending = []
+    if method.args.kwarg is not None and method.args.kwarg.annotation is not None:
+        annotation = method.args.kwarg.annotation
+        assert isinstance(annotation, ast.Subscript) and isinstance(annotation.slice, ast.Name)
+        pending.append(annotation.slice.id)
+    while pending:
+        typed = classes.get(pending.pop())
+        if typed is None:  # RequestOptions, from the runtime
+            names += ["extra_headers", "timeout"]
+            continue
+        pending += [b.id for b in typed.bases if isinstance(b, ast.Name)]
+        names += [
+            f.target.id
+            for f in typed.body
+            if isinstance(f, ast.AnnAssign) and isinstance(f.target, ast.Name)
+        ]
+    return names
 
 
 def test_names_that_collide_after_normalisation_stay_apart(corpus: dict[str, Outcome]) -> None:
@@ -406,7 +451,7 @@ def test_names_that_collide_after_normalisation_stay_apart(corpus: dict[str, Out
         for node in ast.walk(ast.parse(source))
         if isinstance(node, ast.FunctionDef) and node.name == "creer_objet"
     )
-    arguments = [a.arg for a in (*creer.args.args, *creer.args.kwonlyargs)]
+    arguments = keyword_names(ast.parse(source), creer)
     assert len(arguments) == len(set(arguments))
     assert {"a_b", "a_b_2", "a_b_3", "a_b_4", "n2fa"} <= set(arguments)
 

@@ -48,6 +48,7 @@ from typing import (
     Literal,
     Self,
     TypeAlias,
+    TypedDict,
     TypeVar,
     cast,
 )
@@ -70,6 +71,7 @@ __all__ = [
     "ApiResponseSpec",
     "ApiStatusError",
     "ApiTimeoutError",
+    "Argument",
     "AsyncBaseClient",
     "AsyncStreamedResponse",
     "AuthenticationError",
@@ -84,12 +86,14 @@ __all__ = [
     "MediaKind",
     "MethodNotAllowedError",
     "NotFoundError",
+    "Operation",
     "PaginationError",
     "ParamLocation",
     "ParamStyle",
     "Parameter",
     "PermissionDeniedError",
     "RateLimitError",
+    "RequestOptions",
     "ResponseBody",
     "ResponseTooLargeError",
     "ResponseValidationError",
@@ -2106,6 +2110,122 @@ class _RequestPlan:
                 request_id_header=self.request_id_header,
             )
         )
+
+
+# --------------------------------------------------------------------------------------------
+# Operations: what a generated method hands the client
+# --------------------------------------------------------------------------------------------
+
+
+class RequestOptions(TypedDict, total=False):
+    """The keyword arguments every generated method takes; each operation's own
+    ``TypedDict`` of keyword arguments extends it."""
+
+    extra_headers: Mapping[str, str] | None
+    timeout: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Argument:
+    """One parameter of an operation: the method argument ``argument`` (its Python name)
+    becomes the parameter ``name`` at ``location``, serialized as :class:`Parameter` says."""
+
+    name: str
+    location: ParamLocation
+    argument: str
+    style: ParamStyle | None = None
+    explode: bool | None = None
+    allow_reserved: bool = False
+    content_type: str | None = None
+
+
+_OPTIONS: Final = frozenset({"extra_headers", "timeout"})
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """Everything about one operation that does not change between calls.
+
+    A generated module builds one per operation (on first use) and both of its clients' methods
+    hand it their arguments, so the request is described once, not once per client. The
+    methods take their keyword arguments as ``**kwargs`` typed by a ``TypedDict``, which Python
+    does not check: :meth:`check` refuses unknown and missing keywords with the ``TypeError``
+    an explicit signature would raise.
+    """
+
+    name: str  # the method's name, for error messages
+    method: str
+    path: str
+    operation_id: str
+    responses: ApiResponseSpec
+    idempotent: bool
+    arguments: tuple[Argument, ...] = ()
+    #: keyword arguments a call must give
+    required: tuple[str, ...] = ()
+    body: bool = False
+    media_type: str | None = None
+    encoding: Mapping[str, Encoding] | None = None
+    #: the method takes ``idempotency_key`` (else no key is made up for it)
+    idempotency_key: bool = False
+
+    def check(
+        self, given: Mapping[str, object], *, without: tuple[str, ...] = ()
+    ) -> None:
+        """Refuse an argument the method does not take (``without``: ones this variant of
+        the method leaves out) and a missing required one, as Python would."""
+        known = {a.argument for a in self.arguments} | _OPTIONS
+        if self.body:
+            known.add("body")
+        if self.idempotency_key:
+            known.add("idempotency_key")
+        for name in given:
+            if name not in known or name in without:
+                raise TypeError(
+                    f"{self.name}() got an unexpected keyword argument {name!r}"
+                )
+        missing = [
+            name for name in self.required if name not in given and name not in without
+        ]
+        if missing:
+            raise TypeError(
+                f"{self.name}() missing {len(missing)} required keyword-only argument"
+                f"{'s' if len(missing) > 1 else ''}: {', '.join(map(repr, missing))}"
+            )
+
+    def request(self, given: Mapping[str, object]) -> dict[str, Any]:
+        """The keyword arguments of the client's ``_request`` / ``_stream`` for one call;
+        ``given`` holds the method's arguments by Python name (omitted ones are None)."""
+        self.check(given)
+        request: dict[str, Any] = {
+            "method": self.method,
+            "path": self.path,
+            "parameters": tuple(
+                Parameter(
+                    a.name,
+                    a.location,
+                    given.get(a.argument),
+                    style=a.style,
+                    explode=a.explode,
+                    allow_reserved=a.allow_reserved,
+                    content_type=a.content_type,
+                )
+                for a in self.arguments
+            ),
+            "responses": self.responses,
+            "idempotent": self.idempotent,
+            "extra_headers": given.get("extra_headers"),
+            "timeout": given.get("timeout"),
+            "operation_id": self.operation_id,
+        }
+        if self.body:
+            request["body"] = given.get("body")
+            request["media_type"] = self.media_type
+            request["encoding"] = self.encoding
+        if self.idempotency_key:
+            request["idempotency_key"] = given.get("idempotency_key")
+        else:
+            request["auto_idempotency_key"] = False
+        return request
 
 
 def _header_items(

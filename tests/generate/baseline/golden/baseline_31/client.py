@@ -2,30 +2,398 @@
 """Typed clients for Feature baseline (API version 1.0).
 
 `Client` is synchronous, `AsyncClient` asynchronous; both share retries, timeouts, idempotency
-keys and typed errors through `._runtime`.
+keys and typed errors through `._runtime`. Each operation's keyword arguments are one
+`TypedDict` (`<Operation>Args`, usable to type your own wrappers) and what a call sends is one
+`Operation`, shared by both clients; the full documentation of a method is on `Client`.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
-from typing import Any, ClassVar, Literal, cast
+from functools import cache
+from typing import Any, ClassVar, Literal, Required, Unpack, cast
 
 import pydantic
 
 from . import models
 from ._runtime import (
+    Argument,
     AsyncBaseClient,
     AsyncStreamedResponse,
     BaseClient,
     Encoding,
     FileValue,
-    Parameter,
+    Operation,
+    RequestOptions,
     ResponseBody,
     StreamedResponse,
 )
 
 __all__ = ["AsyncClient", "Client"]
+
+
+class QueryStylesArgs(RequestOptions, total=False):
+    """Keyword arguments of `query_styles` (in both clients)."""
+
+    form: str | None
+    form_list: list[str] | None
+    form_csv: list[int] | None
+    form_object: models.Color | None
+    spaced: list[str] | None
+    piped: list[str] | None
+    piped_object: models.Color | None
+    deep: models.Color | None
+    inline: dict[str, str] | None
+    reserved: str | None
+    kind: Literal["cat", "dog", "count", "index", "format"] | None
+    when: str | None
+    where: models.Filter | None
+    limit: int | None
+
+
+class QueryExplodedObjectArgs(RequestOptions, total=False):
+    """Keyword arguments of `query_exploded_object` (in both clients)."""
+
+    color: Required[models.Color]
+    page: int | None
+
+
+class HeaderStylesArgs(RequestOptions, total=False):
+    """Keyword arguments of `header_styles` (in both clients)."""
+
+    x_plain: Required[str]
+    x_list: list[int] | None
+    x_object: models.Color | None
+    x_object_exploded: models.Color | None
+    x_json: models.Filter | None
+
+
+class CookieStylesArgs(RequestOptions, total=False):
+    """Keyword arguments of `cookie_styles` (in both clients)."""
+
+    session: Required[str]
+    tags: list[str] | None
+    repeated: list[str] | None
+    shade: models.Color | None
+
+
+class RangeOnlyArgs(RequestOptions, total=False):
+    """Keyword arguments of `range_only` (in both clients)."""
+
+    status: int | None
+
+
+class IterListBooksArgs(RequestOptions, total=False):
+    """Keyword arguments of `iter_list_books` (in both clients)."""
+
+    genre: Literal["novel", "poetry"] | None
+
+
+class ListBooksArgs(IterListBooksArgs, total=False):
+    """Keyword arguments of `list_books` (in both clients)."""
+
+    cursor: str | None
+
+
+@cache
+def _op_path_primitive() -> Operation:
+    return Operation(
+        "path_primitive",
+        "GET",
+        "/path/primitive/{simple}/{simpleX}/{label}/{labelX}/{matrix}/{matrixX}",
+        "pathPrimitive",
+        responses={200: models.Echo},
+        idempotent=True,
+        arguments=(
+            Argument("simple", "path", "simple"),
+            Argument("simpleX", "path", "simple_x", explode=True),
+            Argument("label", "path", "label", style="label"),
+            Argument("labelX", "path", "label_x", style="label", explode=True),
+            Argument("matrix", "path", "matrix", style="matrix"),
+            Argument("matrixX", "path", "matrix_x", style="matrix", explode=True),
+        ),
+    )
+
+
+@cache
+def _op_path_array() -> Operation:
+    return Operation(
+        "path_array",
+        "GET",
+        "/path/array/{simple}/{simpleX}/{label}/{labelX}/{matrix}/{matrixX}",
+        "pathArray",
+        responses={200: models.Echo},
+        idempotent=True,
+        arguments=(
+            Argument("simple", "path", "simple"),
+            Argument("simpleX", "path", "simple_x", explode=True),
+            Argument("label", "path", "label", style="label"),
+            Argument("labelX", "path", "label_x", style="label", explode=True),
+            Argument("matrix", "path", "matrix", style="matrix"),
+            Argument("matrixX", "path", "matrix_x", style="matrix", explode=True),
+        ),
+    )
+
+
+@cache
+def _op_path_object() -> Operation:
+    return Operation(
+        "path_object",
+        "GET",
+        "/path/object/{simple}/{simpleX}/{label}/{labelX}/{matrix}/{matrixX}",
+        "pathObject",
+        responses={200: models.Echo},
+        idempotent=True,
+        arguments=(
+            Argument("simple", "path", "simple"),
+            Argument("simpleX", "path", "simple_x", explode=True),
+            Argument("label", "path", "label", style="label"),
+            Argument("labelX", "path", "label_x", style="label", explode=True),
+            Argument("matrix", "path", "matrix", style="matrix"),
+            Argument("matrixX", "path", "matrix_x", style="matrix", explode=True),
+        ),
+    )
+
+
+@cache
+def _op_query_styles() -> Operation:
+    return Operation(
+        "query_styles",
+        "GET",
+        "/query",
+        "queryStyles",
+        responses={200: models.Echo},
+        idempotent=True,
+        arguments=(
+            Argument("form", "query", "form"),
+            Argument("formList", "query", "form_list"),
+            Argument("formCsv", "query", "form_csv", explode=False),
+            Argument("formObject", "query", "form_object", explode=False),
+            Argument("spaced", "query", "spaced", style="spaceDelimited"),
+            Argument("piped", "query", "piped", style="pipeDelimited"),
+            Argument("pipedObject", "query", "piped_object", style="pipeDelimited"),
+            Argument("deep", "query", "deep", style="deepObject", explode=True),
+            Argument("inline", "query", "inline", style="deepObject"),
+            Argument("reserved", "query", "reserved", allow_reserved=True),
+            Argument("kind", "query", "kind"),
+            Argument("when", "query", "when"),
+            Argument("where", "query", "where", content_type="application/json"),
+            Argument("limit", "query", "limit"),
+        ),
+    )
+
+
+@cache
+def _op_query_exploded_object() -> Operation:
+    return Operation(
+        "query_exploded_object",
+        "GET",
+        "/query/exploded",
+        "queryExplodedObject",
+        responses={200: models.Echo},
+        idempotent=True,
+        arguments=(
+            Argument("color", "query", "color"),
+            Argument("page", "query", "page"),
+        ),
+        required=("color",),
+    )
+
+
+@cache
+def _op_header_styles() -> Operation:
+    return Operation(
+        "header_styles",
+        "GET",
+        "/headers",
+        "headerStyles",
+        responses={200: models.Echo},
+        idempotent=True,
+        arguments=(
+            Argument("X-Plain", "header", "x_plain"),
+            Argument("X-List", "header", "x_list"),
+            Argument("X-Object", "header", "x_object"),
+            Argument("X-Object-Exploded", "header", "x_object_exploded", explode=True),
+            Argument("X-Json", "header", "x_json", content_type="application/json"),
+        ),
+        required=("x_plain",),
+    )
+
+
+@cache
+def _op_cookie_styles() -> Operation:
+    return Operation(
+        "cookie_styles",
+        "GET",
+        "/cookies",
+        "cookieStyles",
+        responses={200: models.Echo},
+        idempotent=True,
+        arguments=(
+            Argument("session", "cookie", "session"),
+            Argument("tags", "cookie", "tags", explode=False),
+            Argument("repeated", "cookie", "repeated"),
+            Argument("shade", "cookie", "shade", explode=False),
+        ),
+        required=("session",),
+    )
+
+
+@cache
+def _op_create_pet() -> Operation:
+    return Operation(
+        "create_pet",
+        "POST",
+        "/bodies/json",
+        "createPet",
+        responses={201: models.PetResponse},
+        idempotent=False,
+        body=True,
+    )
+
+
+@cache
+def _op_submit_form() -> Operation:
+    return Operation(
+        "submit_form",
+        "POST",
+        "/bodies/form",
+        "submitForm",
+        responses={200: models.Echo},
+        idempotent=False,
+        body=True,
+        media_type="application/x-www-form-urlencoded",
+        encoding={
+            "codes": Encoding(style="pipeDelimited", explode=False),
+            "point": Encoding(style="deepObject", explode=True),
+        },
+    )
+
+
+@cache
+def _op_upload() -> Operation:
+    return Operation(
+        "upload",
+        "POST",
+        "/bodies/multipart",
+        "upload",
+        responses={200: models.Upload},
+        idempotent=False,
+        body=True,
+        media_type="multipart/form-data",
+        encoding={
+            "file": Encoding(content_type="image/png, image/jpeg"),
+        },
+    )
+
+
+@cache
+def _op_shout() -> Operation:
+    return Operation(
+        "shout",
+        "POST",
+        "/bodies/text",
+        "shout",
+        responses={200: ResponseBody(str, "text/plain")},
+        idempotent=False,
+        body=True,
+        media_type="text/plain",
+    )
+
+
+@cache
+def _op_reverse_bytes() -> Operation:
+    return Operation(
+        "reverse_bytes",
+        "PUT",
+        "/bodies/binary",
+        "reverseBytes",
+        responses={200: ResponseBody(bytes, "application/octet-stream")},
+        idempotent=True,
+        body=True,
+        media_type="application/octet-stream",
+    )
+
+
+@cache
+def _op_get_image() -> Operation:
+    return Operation(
+        "get_image",
+        "GET",
+        "/images/{name}",
+        "getImage",
+        responses={200: ResponseBody(bytes, "image/png")},
+        idempotent=True,
+        arguments=(Argument("name", "path", "name"),),
+    )
+
+
+@cache
+def _op_range_only() -> Operation:
+    return Operation(
+        "range_only",
+        "GET",
+        "/responses/range",
+        "rangeOnly",
+        responses={"2XX": models.PetResponse},
+        idempotent=True,
+        arguments=(Argument("status", "query", "status"),),
+    )
+
+
+@cache
+def _op_default_only() -> Operation:
+    return Operation(
+        "default_only",
+        "GET",
+        "/responses/default",
+        "defaultOnly",
+        responses={"default": models.PetResponse},
+        idempotent=True,
+    )
+
+
+@cache
+def _op_delete_thing() -> Operation:
+    return Operation(
+        "delete_thing",
+        "DELETE",
+        "/responses/mixed",
+        "deleteThing",
+        responses={204: None},
+        idempotent=True,
+    )
+
+
+@cache
+def _op_list_books() -> Operation:
+    return Operation(
+        "list_books",
+        "GET",
+        "/shelves/{shelfId}/books",
+        "listBooks",
+        responses={200: models.BookPage},
+        idempotent=True,
+        arguments=(
+            Argument("shelfId", "path", "shelf_id"),
+            Argument("cursor", "query", "cursor"),
+            Argument("genre", "query", "genre"),
+        ),
+    )
+
+
+@cache
+def _op_subscribe() -> Operation:
+    return Operation(
+        "subscribe",
+        "POST",
+        "/subscriptions",
+        "subscribe",
+        responses={201: None},
+        idempotent=False,
+        body=True,
+    )
 
 
 class Client(BaseClient):
@@ -50,9 +418,7 @@ class Client(BaseClient):
         label_x: str,
         matrix: str,
         matrix_x: bool,
-        *,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[RequestOptions],
     ) -> models.Echo:
         """Path parameters holding one value, in every style.
 
@@ -76,24 +442,17 @@ class Client(BaseClient):
             ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
-            "GET",
-            "/path/primitive/{simple}/{simpleX}/{label}/{labelX}/{matrix}/{matrixX}",
-            parameters=(
-                Parameter("simple", "path", simple),
-                Parameter("simpleX", "path", simple_x, explode=True),
-                Parameter("label", "path", label, style="label"),
-                Parameter("labelX", "path", label_x, style="label", explode=True),
-                Parameter("matrix", "path", matrix, style="matrix"),
-                Parameter("matrixX", "path", matrix_x, style="matrix", explode=True),
-            ),
-            responses={
-                200: models.Echo,
-            },
-            idempotent=True,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="pathPrimitive",
+            **_op_path_primitive().request(
+                {
+                    "simple": simple,
+                    "simple_x": simple_x,
+                    "label": label,
+                    "label_x": label_x,
+                    "matrix": matrix,
+                    "matrix_x": matrix_x,
+                    **kwargs,
+                }
+            )
         )
         return cast(models.Echo, result)
 
@@ -105,9 +464,7 @@ class Client(BaseClient):
         label_x: list[str],
         matrix: list[str],
         matrix_x: list[str],
-        *,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[RequestOptions],
     ) -> models.Echo:
         """Path parameters holding arrays, in every style.
 
@@ -131,24 +488,17 @@ class Client(BaseClient):
             ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
-            "GET",
-            "/path/array/{simple}/{simpleX}/{label}/{labelX}/{matrix}/{matrixX}",
-            parameters=(
-                Parameter("simple", "path", simple),
-                Parameter("simpleX", "path", simple_x, explode=True),
-                Parameter("label", "path", label, style="label"),
-                Parameter("labelX", "path", label_x, style="label", explode=True),
-                Parameter("matrix", "path", matrix, style="matrix"),
-                Parameter("matrixX", "path", matrix_x, style="matrix", explode=True),
-            ),
-            responses={
-                200: models.Echo,
-            },
-            idempotent=True,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="pathArray",
+            **_op_path_array().request(
+                {
+                    "simple": simple,
+                    "simple_x": simple_x,
+                    "label": label,
+                    "label_x": label_x,
+                    "matrix": matrix,
+                    "matrix_x": matrix_x,
+                    **kwargs,
+                }
+            )
         )
         return cast(models.Echo, result)
 
@@ -160,9 +510,7 @@ class Client(BaseClient):
         label_x: models.Color,
         matrix: models.Color,
         matrix_x: models.Color,
-        *,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[RequestOptions],
     ) -> models.Echo:
         """Path parameters holding objects, in every style.
 
@@ -186,47 +534,21 @@ class Client(BaseClient):
             ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
-            "GET",
-            "/path/object/{simple}/{simpleX}/{label}/{labelX}/{matrix}/{matrixX}",
-            parameters=(
-                Parameter("simple", "path", simple),
-                Parameter("simpleX", "path", simple_x, explode=True),
-                Parameter("label", "path", label, style="label"),
-                Parameter("labelX", "path", label_x, style="label", explode=True),
-                Parameter("matrix", "path", matrix, style="matrix"),
-                Parameter("matrixX", "path", matrix_x, style="matrix", explode=True),
-            ),
-            responses={
-                200: models.Echo,
-            },
-            idempotent=True,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="pathObject",
+            **_op_path_object().request(
+                {
+                    "simple": simple,
+                    "simple_x": simple_x,
+                    "label": label,
+                    "label_x": label_x,
+                    "matrix": matrix,
+                    "matrix_x": matrix_x,
+                    **kwargs,
+                }
+            )
         )
         return cast(models.Echo, result)
 
-    def query_styles(
-        self,
-        *,
-        form: str | None = None,
-        form_list: list[str] | None = None,
-        form_csv: list[int] | None = None,
-        form_object: models.Color | None = None,
-        spaced: list[str] | None = None,
-        piped: list[str] | None = None,
-        piped_object: models.Color | None = None,
-        deep: models.Color | None = None,
-        inline: dict[str, str] | None = None,
-        reserved: str | None = None,
-        kind: Literal["cat", "dog", "count", "index", "format"] | None = None,
-        when: str | None = None,
-        where: models.Filter | None = None,
-        limit: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
-    ) -> models.Echo:
+    def query_styles(self, **kwargs: Unpack[QueryStylesArgs]) -> models.Echo:
         """Query parameters in every style, with `content` and allowReserved.
 
         `GET /query` (operationId `queryStyles`).
@@ -256,43 +578,11 @@ class Client(BaseClient):
             ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
             ResponseValidationError: an answer that does not match its documented type
         """
-        result = self._request(
-            "GET",
-            "/query",
-            parameters=(
-                Parameter("form", "query", form),
-                Parameter("formList", "query", form_list),
-                Parameter("formCsv", "query", form_csv, explode=False),
-                Parameter("formObject", "query", form_object, explode=False),
-                Parameter("spaced", "query", spaced, style="spaceDelimited"),
-                Parameter("piped", "query", piped, style="pipeDelimited"),
-                Parameter("pipedObject", "query", piped_object, style="pipeDelimited"),
-                Parameter("deep", "query", deep, style="deepObject", explode=True),
-                Parameter("inline", "query", inline, style="deepObject"),
-                Parameter("reserved", "query", reserved, allow_reserved=True),
-                Parameter("kind", "query", kind),
-                Parameter("when", "query", when),
-                Parameter("where", "query", where, content_type="application/json"),
-                Parameter("limit", "query", limit),
-            ),
-            responses={
-                200: models.Echo,
-            },
-            idempotent=True,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="queryStyles",
-        )
+        result = self._request(**_op_query_styles().request(kwargs))
         return cast(models.Echo, result)
 
     def query_exploded_object(
-        self,
-        *,
-        color: models.Color,
-        page: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        self, **kwargs: Unpack[QueryExplodedObjectArgs]
     ) -> models.Echo:
         """An exploded form object takes its properties as query keys.
 
@@ -311,35 +601,10 @@ class Client(BaseClient):
             ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
             ResponseValidationError: an answer that does not match its documented type
         """
-        result = self._request(
-            "GET",
-            "/query/exploded",
-            parameters=(
-                Parameter("color", "query", color),
-                Parameter("page", "query", page),
-            ),
-            responses={
-                200: models.Echo,
-            },
-            idempotent=True,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="queryExplodedObject",
-        )
+        result = self._request(**_op_query_exploded_object().request(kwargs))
         return cast(models.Echo, result)
 
-    def header_styles(
-        self,
-        *,
-        x_plain: str,
-        x_list: list[int] | None = None,
-        x_object: models.Color | None = None,
-        x_object_exploded: models.Color | None = None,
-        x_json: models.Filter | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
-    ) -> models.Echo:
+    def header_styles(self, **kwargs: Unpack[HeaderStylesArgs]) -> models.Echo:
         """Header parameters in every form.
 
         `GET /headers` (operationId `headerStyles`).
@@ -360,39 +625,10 @@ class Client(BaseClient):
             ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
             ResponseValidationError: an answer that does not match its documented type
         """
-        result = self._request(
-            "GET",
-            "/headers",
-            parameters=(
-                Parameter("X-Plain", "header", x_plain),
-                Parameter("X-List", "header", x_list),
-                Parameter("X-Object", "header", x_object),
-                Parameter(
-                    "X-Object-Exploded", "header", x_object_exploded, explode=True
-                ),
-                Parameter("X-Json", "header", x_json, content_type="application/json"),
-            ),
-            responses={
-                200: models.Echo,
-            },
-            idempotent=True,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="headerStyles",
-        )
+        result = self._request(**_op_header_styles().request(kwargs))
         return cast(models.Echo, result)
 
-    def cookie_styles(
-        self,
-        *,
-        session: str,
-        tags: list[str] | None = None,
-        repeated: list[str] | None = None,
-        shade: models.Color | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
-    ) -> models.Echo:
+    def cookie_styles(self, **kwargs: Unpack[CookieStylesArgs]) -> models.Echo:
         """Cookie parameters in every form.
 
         `GET /cookies` (operationId `cookieStyles`).
@@ -412,32 +648,11 @@ class Client(BaseClient):
             ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
             ResponseValidationError: an answer that does not match its documented type
         """
-        result = self._request(
-            "GET",
-            "/cookies",
-            parameters=(
-                Parameter("session", "cookie", session),
-                Parameter("tags", "cookie", tags, explode=False),
-                Parameter("repeated", "cookie", repeated),
-                Parameter("shade", "cookie", shade, explode=False),
-            ),
-            responses={
-                200: models.Echo,
-            },
-            idempotent=True,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="cookieStyles",
-        )
+        result = self._request(**_op_cookie_styles().request(kwargs))
         return cast(models.Echo, result)
 
     def create_pet(
-        self,
-        body: models.PetRequest,
-        *,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        self, body: models.PetRequest, **kwargs: Unpack[RequestOptions]
     ) -> models.PetResponse:
         """A JSON body and a JSON answer.
 
@@ -456,27 +671,11 @@ class Client(BaseClient):
             ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
             ResponseValidationError: an answer that does not match its documented type
         """
-        result = self._request(
-            "POST",
-            "/bodies/json",
-            body=body,
-            responses={
-                201: models.PetResponse,
-            },
-            idempotent=False,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="createPet",
-        )
+        result = self._request(**_op_create_pet().request({"body": body, **kwargs}))
         return cast(models.PetResponse, result)
 
     def submit_form(
-        self,
-        body: models.BodiesFormPostRequest,
-        *,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        self, body: models.BodiesFormPostRequest, **kwargs: Unpack[RequestOptions]
     ) -> models.Echo:
         """A form-urlencoded body, with per-property encoding.
 
@@ -494,32 +693,13 @@ class Client(BaseClient):
             ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
             ResponseValidationError: an answer that does not match its documented type
         """
-        result = self._request(
-            "POST",
-            "/bodies/form",
-            body=body,
-            media_type="application/x-www-form-urlencoded",
-            encoding={
-                "codes": Encoding(style="pipeDelimited", explode=False),
-                "point": Encoding(style="deepObject", explode=True),
-            },
-            responses={
-                200: models.Echo,
-            },
-            idempotent=False,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="submitForm",
-        )
+        result = self._request(**_op_submit_form().request({"body": body, **kwargs}))
         return cast(models.Echo, result)
 
     def upload(
         self,
         body: models.BodiesMultipartPostRequest | Mapping[str, Any],
-        *,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[RequestOptions],
     ) -> models.Upload:
         """A multipart body with files, an object and text.
 
@@ -537,32 +717,10 @@ class Client(BaseClient):
             ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
             ResponseValidationError: an answer that does not match its documented type
         """
-        result = self._request(
-            "POST",
-            "/bodies/multipart",
-            body=body,
-            media_type="multipart/form-data",
-            encoding={
-                "file": Encoding(content_type="image/png, image/jpeg"),
-            },
-            responses={
-                200: models.Upload,
-            },
-            idempotent=False,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="upload",
-        )
+        result = self._request(**_op_upload().request({"body": body, **kwargs}))
         return cast(models.Upload, result)
 
-    def shout(
-        self,
-        body: str,
-        *,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
-    ) -> str:
+    def shout(self, body: str, **kwargs: Unpack[RequestOptions]) -> str:
         """A text body and a text answer.
 
         `POST /bodies/text` (operationId `shout`).
@@ -579,28 +737,11 @@ class Client(BaseClient):
             ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
             ResponseValidationError: an answer that does not match its documented type
         """
-        result = self._request(
-            "POST",
-            "/bodies/text",
-            body=body,
-            media_type="text/plain",
-            responses={
-                200: ResponseBody(str, "text/plain"),
-            },
-            idempotent=False,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="shout",
-        )
+        result = self._request(**_op_shout().request({"body": body, **kwargs}))
         return cast(str, result)
 
     def reverse_bytes(
-        self,
-        *,
-        body: FileValue | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        self, *, body: FileValue | None = None, **kwargs: Unpack[RequestOptions]
     ) -> bytes:
         """A binary body and a binary answer.
 
@@ -618,56 +759,20 @@ class Client(BaseClient):
             ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
             ResponseValidationError: an answer that does not match its documented type
         """
-        result = self._request(
-            "PUT",
-            "/bodies/binary",
-            body=body,
-            media_type="application/octet-stream",
-            responses={
-                200: ResponseBody(bytes, "application/octet-stream"),
-            },
-            idempotent=True,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="reverseBytes",
-        )
+        result = self._request(**_op_reverse_bytes().request({"body": body, **kwargs}))
         return cast(bytes, result)
 
     def reverse_bytes_stream(
-        self,
-        *,
-        body: FileValue | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        self, *, body: FileValue | None = None, **kwargs: Unpack[RequestOptions]
     ) -> AbstractContextManager[StreamedResponse]:
         """`reverse_bytes`, with the binary answer handed over as it arrives.
 
         Use it in a `with` block and read the body with `iter_bytes()`;
         other answers are raised as `reverse_bytes` raises them.
         """
-        return self._stream(
-            "PUT",
-            "/bodies/binary",
-            body=body,
-            media_type="application/octet-stream",
-            responses={
-                200: ResponseBody(bytes, "application/octet-stream"),
-            },
-            idempotent=True,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="reverseBytes",
-        )
+        return self._stream(**_op_reverse_bytes().request({"body": body, **kwargs}))
 
-    def get_image(
-        self,
-        name: str,
-        *,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
-    ) -> bytes:
+    def get_image(self, name: str, **kwargs: Unpack[RequestOptions]) -> bytes:
         """An image, with a JSON error.
 
         `GET /images/{name}` (operationId `getImage`).
@@ -685,54 +790,20 @@ class Client(BaseClient):
             ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
             ResponseValidationError: an answer that does not match its documented type
         """
-        result = self._request(
-            "GET",
-            "/images/{name}",
-            parameters=(Parameter("name", "path", name),),
-            responses={
-                200: ResponseBody(bytes, "image/png"),
-            },
-            idempotent=True,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="getImage",
-        )
+        result = self._request(**_op_get_image().request({"name": name, **kwargs}))
         return cast(bytes, result)
 
     def get_image_stream(
-        self,
-        name: str,
-        *,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        self, name: str, **kwargs: Unpack[RequestOptions]
     ) -> AbstractContextManager[StreamedResponse]:
         """`get_image`, with the binary answer handed over as it arrives.
 
         Use it in a `with` block and read the body with `iter_bytes()`;
         other answers are raised as `get_image` raises them.
         """
-        return self._stream(
-            "GET",
-            "/images/{name}",
-            parameters=(Parameter("name", "path", name),),
-            responses={
-                200: ResponseBody(bytes, "image/png"),
-            },
-            idempotent=True,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="getImage",
-        )
+        return self._stream(**_op_get_image().request({"name": name, **kwargs}))
 
-    def range_only(
-        self,
-        *,
-        status: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
-    ) -> models.PetResponse:
+    def range_only(self, **kwargs: Unpack[RangeOnlyArgs]) -> models.PetResponse:
         """Only a 2XX answer is documented.
 
         `GET /responses/range` (operationId `rangeOnly`).
@@ -749,27 +820,10 @@ class Client(BaseClient):
             ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
             ResponseValidationError: an answer that does not match its documented type
         """
-        result = self._request(
-            "GET",
-            "/responses/range",
-            parameters=(Parameter("status", "query", status),),
-            responses={
-                "2XX": models.PetResponse,
-            },
-            idempotent=True,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="rangeOnly",
-        )
+        result = self._request(**_op_range_only().request(kwargs))
         return cast(models.PetResponse, result)
 
-    def default_only(
-        self,
-        *,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
-    ) -> models.PetResponse:
+    def default_only(self, **kwargs: Unpack[RequestOptions]) -> models.PetResponse:
         """Only a default answer is documented.
 
         `GET /responses/default` (operationId `defaultOnly`).
@@ -785,26 +839,10 @@ class Client(BaseClient):
             ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
             ResponseValidationError: an answer that does not match its documented type
         """
-        result = self._request(
-            "GET",
-            "/responses/default",
-            responses={
-                "default": models.PetResponse,
-            },
-            idempotent=True,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="defaultOnly",
-        )
+        result = self._request(**_op_default_only().request(kwargs))
         return cast(models.PetResponse, result)
 
-    def delete_thing(
-        self,
-        *,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
-    ) -> None:
+    def delete_thing(self, **kwargs: Unpack[RequestOptions]) -> None:
         """204 without a body; errors by default.
 
         `DELETE /responses/mixed` (operationId `deleteThing`).
@@ -821,28 +859,11 @@ class Client(BaseClient):
             ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
             ResponseValidationError: an answer that does not match its documented type
         """
-        result = self._request(
-            "DELETE",
-            "/responses/mixed",
-            responses={
-                204: None,
-            },
-            idempotent=True,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="deleteThing",
-        )
+        result = self._request(**_op_delete_thing().request(kwargs))
         return cast(None, result)
 
     def list_books(
-        self,
-        shelf_id: int,
-        *,
-        cursor: str | None = None,
-        genre: Literal["novel", "poetry"] | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        self, shelf_id: int, **kwargs: Unpack[ListBooksArgs]
     ) -> models.BookPage:
         """A page of the books on a shelf (a path item from another file).
 
@@ -863,21 +884,7 @@ class Client(BaseClient):
             ResponseValidationError: an answer that does not match its documented type
         """
         result = self._request(
-            "GET",
-            "/shelves/{shelfId}/books",
-            parameters=(
-                Parameter("shelfId", "path", shelf_id),
-                Parameter("cursor", "query", cursor),
-                Parameter("genre", "query", genre),
-            ),
-            responses={
-                200: models.BookPage,
-            },
-            idempotent=True,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="listBooks",
+            **_op_list_books().request({"shelf_id": shelf_id, **kwargs})
         )
         return cast(models.BookPage, result)
 
@@ -885,21 +892,14 @@ class Client(BaseClient):
         self,
         shelf_id: int,
         *,
-        genre: Literal["novel", "poetry"] | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
         max_pages: int | None = None,
+        **kwargs: Unpack[IterListBooksArgs],
     ) -> Iterator[models.Book]:
         """Every item of `listBooks`, following `next_page` across pages."""
+        _op_list_books().check(kwargs, without=("cursor",))
 
         def fetch(cursor: str | None) -> models.BookPage:
-            return self.list_books(
-                shelf_id,
-                genre=genre,
-                cursor=cursor,
-                extra_headers=extra_headers,
-                timeout=timeout,
-            )
+            return self.list_books(shelf_id, cursor=cursor, **kwargs)
 
         return self._paginate(
             fetch,
@@ -909,11 +909,7 @@ class Client(BaseClient):
         )
 
     def subscribe(
-        self,
-        body: models.SubscriptionsPostRequest,
-        *,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        self, body: models.SubscriptionsPostRequest, **kwargs: Unpack[RequestOptions]
     ) -> None:
         """Subscribe to events, which are delivered through a callback.
 
@@ -931,19 +927,7 @@ class Client(BaseClient):
             ApiConnectionError: the server cannot be reached (ApiTimeoutError: no answer in time), after the retries
             ResponseValidationError: an answer that does not match its documented type
         """
-        result = self._request(
-            "POST",
-            "/subscriptions",
-            body=body,
-            responses={
-                201: None,
-            },
-            idempotent=False,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="subscribe",
-        )
+        result = self._request(**_op_subscribe().request({"body": body, **kwargs}))
         return cast(None, result)
 
 
@@ -969,33 +953,24 @@ class AsyncClient(AsyncBaseClient):
         label_x: str,
         matrix: str,
         matrix_x: bool,
-        *,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[RequestOptions],
     ) -> models.Echo:
         """Path parameters holding one value, in every style.
 
         Awaitable form of `Client.path_primitive`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
-            "GET",
-            "/path/primitive/{simple}/{simpleX}/{label}/{labelX}/{matrix}/{matrixX}",
-            parameters=(
-                Parameter("simple", "path", simple),
-                Parameter("simpleX", "path", simple_x, explode=True),
-                Parameter("label", "path", label, style="label"),
-                Parameter("labelX", "path", label_x, style="label", explode=True),
-                Parameter("matrix", "path", matrix, style="matrix"),
-                Parameter("matrixX", "path", matrix_x, style="matrix", explode=True),
-            ),
-            responses={
-                200: models.Echo,
-            },
-            idempotent=True,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="pathPrimitive",
+            **_op_path_primitive().request(
+                {
+                    "simple": simple,
+                    "simple_x": simple_x,
+                    "label": label,
+                    "label_x": label_x,
+                    "matrix": matrix,
+                    "matrix_x": matrix_x,
+                    **kwargs,
+                }
+            )
         )
         return cast(models.Echo, result)
 
@@ -1007,33 +982,24 @@ class AsyncClient(AsyncBaseClient):
         label_x: list[str],
         matrix: list[str],
         matrix_x: list[str],
-        *,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[RequestOptions],
     ) -> models.Echo:
         """Path parameters holding arrays, in every style.
 
         Awaitable form of `Client.path_array`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
-            "GET",
-            "/path/array/{simple}/{simpleX}/{label}/{labelX}/{matrix}/{matrixX}",
-            parameters=(
-                Parameter("simple", "path", simple),
-                Parameter("simpleX", "path", simple_x, explode=True),
-                Parameter("label", "path", label, style="label"),
-                Parameter("labelX", "path", label_x, style="label", explode=True),
-                Parameter("matrix", "path", matrix, style="matrix"),
-                Parameter("matrixX", "path", matrix_x, style="matrix", explode=True),
-            ),
-            responses={
-                200: models.Echo,
-            },
-            idempotent=True,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="pathArray",
+            **_op_path_array().request(
+                {
+                    "simple": simple,
+                    "simple_x": simple_x,
+                    "label": label,
+                    "label_x": label_x,
+                    "matrix": matrix,
+                    "matrix_x": matrix_x,
+                    **kwargs,
+                }
+            )
         )
         return cast(models.Echo, result)
 
@@ -1045,515 +1011,182 @@ class AsyncClient(AsyncBaseClient):
         label_x: models.Color,
         matrix: models.Color,
         matrix_x: models.Color,
-        *,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[RequestOptions],
     ) -> models.Echo:
         """Path parameters holding objects, in every style.
 
         Awaitable form of `Client.path_object`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
-            "GET",
-            "/path/object/{simple}/{simpleX}/{label}/{labelX}/{matrix}/{matrixX}",
-            parameters=(
-                Parameter("simple", "path", simple),
-                Parameter("simpleX", "path", simple_x, explode=True),
-                Parameter("label", "path", label, style="label"),
-                Parameter("labelX", "path", label_x, style="label", explode=True),
-                Parameter("matrix", "path", matrix, style="matrix"),
-                Parameter("matrixX", "path", matrix_x, style="matrix", explode=True),
-            ),
-            responses={
-                200: models.Echo,
-            },
-            idempotent=True,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="pathObject",
+            **_op_path_object().request(
+                {
+                    "simple": simple,
+                    "simple_x": simple_x,
+                    "label": label,
+                    "label_x": label_x,
+                    "matrix": matrix,
+                    "matrix_x": matrix_x,
+                    **kwargs,
+                }
+            )
         )
         return cast(models.Echo, result)
 
-    async def query_styles(
-        self,
-        *,
-        form: str | None = None,
-        form_list: list[str] | None = None,
-        form_csv: list[int] | None = None,
-        form_object: models.Color | None = None,
-        spaced: list[str] | None = None,
-        piped: list[str] | None = None,
-        piped_object: models.Color | None = None,
-        deep: models.Color | None = None,
-        inline: dict[str, str] | None = None,
-        reserved: str | None = None,
-        kind: Literal["cat", "dog", "count", "index", "format"] | None = None,
-        when: str | None = None,
-        where: models.Filter | None = None,
-        limit: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
-    ) -> models.Echo:
+    async def query_styles(self, **kwargs: Unpack[QueryStylesArgs]) -> models.Echo:
         """Query parameters in every style, with `content` and allowReserved.
 
         Awaitable form of `Client.query_styles`: the same arguments, answers and errors (documented there).
         """
-        result = await self._request(
-            "GET",
-            "/query",
-            parameters=(
-                Parameter("form", "query", form),
-                Parameter("formList", "query", form_list),
-                Parameter("formCsv", "query", form_csv, explode=False),
-                Parameter("formObject", "query", form_object, explode=False),
-                Parameter("spaced", "query", spaced, style="spaceDelimited"),
-                Parameter("piped", "query", piped, style="pipeDelimited"),
-                Parameter("pipedObject", "query", piped_object, style="pipeDelimited"),
-                Parameter("deep", "query", deep, style="deepObject", explode=True),
-                Parameter("inline", "query", inline, style="deepObject"),
-                Parameter("reserved", "query", reserved, allow_reserved=True),
-                Parameter("kind", "query", kind),
-                Parameter("when", "query", when),
-                Parameter("where", "query", where, content_type="application/json"),
-                Parameter("limit", "query", limit),
-            ),
-            responses={
-                200: models.Echo,
-            },
-            idempotent=True,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="queryStyles",
-        )
+        result = await self._request(**_op_query_styles().request(kwargs))
         return cast(models.Echo, result)
 
     async def query_exploded_object(
-        self,
-        *,
-        color: models.Color,
-        page: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        self, **kwargs: Unpack[QueryExplodedObjectArgs]
     ) -> models.Echo:
         """An exploded form object takes its properties as query keys.
 
         Awaitable form of `Client.query_exploded_object`: the same arguments, answers and errors (documented there).
         """
-        result = await self._request(
-            "GET",
-            "/query/exploded",
-            parameters=(
-                Parameter("color", "query", color),
-                Parameter("page", "query", page),
-            ),
-            responses={
-                200: models.Echo,
-            },
-            idempotent=True,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="queryExplodedObject",
-        )
+        result = await self._request(**_op_query_exploded_object().request(kwargs))
         return cast(models.Echo, result)
 
-    async def header_styles(
-        self,
-        *,
-        x_plain: str,
-        x_list: list[int] | None = None,
-        x_object: models.Color | None = None,
-        x_object_exploded: models.Color | None = None,
-        x_json: models.Filter | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
-    ) -> models.Echo:
+    async def header_styles(self, **kwargs: Unpack[HeaderStylesArgs]) -> models.Echo:
         """Header parameters in every form.
 
         Awaitable form of `Client.header_styles`: the same arguments, answers and errors (documented there).
         """
-        result = await self._request(
-            "GET",
-            "/headers",
-            parameters=(
-                Parameter("X-Plain", "header", x_plain),
-                Parameter("X-List", "header", x_list),
-                Parameter("X-Object", "header", x_object),
-                Parameter(
-                    "X-Object-Exploded", "header", x_object_exploded, explode=True
-                ),
-                Parameter("X-Json", "header", x_json, content_type="application/json"),
-            ),
-            responses={
-                200: models.Echo,
-            },
-            idempotent=True,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="headerStyles",
-        )
+        result = await self._request(**_op_header_styles().request(kwargs))
         return cast(models.Echo, result)
 
-    async def cookie_styles(
-        self,
-        *,
-        session: str,
-        tags: list[str] | None = None,
-        repeated: list[str] | None = None,
-        shade: models.Color | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
-    ) -> models.Echo:
+    async def cookie_styles(self, **kwargs: Unpack[CookieStylesArgs]) -> models.Echo:
         """Cookie parameters in every form.
 
         Awaitable form of `Client.cookie_styles`: the same arguments, answers and errors (documented there).
         """
-        result = await self._request(
-            "GET",
-            "/cookies",
-            parameters=(
-                Parameter("session", "cookie", session),
-                Parameter("tags", "cookie", tags, explode=False),
-                Parameter("repeated", "cookie", repeated),
-                Parameter("shade", "cookie", shade, explode=False),
-            ),
-            responses={
-                200: models.Echo,
-            },
-            idempotent=True,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="cookieStyles",
-        )
+        result = await self._request(**_op_cookie_styles().request(kwargs))
         return cast(models.Echo, result)
 
     async def create_pet(
-        self,
-        body: models.PetRequest,
-        *,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        self, body: models.PetRequest, **kwargs: Unpack[RequestOptions]
     ) -> models.PetResponse:
         """A JSON body and a JSON answer.
 
         Awaitable form of `Client.create_pet`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
-            "POST",
-            "/bodies/json",
-            body=body,
-            responses={
-                201: models.PetResponse,
-            },
-            idempotent=False,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="createPet",
+            **_op_create_pet().request({"body": body, **kwargs})
         )
         return cast(models.PetResponse, result)
 
     async def submit_form(
-        self,
-        body: models.BodiesFormPostRequest,
-        *,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        self, body: models.BodiesFormPostRequest, **kwargs: Unpack[RequestOptions]
     ) -> models.Echo:
         """A form-urlencoded body, with per-property encoding.
 
         Awaitable form of `Client.submit_form`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
-            "POST",
-            "/bodies/form",
-            body=body,
-            media_type="application/x-www-form-urlencoded",
-            encoding={
-                "codes": Encoding(style="pipeDelimited", explode=False),
-                "point": Encoding(style="deepObject", explode=True),
-            },
-            responses={
-                200: models.Echo,
-            },
-            idempotent=False,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="submitForm",
+            **_op_submit_form().request({"body": body, **kwargs})
         )
         return cast(models.Echo, result)
 
     async def upload(
         self,
         body: models.BodiesMultipartPostRequest | Mapping[str, Any],
-        *,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        **kwargs: Unpack[RequestOptions],
     ) -> models.Upload:
         """A multipart body with files, an object and text.
 
         Awaitable form of `Client.upload`: the same arguments, answers and errors (documented there).
         """
-        result = await self._request(
-            "POST",
-            "/bodies/multipart",
-            body=body,
-            media_type="multipart/form-data",
-            encoding={
-                "file": Encoding(content_type="image/png, image/jpeg"),
-            },
-            responses={
-                200: models.Upload,
-            },
-            idempotent=False,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="upload",
-        )
+        result = await self._request(**_op_upload().request({"body": body, **kwargs}))
         return cast(models.Upload, result)
 
-    async def shout(
-        self,
-        body: str,
-        *,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
-    ) -> str:
+    async def shout(self, body: str, **kwargs: Unpack[RequestOptions]) -> str:
         """A text body and a text answer.
 
         Awaitable form of `Client.shout`: the same arguments, answers and errors (documented there).
         """
-        result = await self._request(
-            "POST",
-            "/bodies/text",
-            body=body,
-            media_type="text/plain",
-            responses={
-                200: ResponseBody(str, "text/plain"),
-            },
-            idempotent=False,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="shout",
-        )
+        result = await self._request(**_op_shout().request({"body": body, **kwargs}))
         return cast(str, result)
 
     async def reverse_bytes(
-        self,
-        *,
-        body: FileValue | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        self, *, body: FileValue | None = None, **kwargs: Unpack[RequestOptions]
     ) -> bytes:
         """A binary body and a binary answer.
 
         Awaitable form of `Client.reverse_bytes`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
-            "PUT",
-            "/bodies/binary",
-            body=body,
-            media_type="application/octet-stream",
-            responses={
-                200: ResponseBody(bytes, "application/octet-stream"),
-            },
-            idempotent=True,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="reverseBytes",
+            **_op_reverse_bytes().request({"body": body, **kwargs})
         )
         return cast(bytes, result)
 
     def reverse_bytes_stream(
-        self,
-        *,
-        body: FileValue | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        self, *, body: FileValue | None = None, **kwargs: Unpack[RequestOptions]
     ) -> AbstractAsyncContextManager[AsyncStreamedResponse]:
         """`reverse_bytes`, with the binary answer handed over as it arrives.
 
         Use it in an `async with` block and read the body with `aiter_bytes()`;
         other answers are raised as `reverse_bytes` raises them.
         """
-        return self._stream(
-            "PUT",
-            "/bodies/binary",
-            body=body,
-            media_type="application/octet-stream",
-            responses={
-                200: ResponseBody(bytes, "application/octet-stream"),
-            },
-            idempotent=True,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="reverseBytes",
-        )
+        return self._stream(**_op_reverse_bytes().request({"body": body, **kwargs}))
 
-    async def get_image(
-        self,
-        name: str,
-        *,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
-    ) -> bytes:
+    async def get_image(self, name: str, **kwargs: Unpack[RequestOptions]) -> bytes:
         """An image, with a JSON error.
 
         Awaitable form of `Client.get_image`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
-            "GET",
-            "/images/{name}",
-            parameters=(Parameter("name", "path", name),),
-            responses={
-                200: ResponseBody(bytes, "image/png"),
-            },
-            idempotent=True,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="getImage",
+            **_op_get_image().request({"name": name, **kwargs})
         )
         return cast(bytes, result)
 
     def get_image_stream(
-        self,
-        name: str,
-        *,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        self, name: str, **kwargs: Unpack[RequestOptions]
     ) -> AbstractAsyncContextManager[AsyncStreamedResponse]:
         """`get_image`, with the binary answer handed over as it arrives.
 
         Use it in an `async with` block and read the body with `aiter_bytes()`;
         other answers are raised as `get_image` raises them.
         """
-        return self._stream(
-            "GET",
-            "/images/{name}",
-            parameters=(Parameter("name", "path", name),),
-            responses={
-                200: ResponseBody(bytes, "image/png"),
-            },
-            idempotent=True,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="getImage",
-        )
+        return self._stream(**_op_get_image().request({"name": name, **kwargs}))
 
-    async def range_only(
-        self,
-        *,
-        status: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
-    ) -> models.PetResponse:
+    async def range_only(self, **kwargs: Unpack[RangeOnlyArgs]) -> models.PetResponse:
         """Only a 2XX answer is documented.
 
         Awaitable form of `Client.range_only`: the same arguments, answers and errors (documented there).
         """
-        result = await self._request(
-            "GET",
-            "/responses/range",
-            parameters=(Parameter("status", "query", status),),
-            responses={
-                "2XX": models.PetResponse,
-            },
-            idempotent=True,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="rangeOnly",
-        )
+        result = await self._request(**_op_range_only().request(kwargs))
         return cast(models.PetResponse, result)
 
     async def default_only(
-        self,
-        *,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        self, **kwargs: Unpack[RequestOptions]
     ) -> models.PetResponse:
         """Only a default answer is documented.
 
         Awaitable form of `Client.default_only`: the same arguments, answers and errors (documented there).
         """
-        result = await self._request(
-            "GET",
-            "/responses/default",
-            responses={
-                "default": models.PetResponse,
-            },
-            idempotent=True,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="defaultOnly",
-        )
+        result = await self._request(**_op_default_only().request(kwargs))
         return cast(models.PetResponse, result)
 
-    async def delete_thing(
-        self,
-        *,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
-    ) -> None:
+    async def delete_thing(self, **kwargs: Unpack[RequestOptions]) -> None:
         """204 without a body; errors by default.
 
         Awaitable form of `Client.delete_thing`: the same arguments, answers and errors (documented there).
         """
-        result = await self._request(
-            "DELETE",
-            "/responses/mixed",
-            responses={
-                204: None,
-            },
-            idempotent=True,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="deleteThing",
-        )
+        result = await self._request(**_op_delete_thing().request(kwargs))
         return cast(None, result)
 
     async def list_books(
-        self,
-        shelf_id: int,
-        *,
-        cursor: str | None = None,
-        genre: Literal["novel", "poetry"] | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        self, shelf_id: int, **kwargs: Unpack[ListBooksArgs]
     ) -> models.BookPage:
         """A page of the books on a shelf (a path item from another file).
 
         Awaitable form of `Client.list_books`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
-            "GET",
-            "/shelves/{shelfId}/books",
-            parameters=(
-                Parameter("shelfId", "path", shelf_id),
-                Parameter("cursor", "query", cursor),
-                Parameter("genre", "query", genre),
-            ),
-            responses={
-                200: models.BookPage,
-            },
-            idempotent=True,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="listBooks",
+            **_op_list_books().request({"shelf_id": shelf_id, **kwargs})
         )
         return cast(models.BookPage, result)
 
@@ -1561,21 +1194,14 @@ class AsyncClient(AsyncBaseClient):
         self,
         shelf_id: int,
         *,
-        genre: Literal["novel", "poetry"] | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
         max_pages: int | None = None,
+        **kwargs: Unpack[IterListBooksArgs],
     ) -> AsyncIterator[models.Book]:
         """Every item of `listBooks`, following `next_page` across pages."""
+        _op_list_books().check(kwargs, without=("cursor",))
 
         async def fetch(cursor: str | None) -> models.BookPage:
-            return await self.list_books(
-                shelf_id,
-                genre=genre,
-                cursor=cursor,
-                extra_headers=extra_headers,
-                timeout=timeout,
-            )
+            return await self.list_books(shelf_id, cursor=cursor, **kwargs)
 
         return self._paginate(
             fetch,
@@ -1585,27 +1211,13 @@ class AsyncClient(AsyncBaseClient):
         )
 
     async def subscribe(
-        self,
-        body: models.SubscriptionsPostRequest,
-        *,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        self, body: models.SubscriptionsPostRequest, **kwargs: Unpack[RequestOptions]
     ) -> None:
         """Subscribe to events, which are delivered through a callback.
 
         Awaitable form of `Client.subscribe`: the same arguments, answers and errors (documented there).
         """
         result = await self._request(
-            "POST",
-            "/subscriptions",
-            body=body,
-            responses={
-                201: None,
-            },
-            idempotent=False,
-            auto_idempotency_key=False,
-            extra_headers=extra_headers,
-            timeout=timeout,
-            operation_id="subscribe",
+            **_op_subscribe().request({"body": body, **kwargs})
         )
         return cast(None, result)
