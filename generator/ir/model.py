@@ -466,8 +466,17 @@ class Api:
         )
 
     @property
+    def server_model_classes(self) -> frozenset[str]:
+        """The classes only the generated server uses (`PyType.server_model`)."""
+        return frozenset(
+            op.query_model.name.removeprefix(f"{SERVER_MODELS}.")
+            for op in self.operations
+            if op.query_model is not None
+        )
+
+    @property
     def uses_server_models(self) -> bool:
-        return any(op.query_model is not None for op in self.operations)
+        return bool(self.server_model_classes)
 
     @property
     def uses_parameters(self) -> bool:

@@ -2,13 +2,14 @@
 model's module is imported only when the name is first used (PEP 562 `__getattr__`).
 
 datamodel-code-generator writes one module; importing it creates (and pydantic builds) every
-class of the spec, which takes seconds for a large API. Here that module is cut into one module
-per group of classes that refer to each other in a cycle (a strongly connected component of
-the "uses" graph, so every import between modules goes one way), each importing only the
-modules it uses. Every model class defers building its validator until it is first used
-(`defer_build=True`), and the generator's module-level `model_rebuild()` calls are dropped:
-pydantic resolves a forward reference itself when the model is first used. Type checkers and
-editors see every name through `TYPE_CHECKING` imports in `models/__init__.py`.
+class of the spec, which takes seconds for a large API. Here that module is cut into modules
+along the imports that must be real when a module is imported (base classes, enums, type
+aliases, discriminated union members): those never form a cycle. A model class names the
+models of other modules lazily (`_lazy.model(...)`, templates/runtime/_lazy.py), so a module is
+imported, and a validator built, only when a value needs it. Every model class defers
+building its validator until it is first used (`defer_build=True`), and the generator's
+module-level `model_rebuild()` calls are dropped. Type checkers and editors see every name
+through `TYPE_CHECKING` imports.
 
 No library does this cut (datamodel-code-generator's modular output follows dotted schema
 names, not use), hence this module; it reads the code with `ast` and moves statements as they
@@ -81,6 +82,8 @@ class ModelCode:
     docstring: str
     definitions: list[_Definition]
     edges: list[list[int]]
+    #: whether the definitions' name sites match `lines` (false once renamed)
+    sited: bool = True
 
     def owner(self) -> dict[str, int]:
         return {name: n for n, d in enumerate(self.definitions) for name in d.names}
@@ -90,7 +93,7 @@ class ModelCode:
         name written the new way (attribute names after a `.` are left alone), read again
         without parsing: renames keep every definition on its lines. The result has no
         sites, so it is renamed once."""
-        if any(not d.sites and d.uses & renames.keys() for d in self.definitions):
+        if not self.sited:
             raise SplitError("model code renamed twice")
         lines = list(self.lines)
         kept: list[_Definition] = []
@@ -122,7 +125,22 @@ class ModelCode:
                 )
             )
         owner = {name: n for n, d in enumerate(kept) for name in d.names}
-        return ModelCode(lines, self.imports, self.docstring, kept, _edges(kept, owner))
+        return ModelCode(
+            lines, self.imports, self.docstring, kept, _edges(kept, owner), sited=False
+        )
+
+    def reached(self, names: set[str] | frozenset[str]) -> set[str]:
+        """`names` (those the module defines) and every name of the module their definitions
+        use, through any depth."""
+        owner = self.owner()
+        seen: set[int] = set()
+        todo = [owner[n] for n in names if n in owner]
+        while todo:
+            node = todo.pop()
+            if node not in seen:
+                seen.add(node)
+                todo.extend(self.edges[node])
+        return {n for node in seen for n in self.definitions[node].names}
 
 
 def read_models(source: str) -> ModelCode:
@@ -204,7 +222,7 @@ def split_models(
     lines, imports, docstring = code.lines, code.imports, code.docstring
     definitions, edges = code.definitions, code.edges
     owner = code.owner()
-    models = _model_names(definitions, owner)
+    models = _model_names(definitions)
     eager = [
         sorted(
             {owner[n] for n in d.uses if n in owner and (n in d.eager or n not in models)}
@@ -285,8 +303,8 @@ def split_models(
                 "",
             ]
         )
-    for_server = _reached(server_only, owner, definitions)
-    hidden = for_server - _reached(set(owner) - for_server, owner, definitions)
+    for_server = code.reached(server_only)
+    hidden = for_server - code.reached(set(owner) - for_server)
     public = {n: m for n, m in exported.items() if n not in hidden}
     server = {n: m for n, m in exported.items() if n in server_only}
     files["__init__.py"] = _package_init(header, docstring, public)
@@ -311,22 +329,7 @@ def _server_init(header: str, server: dict[str, str]) -> str:
     )
 
 
-def _reached(
-    names: set[str] | frozenset[str], owner: dict[str, int], definitions: list[_Definition]
-) -> set[str]:
-    """`names` and every name of the module their definitions use, through any depth."""
-    seen: set[str] = set()
-    todo = [n for n in names if n in owner]
-    while todo:
-        name = todo.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        todo.extend(n for n in definitions[owner[name]].uses if n in owner and n not in seen)
-    return seen
-
-
-def _model_names(definitions: list[_Definition], owner: dict[str, int]) -> set[str]:
+def _model_names(definitions: list[_Definition]) -> set[str]:
     """Names of the pydantic model classes: based on BaseModel/RootModel, or on such a class."""
     found = {n for d in definitions if d.is_model for n in d.names}
     changed = True

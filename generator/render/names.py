@@ -73,18 +73,13 @@ def tidy(models: Models, used: set[str]) -> Models:
         return models
     code = read_models(models.source)
     owner = code.owner()
-    keep: set[int] = set()
-    todo = [owner[n] for n in used if n in owner]
+    roots = set(used)
     for path, names in variants.items():  # a schema no operation uses keeps all its classes
         if path[:1] != ("paths",) and not any(n in used for n in names):
-            todo.extend(owner[n] for n in names if n in owner)
-    while todo:
-        node = todo.pop()
-        if node not in keep:
-            keep.add(node)
-            todo.extend(code.edges[node])
+            roots.update(names)
+    keep = code.reached(roots)
     candidates = inline.union(*variants.values())
-    dropped = {name for name in candidates if name in owner and owner[name] not in keep}
+    dropped = {name for name in candidates if name in owner and name not in keep}
     taken = set(owner) - dropped
     renames: dict[str, str] = {}
     for names in variants.values():

@@ -23,10 +23,7 @@ def render_package(api: Api, models: Models) -> dict[str, str]:
     for name, template in TEMPLATES.items():
         if (template_root() / template).is_file():
             files[name] = env.get_template(template).render(api=api)
-    server_only = frozenset(
-        op.query_model.name.partition(".")[2] for op in api.operations if op.query_model is not None
-    )
-    split = split_models(models.source, HEADER, models.code, server_only)
+    split = split_models(models.source, HEADER, models.code, api.server_model_classes)
     files.update({f"models/{name}": text for name, text in split.items()})
     runtime = template_root() / "runtime"
     files[f"models/{LAZY_MODULE}.py"] = (runtime / "_lazy.py").read_text("utf-8")
